@@ -1,0 +1,73 @@
+"""Starting Points: the Flask application for the starting-point diagnostic."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from diagnostic.store import Store
+
+PACKAGE = Path(__file__).parent
+
+
+def _template_folder() -> Path:
+    # In a source checkout templates/ sits beside the package; an installed
+    # wheel carries it inside the package (see pyproject.toml).
+    inside = PACKAGE / "templates"
+    return inside if inside.is_dir() else PACKAGE.parent / "templates"
+
+
+def _secret_key(data_dir: Path) -> str:
+    """The data directory's generated key, created private to the user on first run."""
+    path = data_dir / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then DATA/config.py, then DIAGNOSTIC_* variables, then `test_config`."""
+    app = Flask(__name__, template_folder=str(_template_folder()))
+    app.config.from_mapping(
+        DATA=os.environ.get("DIAGNOSTIC_DATA", "instance"),
+        MAX_CONTENT_LENGTH=256 * 1024,
+        BASE_URL=None,
+        PRODUCTION=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # a teacher may leave a page open for hours; the session bounds it
+    )
+    data_dir = Path((test_config or {}).get("DATA") or app.config["DATA"])
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    app.config.from_pyfile(str(data_dir.resolve() / "config.py"), silent=True)
+    app.config.from_prefixed_env("DIAGNOSTIC")
+    app.config.update(test_config or {})
+    app.config["DATA"] = str(data_dir)
+    if not app.config.get("SECRET_KEY"):
+        if app.config["PRODUCTION"]:
+            raise RuntimeError(
+                "production needs its own secret key: set DIAGNOSTIC_SECRET_KEY (the generated "
+                "development key in the data directory is refused)"
+            )
+        app.config["SECRET_KEY"] = _secret_key(data_dir)
+    if app.config["PRODUCTION"]:
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    app.extensions["store"] = Store(data_dir)
+
+    from diagnostic import errors, extensions, teacher
+
+    extensions.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(teacher.bp)
+    app.add_url_rule("/", "home", teacher.home)
+    return app

@@ -1,0 +1,238 @@
+"""The `diagnostic` command: Flask's CLI for this app (routes, shell, run) plus the project's commands.
+
+Every command takes the data directory from `diagnostic --data DIR ...` or the
+DIAGNOSTIC_DATA environment variable (default ./instance).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from werkzeug.serving import run_simple
+
+from diagnostic import create_app
+from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.csvio import ImportProblems, export_csv, export_json, import_csv
+from diagnostic.demo import DEMO_COHORT, seed_demo
+from diagnostic.extensions import get_store
+from diagnostic.store import StoreError, VersionConflict
+from forms.catalog import UnknownForm, find_definition
+from forms.loader import as_json, digest, load_definition
+from forms.yamlfile import FileProblems
+
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def _make_app():  # noqa: ANN202 - called by Flask's ScriptInfo
+    ctx = click.get_current_context(silent=True)
+    data = ctx.meta.get("diagnostic.data") if ctx else None
+    return create_app({"DATA": data} if data else None)
+
+
+def _remember_data(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.meta["diagnostic.data"] = value
+
+
+cli = FlaskGroup(
+    name="diagnostic",
+    create_app=_make_app,
+    add_version_option=False,
+    load_dotenv=False,
+    params=[click.Option(["--data"], metavar="DIR", expose_value=False, is_eager=True, callback=_remember_data,
+                         help="Data directory (default: $DIAGNOSTIC_DATA or ./instance).")],
+    help="Starting Points: starting-point questionnaires for teachers' collaborative CPD.",
+)
+
+
+def _data_dir() -> Path:
+    return Path(current_app.config["DATA"])
+
+
+def _base_url(given: str | None) -> str:
+    return (given or current_app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def _cohort(cohort_id: str) -> dict:
+    cohort = get_store().get_cohort(cohort_id)
+    if cohort is None:
+        known = ", ".join(c["id"] for c in get_store().list_cohorts()) or "none yet"
+        raise click.ClickException(f"no cohort {cohort_id!r} in {_data_dir()} (cohorts: {known})")
+    return cohort
+
+
+# -- forms -----------------------------------------------------------------
+@cli.group()
+def forms() -> None:
+    """Check, show and list questionnaire definitions."""
+
+
+@forms.command("check")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def forms_check(path: Path) -> None:
+    """Validate a definition file: a one-line summary, or every problem as PATH:LINE: message."""
+    try:
+        definition = load_definition(path)
+    except FileProblems as exc:
+        click.echo("\n".join(exc.lines()))
+        sys.exit(1)
+    published = get_store().get_form(definition.id, definition.version)
+    if published and published["digest"] != digest(definition):
+        click.echo(f"{path}:1: {definition.id} version {definition.version} is already published in "
+                   f"{_data_dir()} with different content; give the changed definition a new version")
+        sys.exit(1)
+    pages = len(definition.sections)
+    click.echo(f"{path}: ok: {definition.id} version {definition.version}, {pages} pages, "
+               f"{len(definition.questions())} questions, {len(definition.answer_ids())} answers, "
+               f"{len(definition.constructs)} constructs")
+
+
+@forms.command("show")
+@click.argument("form_id")
+@click.option("--version", help="Version to show (default: the highest found).")
+@click.option("--json", "as_json_", is_flag=True, help="Print the normalised definition as JSON.")
+def forms_show(form_id: str, version: str | None, as_json_: bool) -> None:
+    """Print a definition by id: its pages and questions, or with --json the normalised definition."""
+    definition = _find(form_id, version)
+    if as_json_:
+        click.echo(json.dumps(as_json(definition), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{definition.id} version {definition.version}: {definition.title}")
+    for number, section in enumerate(definition.sections, start=1):
+        click.echo(f"  page {number}: {section.title}")
+        for q in section.questions:
+            click.echo(f"    {q.id} ({q.type}{', required' if q.required is True else ''})")
+
+
+@forms.command("list")
+def forms_list() -> None:
+    """List the definitions available and the versions published in the data directory."""
+    from forms.catalog import definition_files
+
+    for path in definition_files(definition_dirs(_data_dir())):
+        try:
+            definition = load_definition(path)
+        except FileProblems as exc:
+            click.echo(f"{path}: invalid ({len(exc.problems)} problems; run 'diagnostic forms check {path}')")
+            continue
+        click.echo(f"{definition.id} version {definition.version}: {definition.title} ({path})")
+    for form in get_store().list_forms():
+        click.echo(f"published: {form['id']} version {form['version']}")
+
+
+def _find(form_id: str, version: str | None):  # noqa: ANN202
+    try:
+        definition, _ = find_definition(form_id, version, definition_dirs(_data_dir()))
+    except UnknownForm as exc:
+        raise click.ClickException(str(exc)) from None
+    except FileProblems as exc:
+        raise click.ClickException("the definition file is invalid:\n" + "\n".join(exc.lines())) from None
+    return definition
+
+
+# -- cohorts -----------------------------------------------------------------
+@cli.group()
+def cohort() -> None:
+    """Create and list cohorts (the teachers answering one questionnaire version)."""
+
+
+@cohort.command("create")
+@click.option("--name", required=True, help="A name teachers will recognise, e.g. 'North Federation 2026'.")
+@click.option("--form", "form_id", required=True, help="Definition id, e.g. starting_point.")
+@click.option("--version", help="Definition version (default: the highest found).")
+@click.option("--schools", default="", help="Comma-separated school names, e.g. \"A,B,C\".")
+@click.option("--closes", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day to answer (YYYY-MM-DD).")
+@click.option("--base-url", help="Public address of the app, for the invitation link.")
+def cohort_create(name: str, form_id: str, version: str | None, schools: str, closes, base_url: str | None) -> None:  # noqa: ANN001
+    """Create a cohort and print its id and invitation URL."""
+    definition = _find(form_id, version)
+    try:
+        record = create_cohort(get_store(), definition, name, schools.split(","),
+                               closes.date() if closes else None)
+    except (ValueError, VersionConflict) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"cohort: {record['id']}")
+    click.echo(f"invitation: {_base_url(base_url)}/join/{record['invite']}")
+
+
+@cohort.command("list")
+@click.option("--base-url", help="Public address of the app, for the invitation links.")
+def cohort_list(base_url: str | None) -> None:
+    """List cohorts with their form, response counts and invitation URL."""
+    store = get_store()
+    for record in store.list_cohorts():
+        counts = store.count_responses(record["id"])
+        click.echo(f"{record['id']}  {record['name']}  {record['form_id']} v{record['form_version']}  "
+                   f"submitted {counts.get('submitted', 0)}, in progress {counts.get('draft', 0)}  "
+                   f"{_base_url(base_url)}/join/{record['invite']}")
+
+
+# -- import and export ----------------------------------------------------------
+@cli.command("import-responses")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_responses(cohort_id: str, file: Path) -> None:
+    """Import submitted responses from CSV: every row is checked, and nothing is imported if any is bad."""
+    store = get_store()
+    record = _cohort(cohort_id)
+    definition = published_definition(store, record["form_id"], record["form_version"])
+    try:
+        responses = import_csv(file, record, definition, store.list_responses(cohort_id))
+    except ImportProblems as exc:
+        click.echo("\n".join(exc.lines), err=True)
+        raise click.ClickException(f"nothing imported: {len(exc.lines)} problem(s)") from None
+    store.add_responses(cohort_id, responses)
+    click.echo(f"imported {len(responses)} responses into cohort {cohort_id}")
+
+
+@cli.command("export")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+def export(cohort_id: str, fmt: str, output: Path | None) -> None:
+    """Export a cohort's submitted responses with their construct scores."""
+    store = get_store()
+    record = _cohort(cohort_id)
+    definition = published_definition(store, record["form_id"], record["form_version"])
+    responses = store.list_responses(cohort_id, status="submitted")
+    text = export_csv(definition, responses) if fmt == "csv" else export_json(definition, responses)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(responses)} responses to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+# -- serving ---------------------------------------------------------------------
+@cli.command("serve")
+@click.option("--demo", is_flag=True, help="Seed a demo cohort of synthetic teachers first.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+def serve(demo: bool, host: str, port: int) -> None:
+    """Run the web app (development server) and print the addresses to open."""
+    base = f"http://{host}:{port}"
+    if demo:
+        try:
+            result = seed_demo(get_store(), definition_dirs(_data_dir()))
+        except (StoreError, FileProblems, UnknownForm) as exc:
+            raise click.ClickException(f"cannot seed the demo cohort: {exc}") from None
+        cohort_record = result["cohort"]
+        click.echo(f"demo cohort {DEMO_COHORT}: {result['submitted']} teachers in {len(cohort_record['schools'])} "
+                   f"schools{' (already seeded)' if not result['created'] else ''}")
+        click.echo(f"  invitation (try the questionnaire as a teacher): {base}/join/{cohort_record['invite']}")
+        if result.get("resume_token"):
+            click.echo(f"  a demo teacher's private link (already submitted): {base}/resume/{result['resume_token']}")
+    click.echo(f"Starting Points on {base}/  (data: {_data_dir()}; press Ctrl+C to stop)")
+    # Flask refuses app.run() inside its own CLI, so start werkzeug's server directly.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def main() -> None:
+    """Entry point of the `diagnostic` console script."""
+    cli.main(prog_name="diagnostic")
+

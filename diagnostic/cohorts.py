@@ -1,0 +1,75 @@
+"""Cohorts and the form versions they use: publishing a definition, creating a cohort."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+from pathlib import Path
+
+from forms.catalog import SHIPPED
+from forms.loader import digest, snapshot
+from forms.schema import Definition
+
+from diagnostic.journey import now
+from diagnostic.store import Store, StoreError
+
+Record = dict
+
+
+def definition_dirs(data_dir: Path | str) -> list[Path]:
+    """Where definitions are looked up: the data directory's own first, then the shipped ones."""
+    return [Path(data_dir) / "definitions", SHIPPED]
+
+
+def publish(store: Store, definition: Definition) -> bool:
+    """Record a definition version as published (immutable from now on); True if newly published.
+
+    Raises `VersionConflict` if the same id and version was published with other content.
+    """
+    return store.publish_form(definition.id, definition.version, digest(definition), snapshot(definition))
+
+
+def published_definition(store: Store, form_id: str, version: str) -> Definition:
+    """The exact definition a cohort was created with, as stored when it was published."""
+    record = store.get_form(form_id, version)
+    if record is None:
+        raise StoreError(f"form {form_id!r} version {version!r} has not been published in this data directory")
+    # Parsing is the costly part; published content never changes, so its digest is a safe key.
+    if record["digest"] not in _parsed:
+        _parsed[record["digest"]] = Definition.model_validate(record["definition"])
+    return _parsed[record["digest"]]
+
+
+_parsed: dict[str, Definition] = {}
+
+
+def create_cohort(store: Store, definition: Definition, name: str, schools: list[str] = (),
+                  closes: date | None = None, cohort_id: str | None = None) -> Record:
+    """Publish the definition if needed and store a new cohort using it."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a cohort needs a name")
+    schools = [s.strip() for s in schools if s.strip()]
+    if len(set(schools)) != len(schools):
+        raise ValueError("the same school is named twice")
+    if cohort_id is not None and not re.fullmatch(r"[a-z0-9-]{1,40}", cohort_id):
+        raise ValueError("a cohort id uses lower-case letters, digits and '-' only")
+    publish(store, definition)
+    cohort = {
+        "id": cohort_id or secrets.token_hex(4),
+        "name": name,
+        "form_id": definition.id,
+        "form_version": definition.version,
+        "schools": schools,
+        "invite": secrets.token_hex(12),
+        "created_at": now(),
+        "closes_on": closes.isoformat() if closes else None,
+    }
+    return store.add_cohort(cohort)
+
+
+def is_closed(cohort: Record, today: date | None = None) -> bool:
+    """Whether the cohort's closing date has passed (it closes at the end of that day)."""
+    closes = cohort.get("closes_on")
+    return bool(closes) and (today or date.today()) > date.fromisoformat(closes)

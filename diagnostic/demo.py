@@ -1,0 +1,150 @@
+"""A deterministic demo cohort: about 60 plausible synthetic teachers in four schools.
+
+Teachers are drawn from four starting-point profiles (so later group-finding has
+something real to find), and every generated row goes through the same
+validation as a CSV import, so the demo data is valid by construction.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from diagnostic.cohorts import create_cohort, published_definition
+from diagnostic.csvio import submitted_response, validate_row
+from diagnostic.journey import new_response
+from diagnostic.store import Store
+from forms.builder import build_page_form
+from forms.catalog import find_definition
+from forms.conditions import holds
+from forms.schema import Definition, Question
+
+DEMO_COHORT = "demo"
+DEMO_SCHOOLS = ["Ashfield Primary", "Brook Lane Academy", "Castleton High", "Dunmore Federation"]
+
+# Each profile nudges answers: a mean per construct (1..5), a mean confidence in strategies,
+# likely career stages and barriers, and how comfortable being observed.
+PROFILES: list[dict[str, Any]] = [
+    {"name": "confident, short of time", "weight": 0.35, "learner_centred": 3.4, "efficacy": 4.4, "openness": 3.0,
+     "confidence": 4.0, "value": 3.8, "stages": ["established", "experienced"], "barriers": ["time", "workload",
+     "exam_pressure"], "comfort": 3, "role": "coach"},
+    {"name": "early career, keen to learn", "weight": 0.25, "learner_centred": 3.9, "efficacy": 2.8,
+     "openness": 4.4, "confidence": 2.2, "value": 4.3, "stages": ["trainee", "early_career"],
+     "barriers": ["where_to_start", "behaviour"], "comfort": 4, "role": "be_coached"},
+    {"name": "learner-centred collaborators", "weight": 0.25, "learner_centred": 4.6, "efficacy": 3.9,
+     "openness": 4.5, "confidence": 3.4, "value": 4.5, "stages": ["developing", "established"],
+     "barriers": ["curriculum_coverage", "resources"], "comfort": 5, "role": "both"},
+    {"name": "cautious about being observed", "weight": 0.15, "learner_centred": 2.6, "efficacy": 3.2,
+     "openness": 2.0, "confidence": 3.0, "value": 3.2, "stages": ["established", "experienced", "developing"],
+     "barriers": ["being_judged", "pupil_reaction", "leadership_support"], "comfort": 1, "role": "be_coached"},
+]
+
+
+def _likert(rng: random.Random, mean: float, q: Question) -> int:
+    value = round(rng.gauss(mean, 0.7))
+    return max(q.scale.min, min(q.scale.max, value))
+
+
+def teacher_row(definition: Definition, profile: dict[str, Any], rng: random.Random) -> dict[str, str]:
+    """One synthetic teacher's answers as CSV cells, shaped by a profile."""
+    keyed = {item: (c.id, key) for c in definition.constructs for item, key in c.items.items()}
+    answers: dict[str, Any] = {}
+    row: dict[str, str] = {}
+    for q in definition.questions():
+        if not holds(q.show_if, answers):
+            continue
+        for answer_id in q.answer_ids():
+            value = _answer(definition, q, answer_id, profile, rng, keyed)
+            if value is None:
+                continue
+            answers[answer_id] = value
+            row[answer_id] = ";".join(value) if isinstance(value, list) else str(value)
+    return row
+
+
+def _answer(definition: Definition, q: Question, answer_id: str, profile: dict, rng: random.Random,
+            keyed: dict) -> Any:
+    ids = [c.id for c in q.options]
+    if q.type == "likert":
+        if answer_id in keyed:
+            construct, key = keyed[answer_id]
+            mean = profile.get(construct, 3.0)
+            return _likert(rng, q.scale.min + q.scale.max - mean if key == "-" else mean, q)
+        if answer_id.startswith("confidence_"):
+            return _likert(rng, profile["confidence"] + rng.uniform(-0.8, 0.8), q)
+        if answer_id.startswith("value_"):
+            return _likert(rng, profile["value"] + rng.uniform(-0.6, 0.6), q)
+        if answer_id.startswith("barrier_"):
+            return _likert(rng, 4.0 if answer_id.removeprefix("barrier_") in profile["barriers"] else 2.5, q)
+        if answer_id == "observation_comfort":
+            return _likert(rng, profile["comfort"], q)
+        return _likert(rng, 3.0, q)
+    if q.type == "consent":
+        return "yes"
+    if q.type == "yes_no":
+        return rng.choice(ids)
+    if q.type == "single_choice":
+        if answer_id == "career_stage":
+            return rng.choice(profile["stages"])
+        if answer_id == "coaching_role" and rng.random() < 0.8:
+            return profile["role"]
+        if answer_id == "role":
+            return rng.choices(ids, weights=[6, 2, 1, 1, 0.2][: len(ids)] + [1] * (len(ids) - 5))[0]
+        return rng.choice(ids)
+    if q.type == "multi_choice":
+        if answer_id == "barriers":
+            picked = [b for b in profile["barriers"] if rng.random() < 0.8]
+            picked += [b for b in ids if b not in picked and rng.random() < 0.08]
+            return picked[: q.max_selected or len(picked)]
+        low, high = max(q.min_selected or 1, 1), q.max_selected or min(3, len(ids))
+        return rng.sample(ids, rng.randint(low, min(high, len(ids))))
+    if q.type == "ranking":
+        return rng.sample(ids, q.ranked_positions)
+    if q.type == "number":
+        return str(int(rng.uniform(q.min or 0, min(q.max or 40, 35))))
+    if q.type == "short_text":
+        return "Cover supervisor" if answer_id == "role_other" else None
+    if q.type == "long_text":
+        return rng.choice(GOALS) if "goal" in answer_id else None
+    return None
+
+
+GOALS = [
+    "Help my quieter pupils explain their thinking out loud.",
+    "Use exit questions so I know who needs help next lesson.",
+    "Give feedback that pupils act on straight away.",
+    "Plan group work where everyone has a real job to do.",
+    "Get pupils checking their own work before they hand it in.",
+    "Make my explanations clearer with worked examples.",
+]
+
+
+def seed_demo(store: Store, definition_dirs: list[Path], teachers: int = 60, seed: int = 2026) -> dict[str, Any]:
+    """Create the demo cohort with synthetic submitted responses, unless it already exists."""
+    existing = store.get_cohort(DEMO_COHORT)
+    if existing:
+        counts = store.count_responses(DEMO_COHORT)
+        return {"cohort": existing, "created": False, "submitted": counts.get("submitted", 0)}
+    definition, _ = find_definition("starting_point", None, definition_dirs)
+    cohort = create_cohort(store, definition, "Demo network (synthetic teachers)", DEMO_SCHOOLS,
+                           cohort_id=DEMO_COHORT)
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    rng = random.Random(seed)
+    classes = {s.id: build_page_form(s) for s in definition.sections}
+    responses = []
+    for n in range(teachers):
+        profile = rng.choices(PROFILES, weights=[p["weight"] for p in PROFILES])[0]
+        row = teacher_row(definition, profile, rng)
+        answers, problems = validate_row(definition, row, classes)
+        if problems:
+            raise ValueError(f"demo teacher {n + 1} is invalid: {problems}")
+        school = DEMO_SCHOOLS[n % len(DEMO_SCHOOLS)]
+        record = submitted_response(cohort, definition, answers, f"demo-{n + 1:03d}", school)
+        record["id"] = f"{rng.getrandbits(64):016x}"  # deterministic ids for a deterministic demo
+        responses.append(record)
+    # One teacher came in through the web, so the demo has a private link to show.
+    web, token = new_response(cohort, school=DEMO_SCHOOLS[0], source="demo")
+    web.update({k: responses[0][k] for k in ("answers", "status", "submitted_at", "scores", "revision")})
+    store.add_responses(DEMO_COHORT, [*responses, web])
+    return {"cohort": cohort, "created": True, "submitted": len(responses) + 1, "resume_token": token}

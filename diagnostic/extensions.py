@@ -1,0 +1,38 @@
+"""App-wide pieces: CSRF protection, security headers, and the store for the current app."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_wtf.csrf import CSRFProtect
+
+from diagnostic.store import Store
+
+csrf = CSRFProtect()
+
+SECURITY_HEADERS = {
+    # No inline script, no framing, forms post only to this site.
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Resume links carry a secret: never send the current URL to another site.
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def init_app(app: Flask) -> None:
+    """Attach CSRF protection and the security headers to every response."""
+    csrf.init_app(app)
+
+    @app.after_request
+    def _headers(response):  # noqa: ANN001, ANN202 - Flask hook
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def get_store() -> Store:
+    """The store of the app handling the current request or command."""
+    return current_app.extensions["store"]

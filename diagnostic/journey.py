@@ -1,0 +1,156 @@
+"""The teacher's journey through a questionnaire, as plain functions over plain records.
+
+Views and the importer call these inside `Store.update_response`, so each
+change is checked and applied under the response's lock: a stale tab cannot
+overwrite newer answers, and a response is submitted exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from forms.conditions import holds, visible_answers
+from forms.schema import Definition, Question
+from forms.scoring import score
+
+Record = dict[str, Any]
+TOKEN_RE = re.compile(r"^([a-z0-9-]{1,40})\.([0-9a-f]{16})\.([0-9a-f]{48})$")
+
+
+class JourneyError(Exception):
+    """A journey step that cannot be done; `status` is the HTTP status a view should answer."""
+
+    status = 400
+
+
+class StaleRevision(JourneyError):
+    """The page was sent from an out-of-date copy (another tab saved since)."""
+
+    status = 409
+
+
+class AlreadySubmitted(JourneyError):
+    """The response was submitted and can no longer change."""
+
+    status = 409
+
+
+class Incomplete(JourneyError):
+    """Required answers are missing, so the response cannot be submitted."""
+
+    status = 422
+
+    def __init__(self, missing: list[Question]):
+        self.missing = missing
+        super().__init__("Some required questions are not answered: " + ", ".join(q.id for q in missing))
+
+
+def now() -> str:
+    """The current time as an ISO 8601 UTC string (seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def hash_secret(secret: str) -> str:
+    """What the store keeps of a resume token's secret part."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_response(cohort: Record, *, school: str | None = None, respondent: str | None = None,
+                 source: str = "web") -> tuple[Record, str]:
+    """A new draft response for a cohort and the private resume token that opens it.
+
+    The token holds 192 random bits; only its SHA-256 is stored.
+    """
+    response_id = secrets.token_hex(8)
+    secret = secrets.token_hex(24)  # hex: survives copying from e-mails and chat intact
+    stamp = now()
+    record = {
+        "id": response_id, "cohort": cohort["id"], "form_id": cohort["form_id"],
+        "form_version": cohort["form_version"], "token_hash": hash_secret(secret), "status": "draft",
+        "revision": 0, "answers": {}, "warned": [], "school": school, "respondent": respondent,
+        "source": source, "created_at": stamp, "updated_at": stamp, "submitted_at": None, "scores": {},
+    }
+    return record, f"{cohort['id']}.{response_id}.{secret}"
+
+
+def parse_token(token: str) -> tuple[str, str, str] | None:
+    """Split a resume token into (cohort id, response id, secret), or None if malformed."""
+    match = TOKEN_RE.match(token or "")
+    return match.groups() if match else None
+
+
+def token_matches(record: Record, secret: str) -> bool:
+    """Constant-time check of a token's secret against the stored hash."""
+    return hmac.compare_digest(record.get("token_hash", ""), hash_secret(secret))
+
+
+def visible_sections(definition: Definition, answers: dict[str, Any]) -> list[int]:
+    """Indexes of the pages that have at least one question shown for these answers."""
+    return [i for i, s in enumerate(definition.sections)
+            if any(shown_on_page(q, s.questions, answers) for q in s.questions)]
+
+
+def shown_on_page(q: Question, page: list[Question], answers: dict[str, Any]) -> bool:
+    """Whether to show a question: its condition holds, or it depends on a question on the same page.
+
+    A condition on the same page can change while the teacher fills the page
+    in, so such questions are shown (marked as conditional) and judged on save.
+    """
+    if holds(q.show_if, answers):
+        return True
+    same_page = {a for other in page for a in other.answer_ids()}
+    return bool(q.show_if and set(q.show_if.questions()) & same_page)
+
+
+def _check_open(record: Record, expected_revision: int) -> None:
+    if record["status"] == "submitted":
+        raise AlreadySubmitted("This questionnaire has already been submitted.")
+    if record["revision"] != expected_revision:
+        raise StaleRevision("These answers were changed in another window since this page was opened.")
+
+
+def save_page(record: Record, definition: Definition, section_index: int, page_answers: dict[str, Any],
+              expected_revision: int, warned: list[str] = ()) -> Record:
+    """Replace one page's answers, drop answers whose questions are now hidden, bump the revision."""
+    _check_open(record, expected_revision)
+    section = definition.sections[section_index]
+    on_page = {a for q in section.questions for a in q.answer_ids()}
+    answers = {k: v for k, v in record["answers"].items() if k not in on_page}
+    answers.update(page_answers)
+    record.update(
+        answers=visible_answers(definition, answers),
+        revision=record["revision"] + 1,
+        updated_at=now(),
+        warned=sorted(set(record.get("warned", [])) | set(warned)),
+        page=max(record.get("page", 0), section_index + 1),
+    )
+    return record
+
+
+def missing_required(definition: Definition, answers: dict[str, Any]) -> list[Question]:
+    """Visible hard-required questions that have no answer (a grid needs every item)."""
+    missing = []
+    for q in definition.questions():
+        if q.required is True and holds(q.show_if, answers):
+            if any(answers.get(a) in (None, "", []) for a in q.answer_ids()):
+                missing.append(q)
+    return missing
+
+
+def submit(record: Record, definition: Definition, expected_revision: int) -> Record:
+    """Mark a draft as submitted with its construct scores; submitting twice changes nothing."""
+    if record["status"] == "submitted":
+        return record
+    _check_open(record, expected_revision)
+    missing = missing_required(definition, record["answers"])
+    if missing:
+        raise Incomplete(missing)
+    stamp = now()
+    record.update(status="submitted", submitted_at=stamp, updated_at=stamp, revision=record["revision"] + 1,
+                  scores=score(definition, record["answers"]))
+    return record

@@ -1,0 +1,209 @@
+"""All storage: TinyDB files under the data directory, safe for several threads and processes.
+
+This is the only module that imports `tinydb`. Its interface is narrow (cohorts,
+published form versions, responses) so that a server database can replace it.
+
+Why it is shaped like this:
+- TinyDB as shipped is not safe for concurrent writers, so every operation opens
+  the file inside a cross-process `FileLock` held across read-modify-write.
+- Writes go to a temporary file that is fsynced and renamed over the old one, so
+  a crash leaves either the old or the new file, never half of one.
+- Responses are split per cohort and then into 256 shards by response id, so the
+  cost of saving one page does not grow with the size of the whole database.
+- Files are created readable by their owner only: they hold teachers' self-assessments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+
+Record = dict[str, Any]
+SHARDS = 256
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (e.g. a damaged data file)."""
+
+
+class NotFound(StoreError):
+    """No record with that id."""
+
+
+class VersionConflict(StoreError):
+    """A form id and version is already published with different content."""
+
+
+class AtomicJSONStorage(Storage):
+    """TinyDB storage that writes a temporary file, fsyncs it and renames it into place."""
+
+    def __init__(self, path: str):
+        self.path = Path(path)
+
+    def read(self) -> dict | None:
+        try:
+            with self.path.open(encoding="utf-8") as handle:
+                return json.load(handle)
+        except FileNotFoundError:
+            return None
+        except json.JSONDecodeError as exc:
+            raise StoreError(f"{self.path}: the data file is damaged ({exc.msg} at line {exc.lineno})") from None
+
+    def write(self, data: dict) -> None:
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(data, handle, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(self.path.parent)
+
+    def close(self) -> None:
+        pass
+
+
+def _fsync_dir(directory: Path) -> None:
+    # The rename itself is only durable once the directory entry is on disk.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Store:
+    """The data directory's records: cohorts, published form versions and responses."""
+
+    def __init__(self, data_dir: Path | str):
+        self.root = Path(data_dir) / "store"
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    @contextmanager
+    def _table(self, path: Path, name: str) -> Iterator[Any]:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with FileLock(str(path) + ".lock", mode=0o600):
+            with TinyDB(str(path), storage=AtomicJSONStorage) as db:
+                yield db.table(name)
+
+    # -- cohorts ---------------------------------------------------------
+    def add_cohort(self, cohort: Record) -> Record:
+        """Store a new cohort (its `id` must be new)."""
+        with self._table(self.root / "cohorts.json", "cohorts") as table:
+            if table.contains(Query().id == cohort["id"]):
+                raise StoreError(f"cohort {cohort['id']!r} already exists")
+            table.insert(cohort)
+        return cohort
+
+    def get_cohort(self, cohort_id: str) -> Record | None:
+        """The cohort with this id, or None."""
+        with self._table(self.root / "cohorts.json", "cohorts") as table:
+            found = table.get(Query().id == cohort_id)
+        return dict(found) if found else None
+
+    def list_cohorts(self) -> list[Record]:
+        """Every cohort, oldest first."""
+        with self._table(self.root / "cohorts.json", "cohorts") as table:
+            return [dict(c) for c in table.all()]
+
+    def find_cohort_by_invite(self, invite: str) -> Record | None:
+        """The cohort whose invitation code this is, or None."""
+        with self._table(self.root / "cohorts.json", "cohorts") as table:
+            found = table.get(Query().invite == invite)
+        return dict(found) if found else None
+
+    # -- published form versions ---------------------------------------------
+    def publish_form(self, form_id: str, version: str, digest: str, definition: Record) -> bool:
+        """Record a form version as published; True if new, False if already there unchanged.
+
+        Raises `VersionConflict` if this id and version was published with other content.
+        """
+        with self._table(self.root / "forms.json", "forms") as table:
+            found = table.get((Query().id == form_id) & (Query().version == version))
+            if found and found["digest"] != digest:
+                raise VersionConflict(
+                    f"form {form_id!r} version {version!r} is already published with different content; "
+                    "a published definition cannot change: give the changed definition a new version"
+                )
+            if found:
+                return False
+            table.insert({"id": form_id, "version": version, "digest": digest, "definition": definition})
+            return True
+
+    def get_form(self, form_id: str, version: str) -> Record | None:
+        """A published form version (with its normalised definition), or None."""
+        with self._table(self.root / "forms.json", "forms") as table:
+            found = table.get((Query().id == form_id) & (Query().version == version))
+        return dict(found) if found else None
+
+    def list_forms(self) -> list[Record]:
+        """Every published form version (id, version, digest), without the definitions."""
+        with self._table(self.root / "forms.json", "forms") as table:
+            return [{k: f[k] for k in ("id", "version", "digest")} for f in table.all()]
+
+    # -- responses ---------------------------------------------------------
+    def _shard(self, cohort_id: str, response_id: str) -> Path:
+        return self.root / "cohorts" / cohort_id / f"responses-{int(response_id[:2], 16) % SHARDS:02x}.json"
+
+    def _shards(self, cohort_id: str) -> list[Path]:
+        return sorted((self.root / "cohorts" / cohort_id).glob("responses-*.json"))
+
+    def add_responses(self, cohort_id: str, responses: list[Record]) -> None:
+        """Store new responses, one lock and one write per shard touched."""
+        by_shard: dict[Path, list[Record]] = {}
+        for response in responses:
+            by_shard.setdefault(self._shard(cohort_id, response["id"]), []).append(response)
+        for path, batch in by_shard.items():
+            with self._table(path, "responses") as table:
+                ids = [r["id"] for r in batch]
+                if table.contains(Query().id.one_of(ids)) or len(set(ids)) != len(ids):
+                    raise StoreError(f"a response id in cohort {cohort_id!r} is already taken")
+                table.insert_multiple(batch)
+
+    def get_response(self, cohort_id: str, response_id: str) -> Record | None:
+        """One response, or None."""
+        with self._table(self._shard(cohort_id, response_id), "responses") as table:
+            found = table.get(Query().id == response_id)
+        return dict(found) if found else None
+
+    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a response under the shard's lock and store what it returns.
+
+        `change` gets the current record and returns the new one (or raises to
+        leave it untouched); no other writer can come in between.
+        """
+        with self._table(self._shard(cohort_id, response_id), "responses") as table:
+            found = table.get(Query().id == response_id)
+            if found is None:
+                raise NotFound(f"no response {response_id!r} in cohort {cohort_id!r}")
+            new = change(dict(found))
+            if new != found:
+                table.update(new, doc_ids=[found.doc_id])
+            return new
+
+    def list_responses(self, cohort_id: str, status: str | None = None) -> list[Record]:
+        """A cohort's responses (optionally only those with this status), oldest first."""
+        found = []
+        for path in self._shards(cohort_id):
+            with self._table(path, "responses") as table:
+                found += [dict(r) for r in table.all() if status is None or r.get("status") == status]
+        return sorted(found, key=lambda r: (r.get("created_at", ""), r["id"]))
+
+    def count_responses(self, cohort_id: str) -> dict[str, int]:
+        """How many responses a cohort has, by status."""
+        counts: dict[str, int] = {}
+        for response in self.list_responses(cohort_id):
+            counts[response["status"]] = counts.get(response["status"], 0) + 1
+        return counts

@@ -1,0 +1,255 @@
+"""Teacher pages: open an invitation, answer page by page, review, submit once, see a summary.
+
+A teacher has no account: their private resume link (a token) puts a reference
+to their response in the session, and every questionnaire page works on that.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField
+from wtforms.validators import InputRequired
+
+from diagnostic.cohorts import is_closed, published_definition
+from diagnostic.extensions import get_store
+from diagnostic.journey import (
+    Incomplete,
+    StaleRevision,
+    missing_required,
+    new_response,
+    parse_token,
+    save_page,
+    shown_on_page,
+    submit,
+    token_matches,
+    visible_sections,
+)
+from diagnostic.summary import describe_answer, review_rows, starting_point
+from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
+from forms.conditions import holds
+
+bp = Blueprint("teacher", __name__)
+PUBLIC = {"teacher.join", "teacher.resume"}
+BAD_LINK = "This private link is not recognised. Check that you copied all of it, or ask your coordinator."
+NO_SESSION = ("Open the private link you were given when you started (or your invitation link) "
+              "to carry on with your questionnaire.")
+
+
+class SubmitForm(FlaskForm):
+    revision = HiddenField()
+
+
+def home():  # noqa: ANN201
+    """The front page: what this is, and that teachers arrive through an invitation."""
+    return render_template("home.html")
+
+
+@bp.before_request
+def load_response() -> None:
+    """Every questionnaire page needs the response this browser opened with a private link."""
+    if request.endpoint in PUBLIC:
+        return
+    ref = session.get("response")
+    store = get_store()
+    cohort = store.get_cohort(ref[0]) if isinstance(ref, list) and len(ref) == 2 else None
+    record = store.get_response(*ref) if cohort else None
+    if record is None:
+        session.pop("response", None)
+        abort(403, NO_SESSION)
+    g.cohort, g.response = cohort, record
+    g.definition = published_definition(store, record["form_id"], record["form_version"])
+
+
+def _start_form(cohort: dict) -> FlaskForm:
+    class StartForm(FlaskForm):
+        pass
+
+    if cohort["schools"]:
+        StartForm.school = SelectField(
+            "Which school do you work in?", choices=[("", "Choose your school")] + [(s, s) for s in cohort["schools"]],
+            validators=[InputRequired("Choose your school")])
+    return StartForm()
+
+
+@bp.route("/join/<invite>", methods=["GET", "POST"])
+def join(invite: str):  # noqa: ANN201
+    """An invitation: explain the questionnaire, then start a private response."""
+    store = get_store()
+    cohort = store.find_cohort_by_invite(invite)
+    if cohort is None:
+        abort(404, "This invitation link is not recognised. Check that you copied all of it, or ask your coordinator.")
+    if is_closed(cohort):
+        abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']}.")
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    form = _start_form(cohort)
+    if form.validate_on_submit():
+        ref = session.get("response")
+        if isinstance(ref, list) and ref and ref[0] == cohort["id"] and session.get("started") == invite:
+            return redirect(url_for(".page", number=1))  # a double click on Start: keep the first response
+        record, token = new_response(cohort, school=getattr(form, "school", None) and form.school.data)
+        store.add_responses(cohort["id"], [record])
+        session.clear()
+        session.update(response=[cohort["id"], record["id"]], token=token, started=invite)
+        return redirect(url_for(".page", number=1, new=1))
+    status = 422 if form.errors else 200
+    return render_template("teacher/start.html", cohort=cohort, definition=definition, form=form), status
+
+
+@bp.route("/resume/<token>")
+def resume(token: str):  # noqa: ANN201
+    """A private resume link: reopen this teacher's response where they left off."""
+    parts = parse_token(token)
+    store = get_store()
+    cohort = store.get_cohort(parts[0]) if parts else None
+    record = store.get_response(parts[0], parts[1]) if cohort else None
+    if record is None or not token_matches(record, parts[2]):
+        abort(404, BAD_LINK)
+    if record["status"] == "draft" and is_closed(cohort):
+        abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']} before this "
+                   "response was submitted.")
+    session.clear()
+    session.update(response=[cohort["id"], record["id"]], token=token)
+    if record["status"] == "submitted":
+        return redirect(url_for(".summary"))
+    definition = published_definition(store, record["form_id"], record["form_version"])
+    return redirect(_next_url(definition, record["answers"], record.get("page", 0) - 1))
+
+
+def _next_url(definition: Any, answers: dict, index: int) -> str:
+    later = [i for i in visible_sections(definition, answers) if i > index]
+    return url_for(".page", number=later[0] + 1) if later else url_for(".review")
+
+
+def _resume_link() -> str | None:
+    token = session.get("token")
+    return url_for(".resume", token=token, _external=True) if token else None
+
+
+@bp.route("/questionnaire/")
+def current():  # noqa: ANN201
+    """Carry on where this teacher left off."""
+    if g.response["status"] == "submitted":
+        return redirect(url_for(".summary"))
+    return redirect(_next_url(g.definition, g.response["answers"], g.response.get("page", 0) - 1))
+
+
+@bp.route("/questionnaire/page/<int:number>", methods=["GET", "POST"])
+def page(number: int):  # noqa: ANN201
+    """One page of the questionnaire: show it with saved answers, or save it and move on."""
+    definition, record = g.definition, g.response
+    if record["status"] == "submitted":
+        return redirect(url_for(".summary"))
+    if not 1 <= number <= len(definition.sections):
+        abort(404)
+    index = number - 1
+    section = definition.sections[index]
+    if index not in visible_sections(definition, record["answers"]):
+        return redirect(_next_url(definition, record["answers"], index))
+    page_form = build_page_form(section)
+    message, status, answers = None, 200, record["answers"]
+    if request.method == "POST":
+        form = page_form()
+        shown = apply_visibility(form, section, record["answers"])
+        answers = {k: v for q in shown for k, v in read_answers(form, q).items()}
+        if form.revision.data != str(record["revision"]):
+            form = page_form(formdata=None, data=form_data(section, record["answers"]))
+            message, status = ("You changed these answers in another window or tab since this page was opened, so "
+                               "nothing from this copy was saved. These are your latest saved answers."), 409
+        elif form.validate_on_submit():
+            to_warn = [q.id for q in shown if q.required == "soft" and q.id not in record.get("warned", [])
+                       and any(a not in answers for a in q.answer_ids())]
+            saved = get_store().update_response(
+                record["cohort"], record["id"],
+                lambda current: save_page(current, definition, index, answers, record["revision"], to_warn))
+            if to_warn:
+                return redirect(url_for(".page", number=number, check=1))
+            return redirect(_next_url(definition, saved["answers"], index))
+        else:
+            on_page = {a for q in section.questions for a in q.answer_ids()}
+            status = 422
+            answers = {**{k: v for k, v in record["answers"].items() if k not in on_page}, **answers}
+    else:
+        form = page_form(formdata=None, data=form_data(section, record["answers"]))
+    form.revision.data = str(record["revision"])
+    return _render_page(form, definition, record, index, message, status, answers)
+
+
+def _render_page(form: FlaskForm, definition: Any, record: dict, index: int, message: str | None, status: int,
+                 answers: dict):
+    section = definition.sections[index]
+    questions = [(q, "shown" if holds(q.show_if, answers) else "conditional") for q in section.questions
+                 if shown_on_page(q, section.questions, answers) and q.answer_ids()[0] in form]
+    warnings = []
+    if request.args.get("check") and status == 200:
+        warnings = [q for q, _ in questions if q.required == "soft" and q.id in record.get("warned", [])
+                    and any(a not in answers for a in q.answer_ids())]
+    visible = visible_sections(definition, record["answers"])
+    return render_template(
+        "teacher/page.html", definition=definition, section=section, number=index + 1, form=form,
+        questions=questions, errors=error_links(form, [q for q, _ in questions]), warnings=warnings,
+        message=message, step=visible.index(index) + 1 if index in visible else 1, steps=len(visible),
+        previous=max([i for i in visible if i < index], default=None), resume_link=_resume_link(),
+        new=request.args.get("new"), describe=describe_answer,
+    ), status
+
+
+@bp.route("/questionnaire/review")
+def review():  # noqa: ANN201
+    """All answers on one page, with links to change them, and the submit button."""
+    if g.response["status"] == "submitted":
+        return redirect(url_for(".summary"))
+    return _render_review()
+
+
+def _render_review(status: int = 200, message: str | None = None):
+    record = g.response
+    form = SubmitForm(formdata=None, revision=str(record["revision"]))
+    missing = missing_required(g.definition, record["answers"])
+    page_of = {q.id: i + 1 for i, s in enumerate(g.definition.sections) for q in s.questions}
+    return render_template(
+        "teacher/review.html", definition=g.definition, pages=review_rows(g.definition, record["answers"]),
+        form=form, missing=[(q, page_of[q.id]) for q in missing], message=message,
+        resume_link=_resume_link(), steps=len(visible_sections(g.definition, record["answers"])),
+    ), status
+
+
+@bp.post("/questionnaire/submit")
+def submit_response():  # noqa: ANN201
+    """Submit once: a second click or a replayed request just shows the summary."""
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if g.response["status"] == "submitted":
+        return redirect(url_for(".summary"))
+    try:
+        revision = int(form.revision.data or -1)
+    except ValueError:
+        abort(400, "The form was sent without a valid revision number.")
+    try:
+        get_store().update_response(g.response["cohort"], g.response["id"],
+                                    lambda current: submit(current, g.definition, revision))
+    except Incomplete:
+        return _render_review(422, "Answer the questions marked below before you submit.")
+    except StaleRevision:
+        g.response = get_store().get_response(g.response["cohort"], g.response["id"])
+        return _render_review(409, "Your answers changed in another window or tab since this page was "
+                                   "opened. Check them below, then submit.")
+    return redirect(url_for(".summary"))
+
+
+@bp.route("/questionnaire/summary")
+def summary():  # noqa: ANN201
+    """The teacher's own starting point in plain language, after submitting."""
+    record, definition = g.response, g.definition
+    if record["status"] != "submitted":
+        return redirect(url_for(".review"))
+    answers, keys = record["answers"], definition.learning_focus
+    chosen = [definition.question(keys.choice).option_label(f) for f in answers.get(keys.choice, [])] if keys else []
+    goal = answers.get(keys.goal) if keys and keys.goal else None
+    return render_template("teacher/summary.html", definition=definition, record=record, chosen=chosen, goal=goal,
+                           constructs=starting_point(definition, record.get("scores", {})),
+                           resume_link=_resume_link())
+

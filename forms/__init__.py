@@ -1,0 +1,1 @@
+"""Questionnaire definitions: schema, loader, show_if conditions, scoring and the WTForms builder."""

@@ -1,0 +1,227 @@
+"""Turn one section (page) of a definition into a Flask-WTF form class, and read answers back.
+
+Each question becomes one field named by its id (a likert grid becomes one
+radio field per item; a ranking becomes a plain `wtforms.Form` sub-form with
+one select per position). Classes are built fresh inside a function, never by
+mutating a shared class, as the WTForms documentation advises.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FloatField,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from forms.conditions import holds
+from forms.schema import Question, Section
+
+MESSAGES = {
+    "likert": "Choose one point on the scale",
+    "single_choice": "Choose one answer",
+    "yes_no": "Choose yes or no",
+    "multi_choice": "Choose at least one answer",
+    "ranking": "Choose at least your first preference",
+    "short_text": "Enter an answer",
+    "long_text": "Enter an answer",
+    "number": "Enter a number",
+    "consent": "Tick the box to agree before you go on",
+}
+
+
+class CheckboxesField(SelectMultipleField):
+    """A multi-choice question shown as a group of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class PageForm(FlaskForm):
+    """Fields every questionnaire page carries besides its questions."""
+
+    revision = HiddenField()
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _required(q: Question) -> list:
+    if q.required is True:
+        return [InputRequired(message=MESSAGES[q.type])]
+    return [Optional()]
+
+
+class _SelectionCount:
+    """Checks a multi-choice answer has between min and max selections."""
+
+    def __init__(self, low: int | None, high: int | None):
+        self.low, self.high = low, high
+
+    def __call__(self, form: Form, field: SelectMultipleField) -> None:
+        count = len(field.data or [])
+        if count and self.low and count < self.low:
+            raise ValidationError(f"Choose at least {self.low}")
+        if self.high and count > self.high:
+            raise ValidationError(f"Choose no more than {self.high} (you chose {count})")
+
+
+def _ranking_form(q: Question) -> type[Form]:
+    """A sub-form with one select per ranked position; positions fill in order, no repeats."""
+    choices = [("", "Not chosen")] + [(c.id, c.label) for c in q.options]
+
+    class RankingForm(Form):
+        def validate(self, extra_validators: Any = None) -> bool:
+            if not super().validate(extra_validators):
+                return False
+            picked = [self[f"rank_{n}"].data for n in range(1, q.ranked_positions + 1)]
+            for n, value in enumerate(picked, start=1):
+                field = self[f"rank_{n}"]
+                if value and value in picked[: n - 1]:
+                    field.errors.append("You chose this already; choose a different one or leave it empty")
+                elif value and n > 1 and not picked[n - 2]:
+                    field.errors.append(f"Fill in choice {n - 1} before choice {n}")
+            if q.required is True and not picked[0]:
+                self["rank_1"].errors.append(MESSAGES["ranking"])
+            return not any(self[f"rank_{n}"].errors for n in range(1, q.ranked_positions + 1))
+
+    for n in range(1, q.ranked_positions + 1):
+        label = "First choice" if n == 1 else f"Choice {n}"
+        setattr(RankingForm, f"rank_{n}", SelectField(label, choices=choices, default=""))
+    return RankingForm
+
+
+def _fields(q: Question) -> list[tuple[str, Any]]:
+    """The form fields for one question, as (name, unbound field)."""
+    required = _required(q)
+    kind = q.type
+    if kind == "likert":
+        choices = [(v, q.scale.label(v)) for v in q.scale.points()]
+        entries = [(item.id, item.text) for item in q.items] if q.is_grid else [(q.id, q.prompt)]
+        return [(name, RadioField(label, choices=choices, coerce=int, validators=required))
+                for name, label in entries]
+    if kind in ("single_choice", "yes_no"):
+        return [(q.id, RadioField(q.prompt, choices=[(c.id, c.label) for c in q.options], validators=required))]
+    if kind == "multi_choice":
+        count = _SelectionCount(q.min_selected, q.max_selected)
+        return [(q.id, CheckboxesField(q.prompt, choices=[(c.id, c.label) for c in q.options],
+                                       validators=[*required, count]))]
+    if kind == "ranking":
+        return [(q.id, FormField(_ranking_form(q), label=q.prompt))]
+    if kind in ("short_text", "long_text"):
+        field = StringField if kind == "short_text" else TextAreaField
+        limit = Length(max=q.text_limit, message=f"Use no more than {q.text_limit} characters")
+        return [(q.id, field(q.prompt, validators=[*required, limit], filters=[_strip]))]
+    if kind == "number":
+        field = IntegerField if q.integer is not False else FloatField
+        message = "Enter a whole number" if q.integer is not False else "Enter a number"
+        bounds = NumberRange(min=q.min, max=q.max, message=_range_message(q))
+        return [(q.id, field(q.prompt, validators=[*required, bounds], render_kw={"inputmode": "numeric"},
+                             description=message))]
+    if kind == "consent":
+        return [(q.id, BooleanField(q.prompt, validators=required))]
+    raise ValueError(f"unknown question type {kind!r}")
+
+
+def _range_message(q: Question) -> str:
+    fmt = (lambda x: f"{x:g}")
+    if q.min is not None and q.max is not None:
+        return f"Enter a number from {fmt(q.min)} to {fmt(q.max)}"
+    if q.min is not None:
+        return f"Enter a number of at least {fmt(q.min)}"
+    return f"Enter a number no bigger than {fmt(q.max)}"
+
+
+def build_page_form(section: Section) -> type[PageForm]:
+    """A new FlaskForm subclass holding one field per answer on this page."""
+
+    class SectionForm(PageForm):
+        pass
+
+    for q in section.questions:
+        for name, field in _fields(q):
+            setattr(SectionForm, name, field)
+    return SectionForm
+
+
+def form_data(section: Section, answers: dict[str, Any]) -> dict[str, Any]:
+    """Saved answers shaped as the page form's `data=` (rankings become their positions)."""
+    data: dict[str, Any] = {}
+    for q in section.questions:
+        if q.type == "ranking":
+            ranked = answers.get(q.id) or []
+            data[q.id] = {f"rank_{n}": (ranked[n - 1] if n <= len(ranked) else "")
+                          for n in range(1, q.ranked_positions + 1)}
+        else:
+            data.update({a: answers[a] for a in q.answer_ids() if a in answers})
+    return data
+
+
+def read_answers(form: PageForm, q: Question) -> dict[str, Any]:
+    """The typed answers a validated form holds for one question; unanswered ones are left out."""
+    found: dict[str, Any] = {}
+    for answer_id in q.answer_ids():
+        if answer_id not in form:
+            continue
+        value = form[answer_id].data
+        if q.type == "ranking":
+            value = [v for v in value.values() if v]
+        elif q.type == "consent":
+            value = True if value else None
+        elif q.type == "number" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if value not in (None, "", []):
+            found[answer_id] = value
+    return found
+
+
+def apply_visibility(form: PageForm, section: Section, earlier: dict[str, Any]) -> list[Question]:
+    """Keep the questions that apply, given earlier answers and what this page holds; drop the rest's fields.
+
+    Conditions are judged in page order on the posted (not yet validated) values,
+    so a hidden question is neither validated nor stored.
+    """
+    on_page = {a for q in section.questions for a in q.answer_ids()}
+    answers = {k: v for k, v in earlier.items() if k not in on_page}
+    shown = []
+    for q in section.questions:
+        if holds(q.show_if, answers):
+            shown.append(q)
+            answers.update(read_answers(form, q))
+        else:
+            for name in {q.id, *q.answer_ids()} & set(form._fields):
+                del form[name]
+    return shown
+
+
+def error_links(form: PageForm, questions: list[Question]) -> list[tuple[str, str]]:
+    """(message, anchor) for every error on the page, in question order, for the error summary."""
+    links = []
+    for q in questions:
+        for answer_id in q.answer_ids():
+            if answer_id not in form:
+                continue
+            field = form[answer_id]
+            subfields = [field[f"rank_{n}"] for n in range(1, q.ranked_positions + 1)] if q.type == "ranking" else [field]
+            for sub in subfields:
+                anchor = f"{sub.id}-0" if q.type in ("likert", "single_choice", "yes_no", "multi_choice") else sub.id
+                label = sub.label.text if q.is_grid or q.type == "ranking" else q.prompt
+                if q.type == "ranking":
+                    label = f"{q.prompt} ({sub.label.text.lower()})"
+                links += [(f"{label}: {error}", anchor) for error in sub.errors]
+    return links

@@ -1,0 +1,190 @@
+"""Cross-reference checks on a raw definition: ids, show_if order, scales, choices, constructs.
+
+These run on the raw YAML data (tolerating shapes the schema will reject) so that
+one `forms check` run reports every problem, not only the first kind found.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forms.schema import Menu
+from forms.yamlfile import Problem
+
+MULTI = ("multi_choice", "ranking")
+
+
+def _questions(data: dict) -> list[tuple[tuple, dict]]:
+    found = []
+    sections = data.get("sections")
+    for i, section in enumerate(sections if isinstance(sections, list) else []):
+        questions = section.get("questions") if isinstance(section, dict) else None
+        for j, q in enumerate(questions if isinstance(questions, list) else []):
+            if isinstance(q, dict):
+                found.append((("sections", i, "questions", j), q))
+    return found
+
+
+def _answers(q: dict, where: tuple, menu: Menu | None) -> list[tuple[str, tuple]]:
+    """The answer ids a raw question stores, with where each is written."""
+    items, spec = q.get("items"), q.get("items_from_menu")
+    if isinstance(items, list):
+        return [(it["id"], where + ("items", k, "id")) for k, it in enumerate(items)
+                if isinstance(it, dict) and isinstance(it.get("id"), str)]
+    if isinstance(spec, dict) and isinstance(spec.get("id"), str) and menu is not None:
+        return [(spec["id"].replace("{focus}", f.id), where + ("items_from_menu", "id")) for f in menu.focuses]
+    return [(q["id"], where + ("id",))] if isinstance(q.get("id"), str) else []
+
+
+def _choice_ids(q: dict, data: dict, menu: Menu | None) -> list[str] | None:
+    choices = q.get("choices")
+    if q.get("type") == "yes_no":
+        return ["yes", "no"]
+    if choices == "menu":
+        return [f.id for f in menu.focuses] if menu else None
+    if isinstance(choices, str):
+        lists = data.get("choice_lists")
+        choices = lists.get(choices) if isinstance(lists, dict) else None
+    if isinstance(choices, list):
+        return [c.get("id") for c in choices if isinstance(c, dict)]
+    return None
+
+
+def cross_reference_problems(data: dict, menu: Menu | None) -> list[Problem]:
+    """Every broken reference in a raw definition, each naming the question it concerns."""
+    problems: list[Problem] = []
+    scales = data.get("scales") if isinstance(data.get("scales"), dict) else {}
+    lists = data.get("choice_lists") if isinstance(data.get("choice_lists"), dict) else {}
+    questions = _questions(data)
+    order: dict[str, int] = {}  # answer id -> position of its question
+    owner: dict[str, dict] = {}
+    first_seen: dict[str, tuple] = {}
+
+    sections = data.get("sections") if isinstance(data.get("sections"), list) else []
+    section_ids: set[str] = set()
+    for i, section in enumerate(sections):
+        sid = section.get("id") if isinstance(section, dict) else None
+        if isinstance(sid, str):
+            if sid in section_ids:
+                problems.append(Problem(("sections", i, "id"), f"section '{sid}': duplicate section id"))
+            section_ids.add(sid)
+
+    for position, (where, q) in enumerate(questions):
+        qid = q.get("id")
+        name = f"question '{qid}': "
+        for answer_id, at in _answers(q, where, menu) + ([(qid, where + ("id",))] if "items" in q else []):
+            if not isinstance(answer_id, str):
+                continue
+            if answer_id in first_seen:
+                problems.append(Problem(at, f"{name}duplicate id '{answer_id}' (also used by an earlier question)"))
+                continue
+            first_seen[answer_id], order[answer_id], owner[answer_id] = at, position, q
+        scale = q.get("scale")
+        if isinstance(scale, str) and scale not in scales:
+            problems.append(Problem(where + ("scale",), f"{name}unknown scale '{scale}'"))
+        choices = q.get("choices")
+        if choices == "menu" or q.get("items_from_menu") is not None:
+            if menu is None and not isinstance(data.get("menu"), str):
+                problems.append(Problem(where, f"{name}uses the menu, but the definition names no menu"))
+        elif isinstance(choices, str) and choices not in lists:
+            problems.append(Problem(where + ("choices",), f"{name}unknown choice list '{choices}'"))
+        ids = _choice_ids(q, data, menu)
+        if ids is not None:
+            dupes = sorted({c for c in ids if ids.count(c) > 1 and c is not None})
+            if dupes:
+                problems.append(Problem(where + ("choices",), f"{name}duplicate choice ids {dupes}"))
+            for key in ("min_selected", "max_selected"):
+                limit = q.get(key)
+                if isinstance(limit, int) and ids and limit > len(ids):
+                    problems.append(Problem(where + (key,), f"{name}{key} ({limit}) exceeds the {len(ids)} choices"))
+
+    for position, (where, q) in enumerate(questions):
+        condition = q.get("show_if")
+        if condition is not None:
+            problems += _condition_problems(condition, where + ("show_if",), position, q, order, owner, data, menu)
+
+    problems += _construct_problems(data, owner, scales)
+    keys = data.get("learning_focus")
+    if isinstance(keys, dict):
+        for key, kinds in (("choice", ("ranking", "multi_choice")), ("goal", ("long_text", "short_text"))):
+            target = keys.get(key)
+            if isinstance(target, str) and (target not in owner or owner[target].get("type") not in kinds):
+                problems.append(Problem(("learning_focus", key), f"learning_focus: {key} '{target}' must name a "
+                                                                 f"{' or '.join(kinds)} question"))
+    return problems
+
+
+def _condition_problems(cond: Any, where: tuple, position: int, q: dict, order: dict, owner: dict,
+                        data: dict, menu: Menu | None) -> list[Problem]:
+    if not isinstance(cond, dict):
+        return []
+    problems = []
+    for key in ("all", "any"):
+        if isinstance(cond.get(key), list):
+            for k, part in enumerate(cond[key]):
+                problems += _condition_problems(part, where + (key, k), position, q, order, owner, data, menu)
+    if isinstance(cond.get("not"), dict):
+        problems += _condition_problems(cond["not"], where + ("not",), position, q, order, owner, data, menu)
+    target = cond.get("question")
+    if not isinstance(target, str):
+        return problems
+    name = f"question '{q.get('id')}': show_if"
+    at = where + ("question",)
+    grids = {x.get("id") for x in owner.values() if "items" in x or "items_from_menu" in x}
+    if target in grids and target not in owner:
+        return problems + [Problem(at, f"{name} names the grid '{target}'; name one of its items instead")]
+    if target not in order or (target in grids and owner[target].get("id") == target):
+        if target in grids:
+            return problems + [Problem(at, f"{name} names the grid '{target}'; name one of its items instead")]
+        return problems + [Problem(at, f"{name} names unknown question '{target}'")]
+    if order[target] >= position:
+        return problems + [Problem(at, f"{name} names '{target}', which does not come before it "
+                                       "(a condition can only use earlier answers)")]
+    source = owner[target]
+    kind = source.get("type")
+    if "includes" in cond and kind not in MULTI:
+        problems.append(Problem(where + ("includes",), f"{name} uses includes on '{target}', "
+                                                       f"which is {kind}, not multi_choice or ranking"))
+    numeric = ("gt", "gte", "lt", "lte")
+    if any(k in cond for k in numeric) and kind not in ("number", "likert"):
+        problems.append(Problem(at, f"{name} compares '{target}' as a number, but it is {kind}"))
+    if kind in MULTI and ("equals" in cond or "not_equals" in cond):
+        problems.append(Problem(at, f"{name} compares '{target}' with equals, but it holds a list of choices; "
+                                    "use includes"))
+    ids = _choice_ids(source, data, menu)
+    for key in ("equals", "not_equals", "includes"):
+        value = cond.get(key)
+        if ids and key in cond and kind in ("single_choice", "yes_no", *MULTI) and value not in ids:
+            problems.append(Problem(where + (key,), f"{name}: {value!r} is not a choice of '{target}'"))
+    return problems
+
+
+def _construct_problems(data: dict, owner: dict, scales: dict) -> list[Problem]:
+    problems = []
+    constructs = data.get("constructs") if isinstance(data.get("constructs"), list) else []
+    seen: set[str] = set()
+    for i, c in enumerate(constructs):
+        if not isinstance(c, dict):
+            continue
+        name = f"construct '{c.get('id')}': "
+        if c.get("id") in seen:
+            problems.append(Problem(("constructs", i, "id"), f"{name}duplicate construct id"))
+        seen.add(c.get("id"))
+        items = c.get("items") if isinstance(c.get("items"), dict) else {}
+        used_scales = set()
+        for item, key in items.items():
+            at = ("constructs", i, "items", item)
+            q = owner.get(item)
+            if q is None:
+                problems.append(Problem(at, f"{name}item '{item}' is not a question in this definition"))
+            elif q.get("type") != "likert":
+                what = "a reverse key ('-')" if key == "-" else "a key"
+                problems.append(Problem(at, f"{name}item '{item}' is {q.get('type')}, not a scale item, "
+                                            f"so it cannot take {what}"))
+            else:
+                scale = q.get("scale")
+                used_scales.add(repr(scale) if not isinstance(scale, str) else scale)
+        if len(used_scales) > 1:
+            problems.append(Problem(("constructs", i, "items"), f"{name}items use different scales; "
+                                                                 "a construct's items must share one scale"))
+    return problems

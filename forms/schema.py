@@ -1,0 +1,342 @@
+"""The questionnaire definition schema: pydantic models for definitions and menus.
+
+A definition is written in YAML (see docs/definition-format.md). The loader
+validates the raw YAML against these models, resolves references (named
+scales, named choice lists, items taken from the menu) and checks the
+cross-references; the result is a normalised `Definition` in which every
+question carries its own scale and choices.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+"""Ids are lower-case words joined by underscores: they become form field names and CSV columns."""
+
+QUESTION_TYPES = (
+    "likert",
+    "single_choice",
+    "multi_choice",
+    "ranking",
+    "short_text",
+    "long_text",
+    "number",
+    "yes_no",
+    "consent",
+)
+QuestionType = Literal[
+    "likert",
+    "single_choice",
+    "multi_choice",
+    "ranking",
+    "short_text",
+    "long_text",
+    "number",
+    "yes_no",
+    "consent",
+]
+CHOICE_TYPES = ("single_choice", "multi_choice", "ranking")
+YES_NO = [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scale(Strict):
+    """A labelled numeric scale shared by likert questions, e.g. 1 (disagree) to 5 (agree)."""
+
+    min: int
+    max: int
+    labels: dict[int, str] = {}
+
+    @model_validator(mode="after")
+    def _range(self) -> Scale:
+        if self.min >= self.max:
+            raise ValueError(f"scale min ({self.min}) must be less than max ({self.max})")
+        if self.max - self.min > 10:
+            raise ValueError("a scale may have at most 11 points")
+        outside = sorted(k for k in self.labels if not self.min <= k <= self.max)
+        if outside:
+            raise ValueError(f"labels {outside} lie outside the scale {self.min}..{self.max}")
+        return self
+
+    def points(self) -> list[int]:
+        """Every value on the scale, lowest first."""
+        return list(range(self.min, self.max + 1))
+
+    def label(self, value: int) -> str:
+        """The label for a value, or the number itself when unlabelled."""
+        return self.labels.get(value, str(value))
+
+
+class Choice(BaseModel):
+    """One option of a choice list; extra attributes (e.g. a numeric `score`) are kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    id: Ident
+    label: str = Field(min_length=1)
+
+
+class Condition(Strict):
+    """A `show_if` condition: one comparison on an earlier answer, or all/any/not of conditions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    question: Ident | None = None
+    equals: str | int | float | bool | None = None
+    not_equals: str | int | float | bool | None = None
+    in_: list[str | int | float] | None = Field(None, alias="in")
+    includes: str | None = None
+    gt: float | None = None
+    gte: float | None = None
+    lt: float | None = None
+    lte: float | None = None
+    answered: bool | None = None
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(None, alias="not")
+
+    COMPARISONS: ClassVar[tuple[str, ...]] = ("equals", "not_equals", "in_", "includes", "gt", "gte", "lt", "lte", "answered")
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Condition:
+        combinators = [k for k in ("all", "any", "not_") if getattr(self, k) is not None]
+        comparisons = [k for k in self.COMPARISONS if getattr(self, k) is not None]
+        if combinators:
+            if len(combinators) > 1 or comparisons or self.question:
+                raise ValueError("a condition with all/any/not may hold nothing else")
+            if self.all == [] or self.any == []:
+                raise ValueError("all/any need at least one condition")
+            return self
+        if not self.question:
+            raise ValueError("a condition needs 'question' (or all/any/not)")
+        if len(comparisons) != 1:
+            raise ValueError(
+                "a condition needs exactly one of equals, not_equals, in, includes, "
+                "gt, gte, lt, lte, answered"
+            )
+        return self
+
+    def questions(self) -> list[str]:
+        """Every question id the condition reads, in order."""
+        if self.question:
+            return [self.question]
+        parts = (self.all or []) + (self.any or []) + ([self.not_] if self.not_ else [])
+        return [q for part in parts for q in part.questions()]
+
+
+class Item(Strict):
+    """One statement in a likert grid; each item is an answer of its own."""
+
+    id: Ident
+    text: str = Field(min_length=1)
+
+
+class ItemsFromMenu(Strict):
+    """Build a grid's items from the menu of learning focuses, one per focus."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*\{focus\}[a-z0-9_]*$")
+    text: str = "{title}"
+
+
+class Question(Strict):
+    """One question on a page. Type-specific keys are checked against the type."""
+
+    id: Ident
+    type: QuestionType
+    prompt: str = Field(min_length=1)
+    hint: str | None = None
+    required: bool | Literal["soft"] = False
+    show_if: Condition | None = None
+    scale: Scale | Ident | None = None
+    items: list[Item] | None = None
+    items_from_menu: ItemsFromMenu | None = None
+    choices: list[Choice] | Ident | None = None
+    min_selected: int | None = Field(None, ge=0)
+    max_selected: int | None = Field(None, ge=1)
+    max_ranked: int | None = Field(None, ge=1, le=10)
+    max_length: int | None = Field(None, ge=1, le=20000)
+    min: float | None = None
+    max: float | None = None
+    integer: bool | None = None
+
+    ALLOWED: ClassVar[dict[str, set[str]]] = {
+        "likert": {"scale", "items", "items_from_menu"},
+        "single_choice": {"choices"},
+        "multi_choice": {"choices", "min_selected", "max_selected"},
+        "ranking": {"choices", "max_ranked"},
+        "short_text": {"max_length"},
+        "long_text": {"max_length"},
+        "number": {"min", "max", "integer"},
+        "yes_no": set(),
+        "consent": set(),
+    }
+    TYPE_KEYS: ClassVar[set[str]] = {"scale", "items", "items_from_menu", "choices", "min_selected", "max_selected",
+                 "max_ranked", "max_length", "min", "max", "integer"}
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> Question:
+        allowed = self.ALLOWED[self.type]
+        stray = sorted(k for k in self.model_fields_set & self.TYPE_KEYS if k not in allowed)
+        if stray:
+            raise ValueError(f"{', '.join(stray)} do(es) not apply to a {self.type} question")
+        if self.type == "likert" and self.scale is None:
+            raise ValueError("a likert question needs a scale")
+        if self.items is not None and self.items_from_menu is not None:
+            raise ValueError("give items or items_from_menu, not both")
+        if self.items == []:
+            raise ValueError("a likert grid needs at least one item")
+        if self.type in CHOICE_TYPES and self.choices is None:
+            raise ValueError(f"a {self.type} question needs choices")
+        if isinstance(self.choices, list) and not self.choices:
+            raise ValueError("the choice list is empty")
+        if self.min_selected is not None and self.max_selected is not None:
+            if self.min_selected > self.max_selected:
+                raise ValueError("min_selected is greater than max_selected")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError(f"number min ({self.min}) must be less than max ({self.max})")
+        if self.type == "consent" and self.required == "soft":
+            raise ValueError("consent is either required or not; it cannot be soft-required")
+        return self
+
+    @property
+    def is_grid(self) -> bool:
+        return self.items is not None
+
+    def answer_ids(self) -> list[str]:
+        """The ids under which this question's answers are stored."""
+        return [item.id for item in self.items] if self.items is not None else [self.id]
+
+    @property
+    def options(self) -> list[Choice]:
+        """The choices offered: the question's own, or Yes/No for a yes_no question."""
+        if self.type == "yes_no":
+            return [Choice(**c) for c in YES_NO]
+        return self.choices if isinstance(self.choices, list) else []
+
+    def option_label(self, choice_id: str) -> str:
+        """The label of one of this question's choices (the id itself if unknown)."""
+        return next((c.label for c in self.options if c.id == choice_id), choice_id)
+
+    @property
+    def text_limit(self) -> int:
+        """Longest text accepted: the question's own limit or a default for its type."""
+        return self.max_length or (200 if self.type == "short_text" else 4000)
+
+    @property
+    def ranked_positions(self) -> int:
+        """How many positions a ranking question offers."""
+        return min(self.max_ranked or 3, len(self.options))
+
+
+class Section(Strict):
+    """One page of the questionnaire."""
+
+    id: Ident
+    title: str = Field(min_length=1)
+    intro: str | None = None
+    questions: list[Question] = Field(min_length=1)
+
+
+class Construct(Strict):
+    """A scale score built from likert items; '-' keyed items are reverse scored."""
+
+    id: Ident
+    label: str = Field(min_length=1)
+    description: str | None = None
+    items: dict[Ident, Literal["+", "-"]] = Field(min_length=1)
+    method: Literal["mean"] = "mean"
+    min_answered: int = Field(1, ge=1)
+    low: str | None = None
+    high: str | None = None
+
+    @model_validator(mode="after")
+    def _enough_items(self) -> Construct:
+        if self.min_answered > len(self.items):
+            raise ValueError(
+                f"min_answered ({self.min_answered}) exceeds the number of items ({len(self.items)})"
+            )
+        return self
+
+
+class LearningFocusKeys(Strict):
+    """Which questions hold the teacher's chosen learning focuses (a ranking) and their goal."""
+
+    choice: Ident
+    goal: Ident | None = None
+
+
+class Definition(Strict):
+    """A whole questionnaire: pages of questions, shared scales and choice lists, constructs."""
+
+    id: Ident
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+    title: str = Field(min_length=1)
+    kind: str = "starting_point"
+    respondent: Literal["teacher", "specialist", "coordinator", "pair"] = "teacher"
+    description: str | None = None
+    menu: str | None = None
+    scales: dict[Ident, Scale] = {}
+    choice_lists: dict[Ident, list[Choice]] = {}
+    sections: list[Section] = Field(min_length=1)
+    constructs: list[Construct] = []
+    learning_focus: LearningFocusKeys | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_as_text(cls, data: Any) -> Any:
+        # YAML reads `version: 1` as an int; versions are labels, so keep them as text.
+        if isinstance(data, dict) and isinstance(data.get("version"), int | float):
+            data = {**data, "version": str(data["version"])}
+        return data
+
+    def questions(self) -> list[Question]:
+        """All questions in page order."""
+        return [q for s in self.sections for q in s.questions]
+
+    def question(self, question_id: str) -> Question:
+        """The question with this id (KeyError if none)."""
+        for q in self.questions():
+            if q.id == question_id:
+                return q
+        raise KeyError(question_id)
+
+    def answer_ids(self) -> list[str]:
+        """Every answer id in page order (grid items count one each)."""
+        return [a for q in self.questions() for a in q.answer_ids()]
+
+    def answer_question(self, answer_id: str) -> Question:
+        """The question that owns an answer id (a grid for its items)."""
+        for q in self.questions():
+            if answer_id in q.answer_ids():
+                return q
+        raise KeyError(answer_id)
+
+
+class Focus(BaseModel):
+    """One learning focus on the programme's menu; extra attributes are kept for later use."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    id: Ident
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    time_demand: Literal["low", "medium", "high"] = "medium"
+
+
+class Menu(Strict):
+    """The programme's menu of learning focuses, shared by questionnaires and the engine."""
+
+    id: Ident
+    version: str = "1"
+    title: str = Field(min_length=1)
+    focuses: list[Focus] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_as_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("version"), int | float):
+            data = {**data, "version": str(data["version"])}
+        return data
