@@ -7,12 +7,11 @@ import secrets
 from datetime import date
 from pathlib import Path
 
+from diagnostic.journey import now
+from diagnostic.store import Store, StoreError
 from forms.catalog import SHIPPED
 from forms.loader import digest, snapshot
 from forms.schema import Definition
-
-from diagnostic.journey import now
-from diagnostic.store import Store, StoreError
 
 Record = dict
 

@@ -136,9 +136,9 @@ def missing_required(definition: Definition, answers: dict[str, Any]) -> list[Qu
     """Visible hard-required questions that have no answer (a grid needs every item)."""
     missing = []
     for q in definition.questions():
-        if q.required is True and holds(q.show_if, answers):
-            if any(answers.get(a) in (None, "", []) for a in q.answer_ids()):
-                missing.append(q)
+        unanswered = any(answers.get(a) in (None, "", []) for a in q.answer_ids())
+        if q.required is True and unanswered and holds(q.show_if, answers):
+            missing.append(q)
     return missing
 
 

@@ -94,9 +94,8 @@ class Store:
     @contextmanager
     def _table(self, path: Path, name: str) -> Iterator[Any]:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with FileLock(str(path) + ".lock", mode=0o600):
-            with TinyDB(str(path), storage=AtomicJSONStorage) as db:
-                yield db.table(name)
+        with FileLock(str(path) + ".lock", mode=0o600), TinyDB(str(path), storage=AtomicJSONStorage) as db:
+            yield db.table(name)
 
     # -- cohorts ---------------------------------------------------------
     def add_cohort(self, cohort: Record) -> Record:

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from diagnostic.cohorts import is_closed, published_definition
@@ -68,9 +69,9 @@ def _start_form(cohort: dict) -> FlaskForm:
         pass
 
     if cohort["schools"]:
-        StartForm.school = SelectField(
-            "Which school do you work in?", choices=[("", "Choose your school")] + [(s, s) for s in cohort["schools"]],
-            validators=[InputRequired("Choose your school")])
+        choices = [SelectChoice("", "Choose your school")] + [SelectChoice(s, s) for s in cohort["schools"]]
+        StartForm.school = SelectField("Which school do you work in?", choices=choices,
+                                       validators=[InputRequired("Choose your school")])
     return StartForm()
 
 
@@ -80,7 +81,8 @@ def join(invite: str):  # noqa: ANN201
     store = get_store()
     cohort = store.find_cohort_by_invite(invite)
     if cohort is None:
-        abort(404, "This invitation link is not recognised. Check that you copied all of it, or ask your coordinator.")
+        abort(404, "This invitation link is not recognised. Check that you copied all of it, "
+                   "or ask your coordinator.")
     if is_closed(cohort):
         abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']}.")
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])

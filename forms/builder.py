@@ -25,6 +25,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -81,9 +82,13 @@ class _SelectionCount:
             raise ValidationError(f"Choose no more than {self.high} (you chose {count})")
 
 
+def _choices(q: Question) -> list[SelectChoice]:
+    return [SelectChoice(c.id, c.label) for c in q.options]
+
+
 def _ranking_form(q: Question) -> type[Form]:
     """A sub-form with one select per ranked position; positions fill in order, no repeats."""
-    choices = [("", "Not chosen")] + [(c.id, c.label) for c in q.options]
+    choices = [SelectChoice("", "Not chosen")] + _choices(q)
 
     class RankingForm(Form):
         def validate(self, extra_validators: Any = None) -> bool:
@@ -111,15 +116,15 @@ def _fields(q: Question) -> list[tuple[str, Any]]:
     required = _required(q)
     kind = q.type
     if kind == "likert":
-        choices = [(v, q.scale.label(v)) for v in q.scale.points()]
+        choices = [SelectChoice(v, q.scale.label(v)) for v in q.scale.points()]
         entries = [(item.id, item.text) for item in q.items] if q.is_grid else [(q.id, q.prompt)]
         return [(name, RadioField(label, choices=choices, coerce=int, validators=required))
                 for name, label in entries]
     if kind in ("single_choice", "yes_no"):
-        return [(q.id, RadioField(q.prompt, choices=[(c.id, c.label) for c in q.options], validators=required))]
+        return [(q.id, RadioField(q.prompt, choices=_choices(q), validators=required))]
     if kind == "multi_choice":
         count = _SelectionCount(q.min_selected, q.max_selected)
-        return [(q.id, CheckboxesField(q.prompt, choices=[(c.id, c.label) for c in q.options],
+        return [(q.id, CheckboxesField(q.prompt, choices=_choices(q),
                                        validators=[*required, count]))]
     if kind == "ranking":
         return [(q.id, FormField(_ranking_form(q), label=q.prompt))]
@@ -139,7 +144,9 @@ def _fields(q: Question) -> list[tuple[str, Any]]:
 
 
 def _range_message(q: Question) -> str:
-    fmt = (lambda x: f"{x:g}")
+    def fmt(x: float) -> str:
+        return f"{x:g}"
+
     if q.min is not None and q.max is not None:
         return f"Enter a number from {fmt(q.min)} to {fmt(q.max)}"
     if q.min is not None:
@@ -217,7 +224,8 @@ def error_links(form: PageForm, questions: list[Question]) -> list[tuple[str, st
             if answer_id not in form:
                 continue
             field = form[answer_id]
-            subfields = [field[f"rank_{n}"] for n in range(1, q.ranked_positions + 1)] if q.type == "ranking" else [field]
+            ranked = q.type == "ranking"
+            subfields = [field[f"rank_{n}"] for n in range(1, q.ranked_positions + 1)] if ranked else [field]
             for sub in subfields:
                 anchor = f"{sub.id}-0" if q.type in ("likert", "single_choice", "yes_no", "multi_choice") else sub.id
                 label = sub.label.text if q.is_grid or q.type == "ranking" else q.prompt

@@ -99,7 +99,8 @@ class Condition(Strict):
     any: list[Condition] | None = None
     not_: Condition | None = Field(None, alias="not")
 
-    COMPARISONS: ClassVar[tuple[str, ...]] = ("equals", "not_equals", "in_", "includes", "gt", "gte", "lt", "lte", "answered")
+    COMPARISONS: ClassVar[tuple[str, ...]] = (
+        "equals", "not_equals", "in_", "includes", "gt", "gte", "lt", "lte", "answered")
 
     @model_validator(mode="after")
     def _one_operator(self) -> Condition:
@@ -193,9 +194,8 @@ class Question(Strict):
             raise ValueError(f"a {self.type} question needs choices")
         if isinstance(self.choices, list) and not self.choices:
             raise ValueError("the choice list is empty")
-        if self.min_selected is not None and self.max_selected is not None:
-            if self.min_selected > self.max_selected:
-                raise ValueError("min_selected is greater than max_selected")
+        if (self.min_selected or 0) > (self.max_selected or float("inf")):
+            raise ValueError("min_selected is greater than max_selected")
         if self.min is not None and self.max is not None and self.min >= self.max:
             raise ValueError(f"number min ({self.min}) must be less than max ({self.max})")
         if self.type == "consent" and self.required == "soft":

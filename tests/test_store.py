@@ -1,0 +1,141 @@
+"""The store: nothing lost with several processes and threads writing at once, private files, clear errors."""
+
+from __future__ import annotations
+
+import multiprocessing
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from diagnostic.journey import new_response
+from diagnostic.store import NotFound, Store, StoreError, VersionConflict
+
+COHORT = {"id": "north", "form_id": "f", "form_version": "1"}
+
+
+def _increment(data_dir: str, response_id: str, times: int) -> None:
+    store = Store(data_dir)
+    for _ in range(times):
+        def bump(record):
+            record["answers"]["count"] = record["answers"].get("count", 0) + 1
+            record["revision"] += 1
+            return record
+        store.update_response("north", response_id, bump)
+
+
+def _add_many(data_dir: str, worker: int, count: int) -> None:
+    store = Store(data_dir)
+    for n in range(count):
+        record, _ = new_response(COHORT, respondent=f"w{worker}-{n}")
+        store.add_responses("north", [record])
+
+
+@pytest.fixture
+def data_dir(tmp_path):
+    return str(tmp_path / "data")
+
+
+def test_several_processes_updating_one_response_lose_nothing(data_dir):
+    store = Store(data_dir)
+    record, _ = new_response(COHORT)
+    store.add_responses("north", [record])
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_increment, args=(data_dir, record["id"], 25)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    final = store.get_response("north", record["id"])
+    assert final["answers"]["count"] == 100 and final["revision"] == 100
+
+
+def test_several_processes_adding_responses_lose_none(data_dir):
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_add_many, args=(data_dir, w, 30)) for w in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    responses = Store(data_dir).list_responses("north")
+    assert sorted(r["respondent"] for r in responses) == sorted(f"w{w}-{n}" for w in range(4) for n in range(30))
+
+
+def test_threads_updating_one_response_lose_nothing(data_dir):
+    store = Store(data_dir)
+    record, _ = new_response(COHORT)
+    store.add_responses("north", [record])
+    threads = [threading.Thread(target=_increment, args=(data_dir, record["id"], 20)) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.get_response("north", record["id"])["answers"]["count"] == 100
+
+
+def test_data_files_are_private_and_no_temporary_files_remain(data_dir):
+    store = Store(data_dir)
+    record, _ = new_response(COHORT)
+    store.add_responses("north", [record])
+    store.add_cohort({"id": "north", "invite": "abc"})
+    files = [p for p in Path(data_dir).rglob("*.json")]
+    assert files
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+    assert not list(Path(data_dir).rglob("*.tmp"))
+
+
+def test_a_failed_change_leaves_the_record_untouched(data_dir):
+    store = Store(data_dir)
+    record, _ = new_response(COHORT)
+    store.add_responses("north", [record])
+
+    def refuse(current):
+        current["answers"]["x"] = 1
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        store.update_response("north", record["id"], refuse)
+    assert store.get_response("north", record["id"])["answers"] == {}
+
+
+def test_responses_are_split_so_one_write_touches_a_small_file(data_dir):
+    store = Store(data_dir)
+    records = [new_response(COHORT)[0] for _ in range(500)]
+    store.add_responses("north", records)
+    shards = list((Path(data_dir) / "store" / "cohorts" / "north").glob("responses-*.json"))
+    assert len(shards) > 100  # 500 responses spread over many files, not one
+    assert len(store.list_responses("north")) == 500
+
+
+def test_damaged_file_is_reported_with_its_path(data_dir):
+    store = Store(data_dir)
+    store.add_cohort({"id": "north", "invite": "abc"})
+    path = Path(data_dir) / "store" / "cohorts.json"
+    path.write_text("{not json")
+    with pytest.raises(StoreError, match="cohorts.json"):
+        store.get_cohort("north")
+
+
+def test_unknown_response_and_duplicate_ids(data_dir):
+    store = Store(data_dir)
+    with pytest.raises(NotFound):
+        store.update_response("north", "00" * 8, lambda r: r)
+    record, _ = new_response(COHORT)
+    store.add_responses("north", [record])
+    with pytest.raises(StoreError):
+        store.add_responses("north", [record])
+    assert len(store.list_responses("north")) == 1
+
+
+def test_a_published_version_cannot_change(data_dir):
+    store = Store(data_dir)
+    assert store.publish_form("f", "1", "aaa", {"x": 1}) is True
+    assert store.publish_form("f", "1", "aaa", {"x": 1}) is False
+    with pytest.raises(VersionConflict, match="new version"):
+        store.publish_form("f", "1", "bbb", {"x": 2})
+    assert store.publish_form("f", "2", "bbb", {"x": 2}) is True
+    assert store.get_form("f", "1")["definition"] == {"x": 1}
