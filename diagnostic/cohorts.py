@@ -31,16 +31,17 @@ def publish(store: Store, definition: Definition) -> bool:
 
 def published_definition(store: Store, form_id: str, version: str) -> Definition:
     """The exact definition a cohort was created with, as stored when it was published."""
-    record = store.get_form(form_id, version)
-    if record is None:
-        raise StoreError(f"form {form_id!r} version {version!r} has not been published in this data directory")
-    # Parsing is the costly part; published content never changes, so its digest is a safe key.
-    if record["digest"] not in _parsed:
-        _parsed[record["digest"]] = Definition.model_validate(record["definition"])
-    return _parsed[record["digest"]]
+    # A published version never changes, so it is read and parsed once per process.
+    key = (str(store.root), form_id, version)
+    if key not in _published:
+        record = store.get_form(form_id, version)
+        if record is None:
+            raise StoreError(f"form {form_id!r} version {version!r} has not been published in this data directory")
+        _published[key] = Definition.model_validate(record["definition"])
+    return _published[key]
 
 
-_parsed: dict[str, Definition] = {}
+_published: dict[tuple[str, str, str], Definition] = {}
 
 
 def create_cohort(store: Store, definition: Definition, name: str, schools: list[str] = (),

@@ -48,21 +48,29 @@ class AtomicJSONStorage(Storage):
 
     def __init__(self, path: str):
         self.path = Path(path)
+        # TinyDB reads the file several times within one operation (Table.get reads twice).
+        # A storage lives only while the file lock is held, so keeping what was last read or
+        # written is safe and saves parsing the same file again.
+        self._data: dict | None = None
 
     def read(self) -> dict | None:
+        if self._data is not None:
+            return self._data
         try:
-            with self.path.open(encoding="utf-8") as handle:
-                return json.load(handle)
+            self._data = json.loads(self.path.read_bytes())
         except FileNotFoundError:
             return None
-        except json.JSONDecodeError as exc:
-            raise StoreError(f"{self.path}: the data file is damaged ({exc.msg} at line {exc.lineno})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise StoreError(f"{self.path}: the data file is damaged ({exc})") from None
+        return self._data
 
     def write(self, data: dict) -> None:
+        # json.dumps uses the C encoder; json.dump to a file does not, and is several times slower.
+        text = json.dumps(data, separators=(",", ":"))
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, separators=(",", ":"))
+                handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
@@ -70,6 +78,7 @@ class AtomicJSONStorage(Storage):
             Path(tmp).unlink(missing_ok=True)
             raise
         _fsync_dir(self.path.parent)
+        self._data = data
 
     def close(self) -> None:
         pass
