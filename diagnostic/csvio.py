@@ -129,9 +129,11 @@ def import_csv(path: Path | str, cohort: dict, definition: Definition, existing:
     classes = {s.id: build_page_form(s) for s in definition.sections}
     seen: dict[str, int] = {}
     records = []
+    end_of_previous = reader.line_num
     try:
         for cells in reader:
-            line = reader.line_num
+            # A quoted cell may span lines: report the line the row starts on.
+            line, end_of_previous = end_of_previous + 1, reader.line_num
             if not any(c.strip() for c in cells):
                 continue
             if len(cells) != len(header):
@@ -204,7 +206,8 @@ def export_csv(definition: Definition, responses: list[dict]) -> str:
     answer_ids = definition.answer_ids()
     constructs = [c.id for c in definition.constructs]
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # The default "\r\n" line ending makes the writer quote any cell holding a lone "\r" too.
+    writer = csv.writer(out)
     meta = ["response_id", "respondent", "school", "form_id", "form_version", "submitted_at"]
     writer.writerow(meta + answer_ids + [f"score_{c}" for c in constructs])
     for row in export_rows(definition, responses):

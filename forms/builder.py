@@ -76,6 +76,9 @@ class _SelectionCount:
 
     def __call__(self, form: Form, field: SelectMultipleField) -> None:
         count = len(field.data or [])
+        repeated = sorted({v for v in field.data or [] if field.data.count(v) > 1})
+        if repeated:
+            raise ValidationError(f"Each answer can be chosen once ({', '.join(repeated)} chosen more than once)")
         if count and self.low and count < self.low:
             raise ValidationError(f"Choose at least {self.low}")
         if self.high and count > self.high:
