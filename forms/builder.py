@@ -26,7 +26,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.conditions import holds
@@ -64,7 +64,10 @@ def _strip(value: Any) -> Any:
 
 def _required(q: Question) -> list:
     if q.required is True:
-        return [InputRequired(message=MESSAGES[q.type])]
+        # Text is trimmed and a consent box may be posted as "false", so those check the
+        # cleaned value; choice groups check that anything was sent at all.
+        check = DataRequired if q.type in ("short_text", "long_text", "consent") else InputRequired
+        return [check(message=MESSAGES[q.type])]
     return [Optional()]
 
 
@@ -138,8 +141,9 @@ def _fields(q: Question) -> list[tuple[str, Any]]:
     if kind == "number":
         field = IntegerField if q.integer is not False else FloatField
         message = "Enter a whole number" if q.integer is not False else "Enter a number"
-        bounds = NumberRange(min=q.min, max=q.max, message=_range_message(q))
-        return [(q.id, field(q.prompt, validators=[*required, bounds], render_kw={"inputmode": "numeric"},
+        bounded = q.min is not None or q.max is not None
+        bounds = [NumberRange(min=q.min, max=q.max, message=_range_message(q))] if bounded else []
+        return [(q.id, field(q.prompt, validators=[*required, *bounds], render_kw={"inputmode": "numeric"},
                              description=message))]
     if kind == "consent":
         return [(q.id, BooleanField(q.prompt, validators=required))]

@@ -6,12 +6,14 @@ one `forms check` run reports every problem, not only the first kind found.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from forms.schema import Menu
 from forms.yamlfile import Problem
 
 MULTI = ("multi_choice", "ranking")
+IDENT = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def _questions(data: dict) -> list[tuple[tuple, dict]]:
@@ -72,8 +74,13 @@ def cross_reference_problems(data: dict, menu: Menu | None) -> list[Problem]:
     for position, (where, q) in enumerate(questions):
         qid = q.get("id")
         name = f"question '{qid}': "
-        for answer_id, at in _answers(q, where, menu) + ([(qid, where + ("id",))] if "items" in q else []):
+        grid = "items" in q or "items_from_menu" in q
+        for answer_id, at in _answers(q, where, menu) + ([(qid, where + ("id",))] if grid else []):
             if not isinstance(answer_id, str):
+                continue
+            if not IDENT.fullmatch(answer_id):
+                problems.append(Problem(at, f"{name}'{answer_id}' is not a valid id (lower-case letters, digits "
+                                            "and '_', starting with a letter, at most 64 characters)"))
                 continue
             if answer_id in first_seen:
                 problems.append(Problem(at, f"{name}duplicate id '{answer_id}' (also used by an earlier question)"))
@@ -90,7 +97,7 @@ def cross_reference_problems(data: dict, menu: Menu | None) -> list[Problem]:
             problems.append(Problem(where + ("choices",), f"{name}unknown choice list '{choices}'"))
         ids = _choice_ids(q, data, menu)
         if ids is not None:
-            dupes = sorted({c for c in ids if ids.count(c) > 1 and c is not None})
+            dupes = sorted({str(c) for c in ids if ids.count(c) > 1 and c is not None})
             if dupes:
                 problems.append(Problem(where + ("choices",), f"{name}duplicate choice ids {dupes}"))
             for key in ("min_selected", "max_selected"):
@@ -130,7 +137,8 @@ def _condition_problems(cond: Any, where: tuple, position: int, q: dict, order: 
         return problems
     name = f"question '{q.get('id')}': show_if"
     at = where + ("question",)
-    grids = {x.get("id") for x in owner.values() if "items" in x or "items_from_menu" in x}
+    grids = {x.get("id") for x in owner.values()
+             if ("items" in x or "items_from_menu" in x) and isinstance(x.get("id"), str)}
     if target in grids and target not in owner:
         return problems + [Problem(at, f"{name} names the grid '{target}'; name one of its items instead")]
     if target not in order or (target in grids and owner[target].get("id") == target):
@@ -167,15 +175,18 @@ def _construct_problems(data: dict, owner: dict, scales: dict) -> list[Problem]:
         if not isinstance(c, dict):
             continue
         name = f"construct '{c.get('id')}': "
-        if c.get("id") in seen:
+        cid = c.get("id") if isinstance(c.get("id"), str) else None
+        if cid is not None and cid in seen:
             problems.append(Problem(("constructs", i, "id"), f"{name}duplicate construct id"))
-        seen.add(c.get("id"))
+        seen.add(cid)
         items = c.get("items") if isinstance(c.get("items"), dict) else {}
         used_scales = set()
         for item, key in items.items():
             at = ("constructs", i, "items", item)
             q = owner.get(item)
-            if q is None:
+            if q is not None and q.get("id") == item and ("items" in q or "items_from_menu" in q):
+                problems.append(Problem(at, f"{name}'{item}' is a whole grid; list the grid's items instead"))
+            elif q is None:
                 problems.append(Problem(at, f"{name}item '{item}' is not a question in this definition"))
             elif q.get("type") != "likert":
                 what = "a reverse key ('-')" if key == "-" else "a key"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,10 @@ def load_definition(path: Path | str) -> Definition:
         raise FileProblems(path, [(1, f"expected a mapping of keys at the top level, found {_kind(data)}")])
     menu = None
     problems: list[tuple[int, str]] = []
-    if isinstance(data.get("menu"), str):
+    if isinstance(data.get("menu"), str) and not re.fullmatch(r"[a-z][a-z0-9_-]{0,63}", data["menu"]):
+        problems.append((line_of(lines, ("menu",)), f"menu {data['menu']!r} must be the name of a YAML file "
+                                                     "beside the definition, without '.yaml' (e.g. learning-focuses)"))
+    elif isinstance(data.get("menu"), str):
         try:
             menu = load_menu(menu_path(path, data["menu"]))
         except FileProblems as exc:
@@ -118,8 +122,17 @@ def _validate(model: type[BaseModel], data: Any, lines: dict, path: Path | str) 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [_describe(err, data) for err in exc.errors(include_url=False)]
-        raise FileProblems(path, [(line_of(lines, p.where), p.message) for p in problems if p]) from None
+        errors = exc.errors(include_url=False)
+        problems = [p for p in (_describe(err, data) for err in errors) if p]
+        # A value that fits none of a field's allowed forms (e.g. `choices: 3`) has only
+        # branch errors; report it once rather than not at all.
+        for err in errors:
+            where = _written_path(err["loc"], data)
+            if not any(p.where[: len(where)] == where for p in problems):
+                label = _owner_label(where, data)
+                field = ".".join(str(p) for p in where[len(_owner_path(where)):])
+                problems.append(Problem(where, f"{label}{field + ': ' if field else ''}has the wrong kind of value"))
+        raise FileProblems(path, [(line_of(lines, p.where), p.message) for p in problems]) from None
 
 
 def _describe(err: dict, data: Any) -> Problem | None:
@@ -148,6 +161,20 @@ def _describe(err: dict, data: Any) -> Problem | None:
         message = "unknown key"
     label = _owner_label(where, data)
     return Problem(where, f"{label}{field + ': ' if field else ''}{message}")
+
+
+def _written_path(loc: tuple, data: Any) -> tuple:
+    """The part of an error location that exists in the file."""
+    node, path = data, []
+    for part in loc:
+        if isinstance(node, dict) and part in node or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
+            node = node[part]
+            path.append(part)
+        elif not (isinstance(part, str) and _is_branch_tag(part)):
+            break
+    return tuple(path)
 
 
 def _is_branch_tag(part: str) -> bool:

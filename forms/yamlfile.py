@@ -27,15 +27,17 @@ class FileProblems(Exception):
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:
-        return [f"{self.path}:{line}: {message}" for line, message in self.problems]
+        # One problem per line, always: YAML's own messages can span several.
+        return [f"{self.path}:{line}: {' '.join(message.split())}" for line, message in self.problems]
 
 
 class _NoAliasLoader(yaml.SafeLoader):
     """Safe loader that refuses anchors and aliases, so an alias bomb cannot expand."""
 
     def compose_node(self, parent, index):  # noqa: ANN001 - PyYAML's signature
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
             raise yaml.MarkedYAMLError(
                 problem="anchors and aliases (&name, *name) are not supported here; "
                 "refer to shared scales and choice lists by id instead",
@@ -66,18 +68,24 @@ def read_yaml(path: Path | str) -> tuple[Any, dict[Path_, int]]:
         raise FileProblems(path, [(text.split("\x00")[0].count("\n") + 1, "the file holds binary data")])
     if not text.strip():
         raise FileProblems(path, [(1, "the file is empty")])
-    loader = _NoAliasLoader(text)
+    loader = None
+    duplicates: list[tuple[int, str]] = []
     try:
+        loader = _NoAliasLoader(text)  # its reader already refuses control characters
         node = loader.get_single_node()
         if node is None:
             raise FileProblems(path, [(1, "the file holds no YAML document")])
         data = loader.construct_document(node)
         lines: dict[Path_, int] = {}
-        _record_lines(loader, node, (), lines)
+        _record_lines(loader, node, (), lines, duplicates)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
         raise FileProblems(path, [(line, f"not valid YAML: {exc.problem or exc}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise FileProblems(path, [(line, f"the control character U+{code:04X} is not allowed in YAML")]) from None
     except yaml.YAMLError as exc:
         raise FileProblems(path, [(1, f"not valid YAML: {exc}")]) from None
     except RecursionError:
@@ -86,22 +94,31 @@ def read_yaml(path: Path | str) -> tuple[Any, dict[Path_, int]]:
         # e.g. a mapping used as a mapping key, or an out-of-range date
         raise FileProblems(path, [(1, f"not valid YAML: {exc}")]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+    if duplicates:
+        raise FileProblems(path, duplicates)
     return data, lines
 
 
-def _record_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict) -> None:
+def _record_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: dict,
+                  duplicates: list[tuple[int, str]]) -> None:
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if key is None or isinstance(key, list | dict):
                 continue
-            lines[path + (key,)] = key_node.start_mark.line + 1
-            _record_lines(loader, value_node, path + (key,), lines)
+            line = key_node.start_mark.line + 1
+            if path + (key,) in lines:
+                # YAML would silently keep the last value; say so instead.
+                duplicates.append((line, f"duplicate key {key!r} (also on line {lines[path + (key,)]})"))
+                continue
+            lines[path + (key,)] = line
+            _record_lines(loader, value_node, path + (key,), lines, duplicates)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(loader, item, path + (index,), lines)
+            _record_lines(loader, item, path + (index,), lines, duplicates)
 
 
 def line_of(lines: dict[Path_, int], where: Path_ | int) -> int:

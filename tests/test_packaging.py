@@ -40,3 +40,9 @@ def test_every_template_in_the_tree_is_found_by_the_app(app):
     loader = app.jinja_env.loader
     on_disk = {str(p.relative_to(ROOT / "templates")) for p in (ROOT / "templates").rglob("*.html")}
     assert on_disk and on_disk <= set(loader.list_templates())
+
+
+def test_the_code_passes_the_project_lint():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stdout
