@@ -9,24 +9,13 @@ question carries its own scale and choices.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 """Ids are lower-case words joined by underscores: they become form field names and CSV columns."""
 
-QUESTION_TYPES = (
-    "likert",
-    "single_choice",
-    "multi_choice",
-    "ranking",
-    "short_text",
-    "long_text",
-    "number",
-    "yes_no",
-    "consent",
-)
 QuestionType = Literal[
     "likert",
     "single_choice",
@@ -38,12 +27,25 @@ QuestionType = Literal[
     "yes_no",
     "consent",
 ]
+QUESTION_TYPES = get_args(QuestionType)
 CHOICE_TYPES = ("single_choice", "multi_choice", "ranking")
 YES_NO = [{"id": "yes", "label": "Yes"}, {"id": "no", "label": "No"}]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Versioned(Strict):
+    """A file with a version label."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _version_as_text(cls, data: Any) -> Any:
+        # YAML reads `version: 1` as a number; versions are labels, so keep them as text.
+        if isinstance(data, dict) and isinstance(data.get("version"), int | float):
+            data = {**data, "version": str(data["version"])}
+        return data
 
 
 class Scale(Strict):
@@ -269,7 +271,7 @@ class LearningFocusKeys(Strict):
     goal: Ident | None = None
 
 
-class Definition(Strict):
+class Definition(Versioned):
     """A whole questionnaire: pages of questions, shared scales and choice lists, constructs."""
 
     id: Ident
@@ -285,13 +287,6 @@ class Definition(Strict):
     constructs: list[Construct] = []
     learning_focus: LearningFocusKeys | None = None
 
-    @model_validator(mode="before")
-    @classmethod
-    def _version_as_text(cls, data: Any) -> Any:
-        # YAML reads `version: 1` as an int; versions are labels, so keep them as text.
-        if isinstance(data, dict) and isinstance(data.get("version"), int | float):
-            data = {**data, "version": str(data["version"])}
-        return data
 
     def questions(self) -> list[Question]:
         """All questions in page order."""
@@ -326,7 +321,7 @@ class Focus(BaseModel):
     time_demand: Literal["low", "medium", "high"] = "medium"
 
 
-class Menu(Strict):
+class Menu(Versioned):
     """The programme's menu of learning focuses, shared by questionnaires and the engine."""
 
     id: Ident
@@ -334,9 +329,3 @@ class Menu(Strict):
     title: str = Field(min_length=1)
     focuses: list[Focus] = Field(min_length=1)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _version_as_text(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("version"), int | float):
-            data = {**data, "version": str(data["version"])}
-        return data
