@@ -36,8 +36,8 @@ from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from diagnostic import create_app  # noqa: E402
 from diagnostic.cohorts import create_cohort, definition_dirs  # noqa: E402
-from diagnostic.csvio import _formdata, submitted_response, validate_row  # noqa: E402
-from diagnostic.demo import PROFILES, teacher_row  # noqa: E402
+from diagnostic.csvio import form_pairs, submitted_response  # noqa: E402
+from diagnostic.demo import synthetic_teacher  # noqa: E402
 from diagnostic.journey import visible_sections  # noqa: E402
 from forms.builder import build_page_form  # noqa: E402
 from forms.catalog import find_definition  # noqa: E402
@@ -54,13 +54,9 @@ def make_templates(definition, n: int, seed: int = 2026) -> list[dict]:
     classes = {s.id: build_page_form(s) for s in definition.sections}
     templates = []
     for _ in range(n):
-        profile = rng.choices(PROFILES, weights=[p["weight"] for p in PROFILES])[0]
-        row = teacher_row(definition, profile, rng)
-        answers, problems = validate_row(definition, row, classes)
-        if problems:
-            raise SystemExit(f"synthetic teacher is invalid: {problems}")
+        row, answers = synthetic_teacher(definition, rng, classes)
         # What a browser posts for each visible page: the same conversion the CSV importer uses.
-        pages = [(i + 1, [p for q in definition.sections[i].questions for p in _formdata(q, row)])
+        pages = [(i + 1, [p for q in definition.sections[i].questions for p in form_pairs(q, row)])
                  for i in visible_sections(definition, answers)]
         templates.append({"answers": answers, "pages": pages})
     return templates

@@ -33,7 +33,7 @@ class ImportProblems(Exception):
         super().__init__("\n".join(lines))
 
 
-def _formdata(q: Question, row: dict[str, str]) -> list[tuple[str, str]]:
+def form_pairs(q: Question, row: dict[str, str]) -> list[tuple[str, str]]:
     """The form fields a teacher's browser would post for this question, from CSV cells."""
     pairs: list[tuple[str, str]] = []
     for answer_id in q.answer_ids():
@@ -66,7 +66,7 @@ def validate_row(definition: Definition, row: dict[str, str], classes: dict[str,
         pairs = []
         for q in section.questions:
             try:
-                pairs += _formdata(q, row)
+                pairs += form_pairs(q, row)
             except ValueError as exc:
                 problems.append(str(exc))
         form_class = classes[section.id] if classes else build_page_form(section)

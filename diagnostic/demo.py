@@ -110,6 +110,17 @@ def _answer(definition: Definition, q: Question, answer_id: str, profile: dict, 
     return None
 
 
+def synthetic_teacher(definition: Definition, rng: random.Random, classes: dict[str, type]
+                      ) -> tuple[dict[str, str], dict[str, Any]]:
+    """One valid synthetic teacher from a randomly drawn profile: CSV cells and typed answers."""
+    profile = rng.choices(PROFILES, weights=[p["weight"] for p in PROFILES])[0]
+    row = teacher_row(definition, profile, rng)
+    answers, problems = validate_row(definition, row, classes)
+    if problems:
+        raise ValueError(f"a synthetic teacher ({profile['name']}) is invalid: {problems}")
+    return row, answers
+
+
 GOALS = [
     "Help my quieter pupils explain their thinking out loud.",
     "Use exit questions so I know who needs help next lesson.",
@@ -134,11 +145,7 @@ def seed_demo(store: Store, definition_dirs: list[Path], teachers: int = 60, see
     classes = {s.id: build_page_form(s) for s in definition.sections}
     responses = []
     for n in range(teachers):
-        profile = rng.choices(PROFILES, weights=[p["weight"] for p in PROFILES])[0]
-        row = teacher_row(definition, profile, rng)
-        answers, problems = validate_row(definition, row, classes)
-        if problems:
-            raise ValueError(f"demo teacher {n + 1} is invalid: {problems}")
+        _, answers = synthetic_teacher(definition, rng, classes)
         school = DEMO_SCHOOLS[n % len(DEMO_SCHOOLS)]
         record = submitted_response(cohort, definition, answers, f"demo-{n + 1:03d}", school)
         record["id"] = f"{rng.getrandbits(64):016x}"  # deterministic ids for a deterministic demo
