@@ -1,7 +1,8 @@
 """All storage: TinyDB files under the data directory, safe for several threads and processes.
 
 This is the only module that imports `tinydb`. Its interface is narrow (cohorts,
-published form versions, responses) so that a server database can replace it.
+published form versions, responses, each cohort's grouping) so that a server
+database can replace it.
 
 Why it is shaped like this:
 - TinyDB as shipped is not safe for concurrent writers, so every operation opens
@@ -43,6 +44,10 @@ class VersionConflict(StoreError):
     """A form id and version is already published with different content."""
 
 
+class DamagedGrouping(StoreError):
+    """A cohort's saved grouping cannot be read; re-grouping replaces it."""
+
+
 class AtomicJSONStorage(Storage):
     """TinyDB storage that writes a temporary file, fsyncs it and renames it into place."""
 
@@ -66,22 +71,26 @@ class AtomicJSONStorage(Storage):
 
     def write(self, data: dict) -> None:
         # json.dumps uses the C encoder; json.dump to a file does not, and is several times slower.
-        text = json.dumps(data, separators=(",", ":"))
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(self.path.parent)
+        write_atomic(self.path, json.dumps(data, separators=(",", ":")).encode())
         self._data = data
 
     def close(self) -> None:
         pass
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    """Replace a file's content all at once: a crash leaves the old file or the new one, never a mix."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -215,3 +224,52 @@ class Store:
         for response in self.list_responses(cohort_id):
             counts[response["status"]] = counts.get(response["status"], 0) + 1
         return counts
+
+    # -- groups: the fitted grouping model and the specialist's names for groups --------------
+    def _cohort_dir(self, cohort_id: str) -> Path:
+        path = self.root / "cohorts" / cohort_id
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+
+    def save_grouping(self, cohort_id: str, record: Record, model: bytes) -> None:
+        """Store a cohort's grouping (JSON) and its fitted model (bytes), replacing the previous ones."""
+        folder = self._cohort_dir(cohort_id)
+        with FileLock(str(folder / "grouping.lock"), mode=0o600):
+            write_atomic(folder / "model.joblib", model)
+            write_atomic(folder / "grouping.json", json.dumps(record, separators=(",", ":")).encode())
+
+    def load_grouping(self, cohort_id: str) -> Record | None:
+        """A cohort's stored grouping, or None if it has never been grouped."""
+        folder = self._cohort_dir(cohort_id)
+        with FileLock(str(folder / "grouping.lock"), mode=0o600):
+            try:
+                record = json.loads((folder / "grouping.json").read_bytes())
+            except FileNotFoundError:
+                return None
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} cannot be read ({exc}); "
+                                      "re-run the grouping") from None
+        if not isinstance(record, dict) or not isinstance(record.get("groups"), list):
+            raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} are not in the expected shape; "
+                                  "re-run the grouping")
+        return record
+
+    def load_model(self, cohort_id: str) -> bytes | None:
+        """The bytes of a cohort's fitted model, or None if there is none."""
+        folder = self._cohort_dir(cohort_id)
+        with FileLock(str(folder / "grouping.lock"), mode=0o600):
+            try:
+                return (folder / "model.joblib").read_bytes()
+            except FileNotFoundError:
+                return None
+
+    def set_group_label(self, cohort_id: str, key: str, label: Record) -> Record:
+        """Store the specialist's name and note for a group (kept across re-groupings)."""
+        with self._table(self._cohort_dir(cohort_id) / "groups.json", "labels") as table:
+            table.upsert({"key": key, **label}, Query().key == key)
+        return label
+
+    def group_labels(self, cohort_id: str) -> dict[str, Record]:
+        """Every group name and note a specialist has written for this cohort, by group key."""
+        with self._table(self._cohort_dir(cohort_id) / "groups.json", "labels") as table:
+            return {r["key"]: dict(r) for r in table.all()}

@@ -111,6 +111,7 @@ def cross_reference_problems(data: dict, menu: Menu | None) -> list[Problem]:
             problems += _condition_problems(condition, where + ("show_if",), position, q, order, owner, data, menu)
 
     problems += _construct_problems(data, owner, scales)
+    problems += _grouping_problems(data, menu)
     keys = data.get("learning_focus")
     if isinstance(keys, dict):
         for key, kinds in (("choice", ("ranking", "multi_choice")), ("goal", ("long_text", "short_text"))):
@@ -198,4 +199,47 @@ def _construct_problems(data: dict, owner: dict, scales: dict) -> list[Problem]:
         if len(used_scales) > 1:
             problems.append(Problem(("constructs", i, "items"), f"{name}items use different scales; "
                                                                  "a construct's items must share one scale"))
+    return problems
+
+
+FEEDS_GROUPING = ("likert", "number", "single_choice", "multi_choice")
+DESCRIBES_GROUP = ("single_choice", "multi_choice", "ranking")
+
+
+def _grouping_problems(data: dict, menu: Menu | None) -> list[Problem]:
+    grouping = data.get("grouping")
+    if not isinstance(grouping, dict):
+        return []
+    by_id = {q["id"]: q for _, q in _questions(data) if isinstance(q.get("id"), str)}
+    answers = {a for q in by_id.values() for a, _ in _answers(q, (), menu)}
+    constructs = {c.get("id") for c in data.get("constructs") or [] if isinstance(c, dict)}
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    blocks = grouping.get("blocks") if isinstance(grouping.get("blocks"), list) else []
+    for i, block in enumerate(b for b in blocks if isinstance(b, dict)):
+        where, name = ("grouping", "blocks", i), f"grouping block '{block.get('id')}': "
+        if block.get("id") in seen:
+            problems.append(Problem(where + ("id",), f"{name}duplicate block id"))
+        seen.add(block.get("id"))
+        for k, cid in enumerate(block.get("constructs") or []):
+            if isinstance(cid, str) and cid not in constructs:
+                problems.append(Problem(where + ("constructs", k), f"{name}unknown construct '{cid}'"))
+        for k, qid in enumerate(block.get("questions") or []):
+            q = by_id.get(qid) if isinstance(qid, str) else None
+            if isinstance(qid, str) and q is None:
+                problems.append(Problem(where + ("questions", k), f"{name}unknown question '{qid}'"))
+            elif q is not None and q.get("type") not in FEEDS_GROUPING:
+                problems.append(Problem(where + ("questions", k), f"{name}'{qid}' is {q.get('type')}; only "
+                                        f"{', '.join(FEEDS_GROUPING)} questions can feed the grouping"))
+            elif q is not None and isinstance(block.get("strength"), str) and q.get("type") == "multi_choice":
+                for choice in _choice_ids(q, data, menu) or []:
+                    target = block["strength"].replace("{choice}", str(choice))
+                    if target not in answers:
+                        problems.append(Problem(where + ("strength",), f"{name}strength names '{target}' for "
+                                                f"choice '{choice}' of '{qid}', but there is no such question"))
+    for k, qid in enumerate(grouping.get("describe") or []):
+        q = by_id.get(qid) if isinstance(qid, str) else None
+        if isinstance(qid, str) and (q is None or q.get("type") not in DESCRIBES_GROUP):
+            problems.append(Problem(("grouping", "describe", k), f"grouping describe: '{qid}' must name a "
+                                    f"{', '.join(DESCRIBES_GROUP)} question"))
     return problems

@@ -271,6 +271,38 @@ class LearningFocusKeys(Strict):
     goal: Ident | None = None
 
 
+class GroupingBlock(Strict):
+    """A set of answers that feed the grouping model together, with one weight for the set.
+
+    Each block counts the same in the distance between teachers whatever its
+    number of columns (the weight scales that), so ten confidence items do not
+    drown three belief scores. `high` and `low` phrase what stands out about a
+    group, with `{item}` standing for the answer's label.
+    """
+
+    id: Ident
+    label: str = Field(min_length=1)
+    constructs: list[Ident] = []
+    questions: list[Ident] = []
+    strength: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*\{choice\}[a-z0-9_]*$")
+    weight: float = Field(1.0, gt=0, le=10)
+    high: str = Field("higher {item}", min_length=1)
+    low: str = Field("lower {item}", min_length=1)
+
+    @model_validator(mode="after")
+    def _has_columns(self) -> GroupingBlock:
+        if not self.constructs and not self.questions:
+            raise ValueError("a grouping block needs constructs or questions")
+        return self
+
+
+class Grouping(Strict):
+    """Which answers the grouping model uses, and which choice questions describe each group."""
+
+    blocks: list[GroupingBlock] = Field(min_length=1)
+    describe: list[Ident] = []
+
+
 class Definition(Versioned):
     """A whole questionnaire: pages of questions, shared scales and choice lists, constructs."""
 
@@ -286,7 +318,7 @@ class Definition(Versioned):
     sections: list[Section] = Field(min_length=1)
     constructs: list[Construct] = []
     learning_focus: LearningFocusKeys | None = None
-
+    grouping: Grouping | None = None
 
     def questions(self) -> list[Question]:
         """All questions in page order."""

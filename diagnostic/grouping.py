@@ -1,0 +1,265 @@
+"""Grouping a cohort by starting point: fit from the store, keep it, and place new submissions.
+
+A grouping is fitted only when a specialist asks (or from the CLI) and is then
+frozen: its profiles describe the teachers it was fitted on. Teachers who
+submit afterwards are placed into the current groups each time the groups are
+read, without changing them, until the next re-grouping.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from diagnostic.cohorts import published_definition
+from diagnostic.journey import now
+from diagnostic.store import Record, Store, StoreError
+from forms.grouping import feature_spec
+from models.clustering import METHODS, StartingPointGroups
+from models.features import encode, make_grouping_pipeline, uninformative
+from models.mapping import fit_map, place_on_map
+from models.persist import ModelFileError, dumps, loads
+from models.profiles import match_groups, profile_groups
+from models.quality import verdict
+
+MAX_GROUPS = 8
+
+
+class GroupingError(Exception):
+    """A grouping cannot be made or changed as asked; the message says why and what to do."""
+
+    status = 409
+
+
+def respondent(response: Record) -> str:
+    """How a teacher is named in groupings and exports: their import reference, else their response id."""
+    return response.get("respondent") or response["id"]
+
+
+def _key(n: int) -> str:
+    # Group keys are letters: A..Z, then AA, AB... They never get reused within a cohort.
+    letters = string.ascii_uppercase
+    return letters[n] if n < 26 else _key(n // 26 - 1) + letters[n % 26]
+
+
+def _key_number(key: str) -> int:
+    n = 0
+    for ch in key:
+        n = n * 26 + string.ascii_uppercase.index(ch) + 1
+    return n - 1
+
+
+def parse_k(value: str | int) -> str | int:
+    """'auto' or a number of groups from 1 to 8, from a form field or the command line."""
+    if isinstance(value, int) or str(value).strip().isdigit():
+        k = int(value)
+        if not 1 <= k <= MAX_GROUPS:
+            raise GroupingError(f"the number of groups must be from 1 to {MAX_GROUPS}, or auto (got {k})")
+        return k
+    if str(value).strip().lower() == "auto":
+        return "auto"
+    raise GroupingError(f"the number of groups must be 'auto' or a whole number from 1 to {MAX_GROUPS} "
+                        f"(got {value!r})")
+
+
+def _submitted(store: Store, cohort: Record) -> tuple[list[Record], dict[str, int]]:
+    """Submitted responses to the cohort's form version, and how many answered other versions."""
+    current, other = [], Counter()
+    for r in store.list_responses(cohort["id"], status="submitted"):
+        same = (r.get("form_id"), r.get("form_version")) == (cohort["form_id"], cohort["form_version"])
+        if same:
+            current.append(r)
+        else:
+            other[f"{r.get('form_id')} version {r.get('form_version')}"] += 1
+    return current, dict(other)
+
+
+def _context(responses: list[Record], spec: dict[str, Any]) -> dict[str, list[Any]]:
+    context = {d["question"]: [r["answers"].get(d["question"]) for r in responses] for d in spec["describe"]}
+    context["school"] = [r.get("school") for r in responses]
+    return context
+
+
+def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "kmeans",
+          progress: Callable[[str], None] | None = None) -> Record:
+    """Group the cohort's submitted responses afresh, keep the result, and return it.
+
+    Group keys, and so the specialist's names and notes, carry over from the
+    previous grouping to the new groups that continue the old ones.
+    """
+    say = progress or (lambda message: None)
+    k = parse_k(k)
+    if method not in METHODS:
+        raise GroupingError(f"the method must be one of {', '.join(METHODS)} (got {method!r})")
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    spec = feature_spec(definition)
+    say("reading submitted questionnaires")
+    responses, other_versions = _submitted(store, cohort)
+    if not responses:
+        raise GroupingError(f"cohort {cohort['id']!r} has no submitted questionnaires for form "
+                            f"{cohort['form_id']} version {cohort['form_version']} yet; groups can be formed "
+                            "once teachers have submitted")
+    ids = [r["id"] for r in responses]
+    table = encode(responses, spec, index=ids)
+    dropped = uninformative(table)
+    used = [c for c in table.columns if c not in dropped] or [c for c in table.columns if table[c].notna().any()]
+    if not used:
+        raise GroupingError("none of the answers used for grouping has been given by any teacher yet")
+    estimator = StartingPointGroups(n_clusters=k, method=method, random_state=0)
+    pipeline = make_grouping_pipeline(spec, used, estimator)
+    if isinstance(k, int) and k > len(responses):
+        raise GroupingError(f"{k} groups cannot be made from {len(responses)} submitted questionnaires")
+    pipeline.fit(table[used], groups__progress=say)
+    say("describing the groups")
+    features = pipeline[:-1].transform(table[used])
+    chart = fit_map(features)
+    coords = place_on_map(chart, features)
+    profiles = profile_groups(table, estimator.labels_, spec, _context(responses, spec))
+    keys = _carry_keys(store, cohort["id"], profiles["groups"])
+    blob, meta = dumps({"pipeline": pipeline, "map": chart})
+    groups = []
+    for profile, key in zip(profiles["groups"], keys, strict=True):
+        groups.append({"key": key, **profile})
+    quality = verdict(estimator.finding_, estimator.silhouette_, estimator.stability_, len(responses),
+                      estimator.min_size_)
+    record = {
+        "cohort": cohort["id"], "form_id": cohort["form_id"], "form_version": cohort["form_version"],
+        "fitted_at": now(), "responses": len(responses), "model": meta,
+        "params": {"k": k, "method": method}, "k": estimator.n_clusters_, "method": method,
+        "finding": estimator.finding_, "structure": bool(estimator.structure_),
+        "quality": {"silhouette": _num(estimator.silhouette_), "stability": _num(estimator.stability_),
+                    "shuffled_silhouette": _num(estimator.reference_silhouette_), **quality},
+        "search": estimator.search_, "min_size": estimator.min_size_,
+        "features": used, "dropped": dropped, "other_versions": other_versions,
+        "cohort_means": profiles["cohort"]["means"], "groups": groups,
+        "members": {rid: {"group": keys[label], "confidence": round(float(conf), 3), "outlier": bool(out),
+                          "map": [round(float(x), 3) for x in xy]}
+                    for rid, label, conf, out, xy in zip(ids, estimator.labels_, estimator.membership_,
+                                                         estimator.outliers_, coords, strict=True)},
+        "map_explained": [round(float(v), 3) for v in chart.explained_variance_ratio_] if chart else None,
+    }
+    store.save_grouping(cohort["id"], record, blob)
+    return record
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
+
+
+def _carry_keys(store: Store, cohort_id: str, groups: list[dict[str, Any]]) -> list[str]:
+    """Keys for new groups: the old key where a group continues an old one, a fresh letter otherwise."""
+    try:
+        old = store.load_grouping(cohort_id)
+    except StoreError:
+        old = None  # a damaged grouping is being replaced; its keys cannot be carried
+    old_centres = {g["key"]: g["centre"] for g in old["groups"]} if old else {}
+    matched = match_groups(old_centres, [g["centre"] for g in groups])
+    used = set(old_centres) | set(store.group_labels(cohort_id))
+    following = max((_key_number(k) for k in used), default=-1) + 1
+    keys = []
+    for index in range(len(groups)):
+        if index in matched:
+            keys.append(matched[index])
+        else:
+            keys.append(_key(following))
+            following += 1
+    return keys
+
+
+def current(store: Store, cohort: Record) -> Record | None:
+    """The cohort's grouping as it stands: names and notes applied, later submissions placed.
+
+    Returns None if the cohort has never been grouped. Raises `DamagedGrouping`
+    if the saved grouping cannot be read. If later submissions cannot be placed
+    (the model is from another scikit-learn, or damaged), `problem` says so and
+    they are listed as not yet placed.
+    """
+    record = store.load_grouping(cohort["id"])
+    if record is None:
+        return None
+    names = store.group_labels(cohort["id"])
+    responses, other_versions = _submitted(store, cohort)
+    by_id = {r["id"]: r for r in responses}
+    # Teachers erased since the fit drop out of the groups at once.
+    members = {rid: {**m, "placed": False} for rid, m in record["members"].items() if rid in by_id}
+    later = [r for r in responses if r["id"] not in record["members"]]
+    record["problem"], record["unplaced"] = None, []
+    if later:
+        try:
+            members.update(place(store, cohort, record, later))
+        except ModelFileError as exc:
+            record["problem"] = f"{len(later)} teacher(s) submitted since the groups were formed and cannot be " \
+                                f"placed in them: {exc}."
+            record["unplaced"] = [_member_row(r, None) for r in later]
+    record["other_versions"] = other_versions
+    for group in record["groups"]:
+        label = names.get(group["key"], {})
+        group["name"] = label.get("name") or group["generated_name"]
+        group["note"] = label.get("note") or ""
+        group["renamed"] = bool(label.get("name"))
+        rows = [_member_row(by_id[rid], m) for rid, m in members.items() if m["group"] == group["key"]]
+        group["members"] = sorted(rows, key=lambda m: (-m["confidence"], m["respondent"]))
+        group["placed_since"] = sum(m["placed"] for m in rows)
+    return record
+
+
+def _member_row(response: Record, member: Record | None) -> Record:
+    member = member or {}
+    return {"id": response["id"], "respondent": respondent(response), "school": response.get("school") or "",
+            "confidence": member.get("confidence", 0.0), "outlier": member.get("outlier", False),
+            "placed": member.get("placed", False), "map": member.get("map", [0.0, 0.0]),
+            "group": member.get("group")}
+
+
+_models: dict[str, tuple[str, Any]] = {}
+
+
+def _model(store: Store, cohort_id: str, meta: Record) -> Any:
+    """The cohort's fitted model, checked against the grouping's record; read once per process."""
+    cached = _models.get(cohort_id)
+    if cached and cached[0] == meta.get("sha256"):
+        return cached[1]
+    blob = store.load_model(cohort_id)
+    if blob is None:
+        raise ModelFileError("the model file is missing; re-run the grouping")
+    model = loads(blob, meta)
+    if not isinstance(model, dict) or not hasattr(model.get("pipeline"), "transform"):
+        raise ModelFileError("the model file does not hold a grouping model; re-run the grouping")
+    _models[cohort_id] = (meta["sha256"], model)
+    return model
+
+
+def place(store: Store, cohort: Record, record: Record, responses: list[Record]) -> dict[str, Record]:
+    """Place teachers into the current groups without changing them: {response id: membership}."""
+    model = _model(store, cohort["id"], record["model"])
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    table = encode(responses, feature_spec(definition), index=[r["id"] for r in responses])
+    try:
+        features = model["pipeline"][:-1].transform(table[record["features"]])
+    except (KeyError, ValueError) as exc:
+        raise ModelFileError(f"the model does not fit these answers ({exc}); re-run the grouping") from exc
+    groups = model["pipeline"][-1]
+    labels = groups.predict(features)
+    confidence = groups.predict_membership(features)
+    outliers = groups.predict_outlier(features)
+    coords = place_on_map(model["map"], features)
+    keys = [g["key"] for g in record["groups"]]
+    return {r["id"]: {"group": keys[label], "confidence": round(float(c), 3), "outlier": bool(o),
+                      "map": [round(float(x), 3) for x in xy], "placed": True}
+            for r, label, c, o, xy in zip(responses, labels, confidence, outliers, coords, strict=True)}
+
+
+def rename(store: Store, cohort: Record, key: str, name: str, note: str) -> Record:
+    """Store the specialist's own name and note for a group; an empty name goes back to the generated one."""
+    record = store.load_grouping(cohort["id"])
+    if record is None or key not in {g["key"] for g in record["groups"]}:
+        raise GroupingError(f"there is no group {key!r} in the current grouping of cohort {cohort['id']!r}")
+    name, note = " ".join(name.split()), note.strip()
+    if len(name) > NAME_LIMIT or len(note) > NOTE_LIMIT:
+        raise GroupingError(f"a group name is at most {NAME_LIMIT} characters and a note at most {NOTE_LIMIT}")
+    return store.set_group_label(cohort["id"], key, {"name": name, "note": note, "updated_at": now()})
+
+
+NAME_LIMIT, NOTE_LIMIT = 80, 2000

@@ -1,0 +1,286 @@
+"""The starting-point grouping estimator: k-means, Gaussian mixture or Ward, with an honest choice of k."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
+from sklearn.cluster import KMeans
+from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+Progress = Callable[[str], None]
+METHODS = ("kmeans", "gmm", "ward")
+# How far the real silhouette must rise above the one found in shuffled data to count as structure.
+STRUCTURE_MARGIN = 0.02
+
+
+class StartingPointGroups(ClusterMixin, BaseEstimator):
+    """Group teachers by starting point, saying how clear the groups are.
+
+    With ``n_clusters="auto"`` every k from 2 to `max_clusters` is fitted and
+    the k chosen is the one with the best fit (highest silhouette for k-means
+    and Ward, lowest BIC for Gaussian mixtures) among those whose smallest
+    group has at least ``max(min_group_size, ceil(min_group_share * n))``
+    teachers. The data are then checked for real structure: the silhouette of
+    the chosen groups must beat, by a margin, the silhouette of groups found
+    by the same method in the same teachers with each feature shuffled
+    separately (which keeps every answer's spread but destroys any grouping).
+    Without structure, or with fewer than twice the
+    minimum group size of teachers, everyone is in one group and `finding_`
+    says why.
+
+    Parameters
+    ----------
+    n_clusters : "auto" or int, default="auto"
+        Number of groups, or "auto" to choose it.
+    method : {"kmeans", "gmm", "ward"}, default="kmeans"
+        k-means, a Gaussian mixture with diagonal covariances, or Ward's hierarchical clustering.
+    max_clusters : int, default=8
+        Largest k tried by "auto".
+    min_group_share : float, default=0.05
+        Smallest group allowed by "auto", as a share of the teachers.
+    min_group_size : int, default=3
+        Smallest group allowed by "auto", in teachers.
+    n_init : int, default=10
+        Starts per fit for k-means and mixtures (the best is kept).
+    n_resamples : int, default=20
+        Bootstrap resamples for the stability figure.
+    sample_size : int, default=2000
+        Teachers sampled for the silhouette, the stability and the structure check on large cohorts.
+    random_state : int, default=0
+        Seed for every random step, so the same data give the same groups.
+
+    Attributes
+    ----------
+    labels_ : ndarray of shape (n_samples,)
+        Group of each teacher, numbered from 0.
+    n_clusters_ : int
+        Number of groups found.
+    cluster_centers_ : ndarray of shape (n_clusters_, n_features)
+        Mean of each group's features.
+    membership_ : ndarray of shape (n_samples,)
+        How clearly each teacher belongs to their group, from 1/k to 1.
+    outliers_ : ndarray of bool, shape (n_samples,)
+        Teachers much further from their group's centre than most of its members.
+    silhouette_ : float or None
+        Mean silhouette of the groups (None with one group).
+    stability_ : float or None
+        Mean adjusted Rand index between the groups and those found on bootstrap resamples.
+    structure_ : bool
+        Whether the data show more grouping than shuffled data.
+    finding_ : str
+        Why there are this many groups: "groups", "requested", "no_structure", "too_few",
+        "no_variance" or "groups_too_small".
+    search_ : list of dict
+        Each k tried, with its fit score, smallest group and whether it was allowed.
+    min_size_ : int
+        The minimum group size used.
+    """
+
+    _parameter_constraints: dict = {
+        "n_clusters": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "method": [StrOptions(set(METHODS))],
+        "max_clusters": [Interval(Integral, 2, None, closed="left")],
+        "min_group_share": [Interval(Real, 0, 1, closed="both")],
+        "min_group_size": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left")],
+        "n_resamples": [Interval(Integral, 0, None, closed="left")],
+        "sample_size": [Interval(Integral, 10, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_clusters="auto", method="kmeans", max_clusters=8, min_group_share=0.05,
+                 min_group_size=3, n_init=10, n_resamples=20, sample_size=2000, random_state=0):
+        self.n_clusters = n_clusters
+        self.method = method
+        self.max_clusters = max_clusters
+        self.min_group_share = min_group_share
+        self.min_group_size = min_group_size
+        self.n_init = n_init
+        self.n_resamples = n_resamples
+        self.sample_size = sample_size
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, progress: Progress | None = None):
+        """Find the groups.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Imputed, scaled features.
+        y : ignored
+        progress : callable, optional
+            Called with a short message before each step of a long fit.
+
+        Returns
+        -------
+        self : StartingPointGroups
+        """
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        say = progress or (lambda message: None)
+        n = X.shape[0]
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self.min_size_ = max(self.min_group_size, math.ceil(self.min_group_share * n))
+        self.search_, self.silhouette_, self.stability_, self.structure_ = [], None, None, False
+        self.reference_silhouette_ = None
+        sample = np.sort(check_random_state(seed).permutation(n)[: self.sample_size])
+        distances = pairwise_distances(X[sample]) if n > 1 else None
+        if isinstance(self.n_clusters, Integral) and self.n_clusters > n:
+            raise ValueError(f"n_clusters={self.n_clusters} is more than the {n} teachers to group")
+
+        if n < 2 * self.min_size_:
+            return self._one_group(X, "too_few")
+        if np.unique(X, axis=0).shape[0] < 2:
+            return self._one_group(X, "no_variance")
+        most = min(self.max_clusters, n // self.min_size_)
+        ks = [self.n_clusters] if self.n_clusters != "auto" else range(2, most + 1)
+        tree = linkage(X, method="ward") if self.method == "ward" else None
+        fits = {}
+        for k in ks:
+            say(f"trying {k} groups")
+            labels, model = self._fit_k(X, k, seed, tree)
+            fits[k] = labels, model
+            smallest = int(np.bincount(labels, minlength=k).min()) if k > 1 else n
+            score = self._score(X, labels, model, sample, distances)
+            self.search_.append({"k": int(k), "score": score, "smallest": smallest,
+                                 "allowed": smallest >= self.min_size_})
+        if self.n_clusters == "auto":
+            allowed = [s for s in self.search_ if s["allowed"]]
+            if not allowed:
+                return self._one_group(X, "groups_too_small")
+            best = (min if self.method == "gmm" else max)(allowed, key=lambda s: (s["score"], -s["k"]))
+        else:
+            best = self.search_[0]
+        k = best["k"]
+        labels, self.model_ = fits[k]
+        if k > 1:
+            self.silhouette_ = float(silhouette_score(distances, labels[sample], metric="precomputed"))
+        say("checking the groups against shuffled answers")
+        self.structure_ = k > 1 and self._has_structure(X, k, seed, sample)
+        if self.n_clusters == "auto" and not self.structure_:
+            return self._one_group(X, "no_structure")
+        self.finding_ = "groups" if self.n_clusters == "auto" else "requested"
+        self._set_groups(X, labels)
+        if k > 1 and self.n_resamples:
+            self.stability_ = self._stability(X, k, seed, sample, say)
+        return self
+
+    # -- the underlying fits --------------------------------------------------------
+    def _fit_k(self, X, k, seed, tree=None):
+        if k == 1:
+            return np.zeros(X.shape[0], dtype=int), None
+        if self.method == "kmeans":
+            model = KMeans(n_clusters=k, n_init=self.n_init, random_state=seed).fit(X)
+            return model.labels_.astype(int), model
+        if self.method == "gmm":
+            model = GaussianMixture(n_components=k, covariance_type="diag", n_init=self.n_init,
+                                    reg_covar=1e-4, random_state=seed).fit(X)
+            return model.predict(X).astype(int), model
+        tree = linkage(X, method="ward") if tree is None else tree
+        return fcluster(tree, k, criterion="maxclust").astype(int) - 1, None
+
+    def _score(self, X, labels, model, sample, distances):
+        if self.method == "gmm":
+            return float(model.bic(X)) if model is not None else None
+        if len(np.unique(labels[sample])) < 2:
+            return -1.0
+        return float(silhouette_score(distances, labels[sample], metric="precomputed"))
+
+    def _has_structure(self, X, k, seed, sample):
+        # Shuffling each feature separately keeps every answer's spread but destroys any grouping:
+        # real groups must separate better than the groups found in such noise.
+        rng = check_random_state(seed)
+        shuffled = []
+        for _ in range(5):
+            noise = np.column_stack([rng.permutation(column) for column in X[sample].T])
+            labels, _ = self._fit_k(noise, k, seed)
+            shuffled.append(silhouette_score(noise, labels) if len(np.unique(labels)) > 1 else 0.0)
+        self.reference_silhouette_ = float(np.mean(shuffled))
+        margin = max(STRUCTURE_MARGIN, 2 * float(np.std(shuffled)))
+        return bool(self.silhouette_ > self.reference_silhouette_ + margin)
+
+    def _stability(self, X, k, seed, sample, say):
+        rng = check_random_state(seed)
+        reference = self.labels_[sample]
+        scores = []
+        for b in range(self.n_resamples):
+            if b % 5 == 0:
+                say(f"checking stability ({b} of {self.n_resamples} resamples)")
+            draw = rng.choice(X.shape[0], size=len(sample), replace=True)
+            labels, model = self._fit_k(X[draw], k, seed + b + 1)
+            if self.method == "gmm":
+                predicted = model.predict(X[sample])
+            else:
+                centres = np.array([X[draw][labels == g].mean(axis=0) for g in range(k) if np.any(labels == g)])
+                predicted = pairwise_distances(X[sample], centres).argmin(axis=1)
+            scores.append(adjusted_rand_score(reference, predicted))
+        return float(np.mean(scores))
+
+    # -- groups, membership and outliers ------------------------------------------------
+    def _one_group(self, X, finding):
+        self.finding_ = finding
+        self.model_ = None
+        self._set_groups(X, np.zeros(X.shape[0], dtype=int))
+        return self
+
+    def _set_groups(self, X, labels):
+        # Renumber so that group 0 is the largest and numbers have no gaps: stable, readable numbering.
+        mixture = self.model_ if self.method == "gmm" else None
+        counts = np.bincount(labels, minlength=mixture.n_components if mixture is not None else 1)
+        present = np.flatnonzero(counts)
+        order = present[np.argsort(-counts[present], kind="stable")]
+        renumber = np.full(len(counts), -1)
+        renumber[order] = np.arange(len(order))
+        labels = renumber[labels]
+        if mixture is not None and len(order) < mixture.n_components:
+            self.model_ = None  # an empty component: place teachers by nearest centre instead
+        self.component_order_ = order
+        self.labels_ = labels
+        self.n_clusters_ = len(order)
+        self.cluster_centers_ = np.array([X[labels == g].mean(axis=0) for g in range(self.n_clusters_)])
+        self.membership_ = self.predict_membership(X)
+        spread = np.linalg.norm(X - self.cluster_centers_[labels], axis=1)
+        cutoffs = []
+        for g in range(self.n_clusters_):
+            q1, q3 = np.percentile(spread[labels == g], [25, 75])
+            cutoffs.append(q3 + 1.5 * (q3 - q1))
+        self.outlier_cutoffs_ = np.array(cutoffs)
+        self.outliers_ = spread > self.outlier_cutoffs_[labels] + 1e-9
+
+    def _posteriors(self, X):
+        if self.model_ is not None and self.method == "gmm":
+            return self.model_.predict_proba(X)[:, self.component_order_]
+        # Fuzzy membership from distances to the group centres (inverse squared distance, normalised).
+        d2 = pairwise_distances(X, self.cluster_centers_, metric="sqeuclidean")
+        near = d2 < 1e-12
+        inverse = np.where(near, 0.0, 1.0 / np.maximum(d2, 1e-12))
+        inverse[near.any(axis=1)] = near[near.any(axis=1)]
+        return inverse / inverse.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """The group of each teacher in X (nearest centre, or most likely mixture component)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._posteriors(X).argmax(axis=1)
+
+    def predict_membership(self, X):
+        """How clearly each teacher belongs to their predicted group, from 1/k to 1."""
+        check_is_fitted(self, "cluster_centers_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return self._posteriors(X).max(axis=1)
+
+    def predict_outlier(self, X):
+        """Whether each teacher is much further from their group's centre than most of its members."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        labels = self._posteriors(X).argmax(axis=1)
+        return np.linalg.norm(X - self.cluster_centers_[labels], axis=1) > self.outlier_cutoffs_[labels] + 1e-9
