@@ -17,7 +17,7 @@ from diagnostic.journey import new_response
 from diagnostic.store import Store
 from forms.builder import build_page_form
 from forms.catalog import find_definition
-from forms.conditions import holds
+from forms.conditions import holds, visible_answers
 from forms.schema import Definition, Question
 
 DEMO_COHORT = "demo"
@@ -46,21 +46,52 @@ def _likert(rng: random.Random, mean: float, q: Question) -> int:
     return max(q.scale.min, min(q.scale.max, value))
 
 
-def teacher_row(definition: Definition, profile: dict[str, Any], rng: random.Random) -> dict[str, str]:
-    """One synthetic teacher's answers as CSV cells, shaped by a profile."""
+def teacher_answers(definition: Definition, profile: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """One synthetic teacher's typed answers, shaped by a profile."""
     keyed = {item: (c.id, key) for c in definition.constructs for item, key in c.items.items()}
     answers: dict[str, Any] = {}
-    row: dict[str, str] = {}
     for q in definition.questions():
         if not holds(q.show_if, answers):
             continue
         for answer_id in q.answer_ids():
             value = _answer(definition, q, answer_id, profile, rng, keyed)
-            if value is None:
-                continue
-            answers[answer_id] = value
-            row[answer_id] = ";".join(value) if isinstance(value, list) else str(value)
-    return row
+            if value is not None:
+                answers[answer_id] = value
+    return answers
+
+
+def teacher_row(definition: Definition, profile: dict[str, Any], rng: random.Random) -> dict[str, str]:
+    """One synthetic teacher's answers as CSV cells, shaped by a profile."""
+    answers = teacher_answers(definition, profile, rng)
+    return {k: ";".join(v) if isinstance(v, list) else str(v) for k, v in answers.items()}
+
+
+def planted_cohort(cohort: dict[str, Any], definition: Definition, teachers: int, seed: int,
+                   missing: float = 0.1) -> tuple[list[dict[str, Any]], list[int]]:
+    """Submitted responses drawn from the four profiles in unequal shares, with answers missing at random.
+
+    Returns the responses and, for each, the index of the profile it was drawn
+    from, so a grouping can be checked against the truth. Each answer is
+    dropped with probability `missing` (answers a dropped answer made
+    irrelevant go too). Answers are valid by construction (the demo checks
+    the same generator through the importer), so they are not validated
+    again here: that keeps a 10,000-teacher cohort quick to make.
+    """
+    rng = random.Random(seed)
+    shares = [p["weight"] for p in PROFILES]
+    counts = [round(teachers * w) for w in shares]
+    counts[0] += teachers - sum(counts)
+    truth = [i for i, c in enumerate(counts) for _ in range(c)]
+    rng.shuffle(truth)
+    responses = []
+    for n, profile in enumerate(truth):
+        answers = teacher_answers(definition, PROFILES[profile], rng)
+        kept = {k: v for k, v in answers.items() if k == "consent" or rng.random() >= missing}
+        school = (cohort.get("schools") or [None])[n % max(1, len(cohort.get("schools") or []))]
+        record = submitted_response(cohort, definition, visible_answers(definition, kept), f"t{n + 1:05d}", school)
+        record["id"] = f"{rng.getrandbits(64):016x}"
+        responses.append(record)
+    return responses, truth
 
 
 def _answer(definition: Definition, q: Question, answer_id: str, profile: dict, rng: random.Random,

@@ -182,8 +182,11 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
             model = KMeans(n_clusters=k, n_init=self.n_init, random_state=seed).fit(X)
             return model.labels_.astype(int), model
         if self.method == "gmm":
+            # Answers are whole points on short scales, so many teachers share exactly the same value.
+            # A variance floor (in standardised units) stops a component collapsing onto them, which
+            # BIC would otherwise reward with ever more groups.
             model = GaussianMixture(n_components=k, covariance_type="diag", n_init=self.n_init,
-                                    reg_covar=1e-4, random_state=seed).fit(X)
+                                    reg_covar=0.1, random_state=seed).fit(X)
             return model.predict(X).astype(int), model
         tree = linkage(X, method="ward") if tree is None else tree
         return fcluster(tree, k, criterion="maxclust").astype(int) - 1, None
