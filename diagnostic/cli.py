@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -15,15 +16,18 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from diagnostic import create_app
+from diagnostic import create_app, grouping
 from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
 from diagnostic.csvio import ImportProblems, export_csv, export_json, import_csv
 from diagnostic.demo import DEMO_COHORT, seed_demo
 from diagnostic.extensions import get_store
+from diagnostic.group_exports import summary
+from diagnostic.grouping import GroupingError
 from diagnostic.store import StoreError, VersionConflict
 from forms.catalog import UnknownForm, find_definition
 from forms.loader import as_json, digest, load_definition
 from forms.yamlfile import FileProblems
+from models.clustering import METHODS
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 
@@ -208,6 +212,37 @@ def export(cohort_id: str, fmt: str, output: Path | None) -> None:
         click.echo(text, nl=False)
 
 
+# -- grouping ---------------------------------------------------------------------
+@cli.command("cluster")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.option("--k", "k", default="auto", show_default=True, help="Number of groups (1-8), or auto to choose.")
+@click.option("--method", type=click.Choice(METHODS), default="kmeans", show_default=True)
+@click.option("--json", "as_json_", is_flag=True, help="Print the groups, memberships and profiles as JSON.")
+def cluster(cohort_id: str, k: str, method: str, as_json_: bool) -> None:
+    """Re-group a cohort's submitted questionnaires by starting point and print the groups."""
+    store = get_store()
+    record = _cohort(cohort_id)
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        click.echo(f"[{time.monotonic() - started:5.1f}s] {message}", err=True)
+
+    try:
+        grouping.refit(store, record, k, method, progress=progress)
+        result = grouping.current(store, record)
+    except (GroupingError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json_:
+        click.echo(json.dumps(summary(result), indent=2, ensure_ascii=False))
+        return
+    quality = result["quality"]
+    click.echo(f"cohort {cohort_id}: {result['responses']} teachers, {result['k']} group(s) by {method}")
+    click.echo(f"{quality['headline']}: silhouette {quality['silhouette']}, stability {quality['stability']}")
+    click.echo(quality["explanation"])
+    for group in result["groups"]:
+        click.echo(f"  {group['key']}: {group['name']} ({group['size']} teachers)")
+
+
 # -- serving ---------------------------------------------------------------------
 @cli.command("serve")
 @click.option("--demo", is_flag=True, help="Seed a demo cohort of synthetic teachers first.")
@@ -225,6 +260,7 @@ def serve(demo: bool, host: str, port: int) -> None:
         click.echo(f"demo cohort {DEMO_COHORT}: {result['submitted']} teachers in {len(cohort_record['schools'])} "
                    f"schools{' (already seeded)' if not result['created'] else ''}")
         click.echo(f"  invitation (try the questionnaire as a teacher): {base}/join/{cohort_record['invite']}")
+        click.echo(f"  the specialist's view of its groups: {base}/specialist/cohorts/{DEMO_COHORT}/")
         if result.get("resume_token"):
             click.echo(f"  a demo teacher's private link (already submitted): {base}/resume/{result['resume_token']}")
     click.echo(f"Starting Points on {base}/  (data: {_data_dir()}; press Ctrl+C to stop)")

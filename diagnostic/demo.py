@@ -13,6 +13,7 @@ from typing import Any
 
 from diagnostic.cohorts import create_cohort, published_definition
 from diagnostic.csvio import submitted_response, validate_row
+from diagnostic.grouping import refit
 from diagnostic.journey import new_response
 from diagnostic.store import Store
 from forms.builder import build_page_form
@@ -185,4 +186,5 @@ def seed_demo(store: Store, definition_dirs: list[Path], teachers: int = 60, see
     web, token = new_response(cohort, school=DEMO_SCHOOLS[0], source="demo")
     web.update({k: responses[0][k] for k in ("answers", "status", "submitted_at", "scores", "revision")})
     store.add_responses(DEMO_COHORT, [*responses, web])
+    refit(store, cohort)  # so a specialist opening the demo sees its groups straight away
     return {"cohort": cohort, "created": True, "submitted": len(responses) + 1, "resume_token": token}

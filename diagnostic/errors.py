@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from diagnostic.grouping import GroupingError
 from diagnostic.journey import JourneyError
 from diagnostic.store import StoreError
 
@@ -48,6 +49,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(JourneyError)
     def _journey(exc: JourneyError):  # noqa: ANN202
+        return error_page(exc.status, str(exc))
+
+    @app.errorhandler(GroupingError)
+    def _grouping(exc: GroupingError):  # noqa: ANN202
         return error_page(exc.status, str(exc))
 
     @app.errorhandler(StoreError)

@@ -133,6 +133,8 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
                     "shuffled_silhouette": _num(estimator.reference_silhouette_), **quality},
         "search": estimator.search_, "min_size": estimator.min_size_,
         "features": used, "dropped": dropped, "other_versions": other_versions,
+        "columns": [{k: c[k] for k in ("name", "label", "block", "kind")} for c in spec["columns"]],
+        "blocks": [{"id": b["id"], "label": b["label"]} for b in spec["blocks"]],
         "cohort_means": profiles["cohort"]["means"], "groups": groups,
         "members": {rid: {"group": keys[label], "confidence": round(float(conf), 3), "outlier": bool(out),
                           "map": [round(float(x), 3) for x in xy]}

@@ -1,0 +1,152 @@
+"""Specialist pages: a cohort's groups by starting point, how far to trust them, and who is in each.
+
+Views are shaped by role: who may open them is decided in one place (the
+blueprint's `before_request`), which also loads the cohort named in the URL.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from diagnostic import charts, grouping
+from diagnostic.extensions import get_store
+from diagnostic.group_exports import members_csv, profiles_csv, summary
+from diagnostic.grouping import NAME_LIMIT, NOTE_LIMIT, GroupingError
+from diagnostic.store import DamagedGrouping
+from models.clustering import METHODS
+
+bp = Blueprint("specialist", __name__, url_prefix="/specialist")
+
+METHOD_LABELS = {
+    "kmeans": "k-means: compact groups around a typical teacher (the default)",
+    "gmm": "Gaussian mixture: allows groups of different spread, with a probability for each teacher",
+    "ward": "Ward's hierarchical grouping: merges the most similar teachers step by step",
+}
+
+
+class RegroupForm(FlaskForm):
+    k = SelectField("Number of groups", choices=[("auto", "Choose for me")] + [(str(n), str(n)) for n in range(1, 9)],
+                    default="auto", validators=[InputRequired()])
+    method = RadioField("Method", choices=[(m, METHOD_LABELS[m]) for m in METHODS], default="kmeans",
+                        validators=[InputRequired()])
+
+
+class LabelForm(FlaskForm):
+    name = StringField("Group name", validators=[Length(max=NAME_LIMIT)],
+                       description="Leave empty to use the generated name.")
+    note = TextAreaField("Note for planning", validators=[Length(max=NOTE_LIMIT)],
+                         description="For example, what input this group needs first.")
+
+
+@bp.before_request
+def load_cohort() -> None:
+    """Load the cohort named in the URL (404 if unknown)."""
+    cohort_id = (request.view_args or {}).get("cohort_id")
+    if cohort_id is not None:
+        g.cohort = get_store().get_cohort(cohort_id)
+        if g.cohort is None:
+            abort(404, "There is no cohort with that id. Pick one from the list of cohorts.")
+
+
+def _current():  # noqa: ANN202 - the grouping and a problem message, one of them None
+    try:
+        return grouping.current(get_store(), g.cohort), None
+    except DamagedGrouping as exc:
+        return None, str(exc)
+
+
+@bp.get("/")
+def cohorts():  # noqa: ANN201
+    """Every cohort with its response counts and whether it has been grouped."""
+    store = get_store()
+    rows = []
+    for cohort in store.list_cohorts():
+        try:
+            saved = store.load_grouping(cohort["id"])
+        except DamagedGrouping:
+            saved = {"damaged": True}
+        rows.append({"cohort": cohort, "counts": store.count_responses(cohort["id"]), "grouping": saved})
+    return render_template("specialist/cohorts.html", rows=rows)
+
+
+@bp.get("/cohorts/<cohort_id>/")
+def overview(cohort_id: str, form: RegroupForm | None = None, problem: str | None = None, status: int = 200):  # noqa: ANN201
+    """A card per group, the heatmap, the map, the quality panel and the re-group controls."""
+    record, damaged = _current()
+    counts = get_store().count_responses(cohort_id)
+    form = form or RegroupForm(data=_last_params(record))
+    context = {"cohort": g.cohort, "record": record, "counts": counts, "form": form,
+               "problem": problem or damaged}
+    if record:
+        context.update(heat=charts.heatmap(record), map=charts.scatter(record),
+                       styles=charts.group_styles(record["groups"]))
+    return render_template("specialist/overview.html", **context), status
+
+
+def _last_params(record: dict | None) -> dict:
+    if not record:
+        return {}
+    return {"k": str(record["params"]["k"]), "method": record["params"]["method"]}
+
+
+@bp.post("/cohorts/<cohort_id>/regroup")
+def regroup(cohort_id: str):  # noqa: ANN201
+    """Re-group the cohort with the chosen number of groups and method."""
+    form = RegroupForm()
+    if not form.validate_on_submit():
+        return overview(cohort_id, form=form, problem="Choose a number of groups and a method.", status=422)
+    try:
+        result = grouping.refit(get_store(), g.cohort, form.k.data, form.method.data)
+    except GroupingError as exc:
+        return overview(cohort_id, form=form, problem=str(exc), status=exc.status)
+    flash(f"Re-grouped {result['responses']} teachers: {result['k']} group(s). {result['quality']['headline']}.")
+    return redirect(url_for(".overview", cohort_id=cohort_id))
+
+
+def _group(record: dict | None, key: str) -> dict:
+    found = next((grp for grp in (record or {}).get("groups", []) if grp["key"] == key), None)
+    if found is None:
+        abort(404, "There is no group with that letter in this cohort's current grouping. It may have been "
+                   "re-grouped since: go back to the cohort's groups.")
+    return found
+
+
+@bp.route("/cohorts/<cohort_id>/groups/<key>", methods=["GET", "POST"])
+def group(cohort_id: str, key: str):  # noqa: ANN201
+    """One group: its profile against the cohort, its members, and the specialist's name and note."""
+    record, damaged = _current()
+    if damaged:
+        return overview(cohort_id, problem=damaged, status=409)
+    found = _group(record, key)
+    form = LabelForm(data={"name": found["name"] if found["renamed"] else "", "note": found["note"]})
+    if form.validate_on_submit():
+        grouping.rename(get_store(), g.cohort, key, form.name.data or "", form.note.data or "")
+        flash("Saved the group's name and note.")
+        return redirect(url_for(".group", cohort_id=cohort_id, key=key))
+    status = 422 if form.errors else 200
+    styles = charts.group_styles(record["groups"])
+    # Ordered choices (career stage) are shown as their mix below, not as an average of positions.
+    columns = [c for c in record["columns"] if c["name"] in found["means"] and c["kind"] != "ordinal"]
+    return render_template("specialist/group.html", cohort=g.cohort, record=record, group=found, form=form,
+                           columns=columns, style=styles[key]), status
+
+
+@bp.get("/cohorts/<cohort_id>/export/<name>")
+def export(cohort_id: str, name: str):  # noqa: ANN201
+    """The grouping as members.csv, profiles.csv or grouping.json."""
+    record, damaged = _current()
+    if record is None:
+        abort(409, damaged or "This cohort has not been grouped yet, so there is nothing to export.")
+    makers = {"members.csv": (members_csv, "text/csv"), "profiles.csv": (profiles_csv, "text/csv"),
+              "grouping.json": (lambda r: json.dumps(summary(r), indent=2, ensure_ascii=False), "application/json")}
+    if name not in makers:
+        abort(404, "Exports are members.csv, profiles.csv and grouping.json.")
+    make, mimetype = makers[name]
+    filename = f"{cohort_id}-{name}"
+    return Response(make(record), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
