@@ -46,3 +46,12 @@ def test_the_code_passes_the_project_lint():
     result = subprocess.run([sys.executable, "-m", "ruff", "check", str(ROOT)], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0, result.stdout
+
+
+def test_models_import_neither_flask_nor_tinydb():
+    # models/ is the scikit-learn layer: it must stay usable (and testable) without the web app or the store.
+    code = ("import sys, models.clustering, models.features, models.profiles, models.quality, models.mapping, "
+            "models.persist; print(sorted(m for m in ('flask', 'tinydb', 'wtforms', 'forms', 'diagnostic') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
