@@ -175,17 +175,19 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         return self
 
     # -- the underlying fits --------------------------------------------------------
-    def _fit_k(self, X, k, seed, tree=None):
+    def _fit_k(self, X, k, seed, tree=None, n_init=None):
+        n_init = n_init or self.n_init
         if k == 1:
             return np.zeros(X.shape[0], dtype=int), None
         if self.method == "kmeans":
-            model = KMeans(n_clusters=k, n_init=self.n_init, random_state=seed).fit(X)
+            # Single precision is ample for standardised ratings and makes k-means about twice as fast.
+            model = KMeans(n_clusters=k, n_init=n_init, random_state=seed).fit(X.astype(np.float32, copy=False))
             return model.labels_.astype(int), model
         if self.method == "gmm":
             # Answers are whole points on short scales, so many teachers share exactly the same value.
             # A variance floor (in standardised units) stops a component collapsing onto them, which
             # BIC would otherwise reward with ever more groups.
-            model = GaussianMixture(n_components=k, covariance_type="diag", n_init=self.n_init,
+            model = GaussianMixture(n_components=k, covariance_type="diag", n_init=n_init,
                                     reg_covar=0.1, random_state=seed).fit(X)
             return model.predict(X).astype(int), model
         tree = linkage(X, method="ward") if tree is None else tree
@@ -201,11 +203,13 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
     def _has_structure(self, X, k, seed, sample):
         # Shuffling each feature separately keeps every answer's spread but destroys any grouping:
         # real groups must separate better than the groups found in such noise.
+        # A thousand teachers and three starts per fit are plenty to see what chance alone produces.
         rng = check_random_state(seed)
+        few = sample[:: max(1, len(sample) // 1000)]
         shuffled = []
         for _ in range(5):
-            noise = np.column_stack([rng.permutation(column) for column in X[sample].T])
-            labels, _ = self._fit_k(noise, k, seed)
+            noise = np.column_stack([rng.permutation(column) for column in X[few].T])
+            labels, _ = self._fit_k(noise, k, seed, n_init=min(3, self.n_init))
             shuffled.append(silhouette_score(noise, labels) if len(np.unique(labels)) > 1 else 0.0)
         self.reference_silhouette_ = float(np.mean(shuffled))
         margin = max(STRUCTURE_MARGIN, 2 * float(np.std(shuffled)))
@@ -219,7 +223,7 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
             if b % 5 == 0:
                 say(f"checking stability ({b} of {self.n_resamples} resamples)")
             draw = rng.choice(X.shape[0], size=len(sample), replace=True)
-            labels, model = self._fit_k(X[draw], k, seed + b + 1)
+            labels, model = self._fit_k(X[draw], k, seed + b + 1, n_init=min(3, self.n_init))
             if self.method == "gmm":
                 predicted = model.predict(X[sample])
             else:
