@@ -50,7 +50,8 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
     min_group_size : int, default=3
         Smallest group allowed by "auto", in teachers.
     n_init : int, default=10
-        Starts per fit for k-means and mixtures (the best is kept).
+        Starts per fit for k-means and mixtures (the best is kept); the stability and
+        structure checks use at most 3.
     n_resamples : int, default=20
         Bootstrap resamples for the stability figure.
     sample_size : int, default=2000
