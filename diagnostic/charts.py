@@ -16,6 +16,7 @@ SHAPES = ["circle", "square", "triangle", "diamond", "ring", "hollow-square", "h
 # Heatmap shades from "well below the cohort" (blue) to "well above" (orange), by z-score band.
 BANDS = [(-1.0, "#2166ac", "#fff"), (-0.5, "#67a9cf", "#000"), (-0.2, "#d1e5f0", "#000"), (0.2, "#f7f7f7", "#000"),
          (0.5, "#fddbc7", "#000"), (1.0, "#ef8a62", "#000"), (float("inf"), "#b2182b", "#fff")]
+EDGES = (0.2, 0.5, 1.0)
 BAND_WORDS = ["well below", "below", "a little below", "close to", "a little above", "above", "well above"]
 MAX_POINTS = 1500
 
@@ -27,7 +28,9 @@ def group_styles(groups: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
 
 
 def _band(z: float) -> int:
-    return next(i for i, (upper, _, _) in enumerate(BANDS) if z < upper)
+    # Symmetric about the cohort: a z-score on an edge goes to the band further from the cohort on either side.
+    steps = sum(abs(z) >= edge for edge in EDGES)
+    return 3 + steps if z > 0 else 3 - steps
 
 
 def heatmap(record: dict[str, Any], kinds: tuple[str, ...] = ("score", "scale", "strength")) -> dict[str, Any]:

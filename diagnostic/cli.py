@@ -237,7 +237,8 @@ def cluster(cohort_id: str, k: str, method: str, as_json_: bool) -> None:
         return
     quality = result["quality"]
     click.echo(f"cohort {cohort_id}: {result['responses']} teachers, {result['k']} group(s) by {method}")
-    click.echo(f"{quality['headline']}: silhouette {quality['silhouette']}, stability {quality['stability']}")
+    figures = [f"{name} {quality[name]}" for name in ("silhouette", "stability") if quality[name] is not None]
+    click.echo(quality["headline"] + (f": {', '.join(figures)}" if figures else ""))
     click.echo(quality["explanation"])
     for group in result["groups"]:
         click.echo(f"  {group['key']}: {group['name']} ({group['size']} teachers)")

@@ -117,7 +117,7 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
     chart = fit_map(features)
     coords = place_on_map(chart, features)
     profiles = profile_groups(table, estimator.labels_, spec, _context(responses, spec))
-    keys = _carry_keys(store, cohort["id"], profiles["groups"])
+    keys, keys_issued = _carry_keys(store, cohort["id"], profiles["groups"])
     blob, meta = dumps({"pipeline": pipeline, "map": chart})
     groups = []
     for profile, key in zip(profiles["groups"], keys, strict=True):
@@ -128,6 +128,7 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
         "cohort": cohort["id"], "form_id": cohort["form_id"], "form_version": cohort["form_version"],
         "fitted_at": now(), "responses": len(responses), "model": meta,
         "params": {"k": k, "method": method}, "k": estimator.n_clusters_, "method": method,
+        "keys_issued": keys_issued,
         "finding": estimator.finding_, "structure": bool(estimator.structure_),
         "quality": {"silhouette": _num(estimator.silhouette_), "stability": _num(estimator.stability_),
                     "shuffled_silhouette": _num(estimator.reference_silhouette_), **quality},
@@ -150,8 +151,9 @@ def _num(value: float | None) -> float | None:
     return None if value is None else round(float(value), 3)
 
 
-def _carry_keys(store: Store, cohort_id: str, groups: list[dict[str, Any]]) -> list[str]:
-    """Keys for new groups: the old key where a group continues an old one, a fresh letter otherwise."""
+def _carry_keys(store: Store, cohort_id: str, groups: list[dict[str, Any]]) -> tuple[list[str], int]:
+    """Keys for new groups (the old key where a group continues an old one, else a letter never used
+    in this cohort), and how many letters have now been issued."""
     try:
         old = store.load_grouping(cohort_id)
     except StoreError:
@@ -159,7 +161,7 @@ def _carry_keys(store: Store, cohort_id: str, groups: list[dict[str, Any]]) -> l
     old_centres = {g["key"]: g["centre"] for g in old["groups"]} if old else {}
     matched = match_groups(old_centres, [g["centre"] for g in groups])
     used = set(old_centres) | set(store.group_labels(cohort_id))
-    following = max((_key_number(k) for k in used), default=-1) + 1
+    following = max([_key_number(k) + 1 for k in used] + [(old or {}).get("keys_issued", 0)])
     keys = []
     for index in range(len(groups)):
         if index in matched:
@@ -167,7 +169,7 @@ def _carry_keys(store: Store, cohort_id: str, groups: list[dict[str, Any]]) -> l
         else:
             keys.append(_key(following))
             following += 1
-    return keys
+    return keys, following
 
 
 def current(store: Store, cohort: Record) -> Record | None:
@@ -227,7 +229,7 @@ def _model(store: Store, cohort_id: str, meta: Record) -> Any:
     if blob is None:
         raise ModelFileError("the model file is missing; re-run the grouping")
     model = loads(blob, meta)
-    if not isinstance(model, dict) or not hasattr(model.get("pipeline"), "transform"):
+    if not isinstance(model, dict) or not hasattr(model.get("pipeline"), "predict"):
         raise ModelFileError("the model file does not hold a grouping model; re-run the grouping")
     _models[cohort_id] = (meta["sha256"], model)
     return model

@@ -11,6 +11,7 @@ import json
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from diagnostic import charts, grouping
@@ -29,10 +30,12 @@ METHOD_LABELS = {
 }
 
 
+GROUP_COUNTS = [SelectChoice("auto", "Choose for me"), *(SelectChoice(str(n), str(n)) for n in range(1, 9))]
+
+
 class RegroupForm(FlaskForm):
-    k = SelectField("Number of groups", choices=[("auto", "Choose for me")] + [(str(n), str(n)) for n in range(1, 9)],
-                    default="auto", validators=[InputRequired()])
-    method = RadioField("Method", choices=[(m, METHOD_LABELS[m]) for m in METHODS], default="kmeans",
+    k = SelectField("Number of groups", default="auto", validators=[InputRequired()], choices=GROUP_COUNTS)
+    method = RadioField("Method", choices=[SelectChoice(m, METHOD_LABELS[m]) for m in METHODS], default="kmeans",
                         validators=[InputRequired()])
 
 

@@ -249,7 +249,7 @@ class Store:
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} cannot be read ({exc}); "
                                       "re-run the grouping") from None
-        if not isinstance(record, dict) or not isinstance(record.get("groups"), list):
+        if not _grouping_shape(record):
             raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} are not in the expected shape; "
                                   "re-run the grouping")
         return record
@@ -273,3 +273,16 @@ class Store:
         """Every group name and note a specialist has written for this cohort, by group key."""
         with self._table(self._cohort_dir(cohort_id) / "groups.json", "labels") as table:
             return {r["key"]: dict(r) for r in table.all()}
+
+
+GROUPING_KEYS = {"groups": list, "members": dict, "model": dict, "features": list, "quality": dict, "params": dict,
+                 "columns": list, "cohort_means": dict, "k": int, "method": str, "fitted_at": str, "responses": int}
+GROUP_KEYS = {"key": str, "centre": dict, "means": dict, "generated_name": str, "generated_description": str}
+
+
+def _grouping_shape(record: Any) -> bool:
+    """Whether a saved grouping has every part the pages read (an older or hand-edited file may not)."""
+    return (isinstance(record, dict)
+            and all(isinstance(record.get(k), kind) for k, kind in GROUPING_KEYS.items())
+            and all(isinstance(g, dict) and all(isinstance(g.get(k), kind) for k, kind in GROUP_KEYS.items())
+                    for g in record["groups"]))
