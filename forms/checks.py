@@ -213,17 +213,28 @@ def _grouping_problems(data: dict, menu: Menu | None) -> list[Problem]:
     by_id = {q["id"]: q for _, q in _questions(data) if isinstance(q.get("id"), str)}
     answers = {a for q in by_id.values() for a, _ in _answers(q, (), menu)}
     constructs = {c.get("id") for c in data.get("constructs") or [] if isinstance(c, dict)}
+    scale_owner = {a: q for q in by_id.values() if q.get("type") in ("likert", "number")
+                   for a, _ in _answers(q, (), menu)}
     problems: list[Problem] = []
     seen: set[str] = set()
+    taken: dict[str, str] = {}  # each construct or answer feeds one block only, or its column would be doubled
     blocks = grouping.get("blocks") if isinstance(grouping.get("blocks"), list) else []
     for i, block in enumerate(b for b in blocks if isinstance(b, dict)):
         where, name = ("grouping", "blocks", i), f"grouping block '{block.get('id')}': "
         if block.get("id") in seen:
             problems.append(Problem(where + ("id",), f"{name}duplicate block id"))
         seen.add(block.get("id"))
+
+        def take(item: str, at: tuple, what: str, block: dict = block, name: str = name) -> None:
+            if item in taken:
+                problems.append(Problem(at, f"{name}{what} is already used by block '{taken[item]}'"))
+            taken.setdefault(item, str(block.get("id")))
+
         for k, cid in enumerate(block.get("constructs") or []):
             if isinstance(cid, str) and cid not in constructs:
                 problems.append(Problem(where + ("constructs", k), f"{name}unknown construct '{cid}'"))
+            elif isinstance(cid, str):
+                take(f"construct {cid}", where + ("constructs", k), f"construct '{cid}'")
         for k, qid in enumerate(block.get("questions") or []):
             q = by_id.get(qid) if isinstance(qid, str) else None
             if isinstance(qid, str) and q is None:
@@ -231,15 +242,31 @@ def _grouping_problems(data: dict, menu: Menu | None) -> list[Problem]:
             elif q is not None and q.get("type") not in FEEDS_GROUPING:
                 problems.append(Problem(where + ("questions", k), f"{name}'{qid}' is {q.get('type')}; only "
                                         f"{', '.join(FEEDS_GROUPING)} questions can feed the grouping"))
-            elif q is not None and isinstance(block.get("strength"), str) and q.get("type") == "multi_choice":
-                for choice in _choice_ids(q, data, menu) or []:
-                    target = block["strength"].replace("{choice}", str(choice))
-                    if target not in answers:
-                        problems.append(Problem(where + ("strength",), f"{name}strength names '{target}' for "
-                                                f"choice '{choice}' of '{qid}', but there is no such question"))
+            elif q is not None:
+                for answer, _ in _answers(q, (), menu):
+                    take(f"answer {answer}", where + ("questions", k), f"'{answer}' (in question '{qid}')")
+                if isinstance(block.get("strength"), str) and q.get("type") == "multi_choice":
+                    problems.extend(_strength_problems(block, q, qid, where, name, answers, data, menu))
+        for k, answer in enumerate(block.get("answers") or []):
+            owner = scale_owner.get(answer) if isinstance(answer, str) else None
+            if isinstance(answer, str) and owner is None:
+                problems.append(Problem(where + ("answers", k), f"{name}'{answer}' is not a likert or number answer"))
+            elif owner is not None:
+                take(f"answer {answer}", where + ("answers", k), f"'{answer}'")
     for k, qid in enumerate(grouping.get("describe") or []):
         q = by_id.get(qid) if isinstance(qid, str) else None
         if isinstance(qid, str) and (q is None or q.get("type") not in DESCRIBES_GROUP):
             problems.append(Problem(("grouping", "describe", k), f"grouping describe: '{qid}' must name a "
                                     f"{', '.join(DESCRIBES_GROUP)} question"))
+    return problems
+
+
+def _strength_problems(block: dict, q: dict, qid: str, where: tuple, name: str, answers: set[str], data: dict,
+                       menu: Menu | None) -> list[Problem]:
+    problems = []
+    for choice in _choice_ids(q, data, menu) or []:
+        target = block["strength"].replace("{choice}", str(choice))
+        if target not in answers:
+            problems.append(Problem(where + ("strength",), f"{name}strength names '{target}' for choice "
+                                    f"'{choice}' of '{qid}', but there is no such question"))
     return problems

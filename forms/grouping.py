@@ -16,19 +16,18 @@ from forms.schema import Definition, Grouping, GroupingBlock, Question
 def grouping_of(definition: Definition) -> Grouping:
     """The definition's grouping configuration, or the default.
 
-    The default uses every construct in one block, and every scale answer that
+    The default uses every construct in one block, and every likert answer that
     no construct uses in a second block.
     """
     if definition.grouping is not None:
         return definition.grouping
     in_constructs = {item for c in definition.constructs for item in c.items}
-    scales = [q.id for q in definition.questions()
-              if q.type == "likert" and not set(q.answer_ids()) & in_constructs]
+    scales = [a for q in definition.questions() if q.type == "likert" for a in q.answer_ids() if a not in in_constructs]
     blocks = []
     if definition.constructs:
         blocks.append(GroupingBlock(id="constructs", label="Beliefs", constructs=[c.id for c in definition.constructs]))
     if scales:
-        blocks.append(GroupingBlock(id="scales", label="Other ratings", questions=scales))
+        blocks.append(GroupingBlock(id="scales", label="Other ratings", answers=scales))
     return Grouping(blocks=blocks)
 
 
@@ -50,6 +49,10 @@ def feature_spec(definition: Definition) -> dict[str, Any]:
             columns.append(_column(block, cid, construct.label, "score", key=cid, min=scale.min, max=scale.max))
         for qid in block.questions:
             columns += _question_columns(block, definition.question(qid), definition)
+        for answer in block.answers:
+            q = definition.answer_question(answer)
+            text = next((item.text for item in q.items or [] if item.id == answer), q.prompt)
+            columns.append(_column(block, answer, text, "scale", key=answer, min=q.scale.min, max=q.scale.max))
         blocks.append({"id": block.id, "label": block.label, "weight": block.weight,
                        "columns": [c["name"] for c in columns[start:]]})
     describe = [{"question": q.id, "prompt": q.prompt, "type": q.type,

@@ -284,6 +284,7 @@ class GroupingBlock(Strict):
     label: str = Field(min_length=1)
     constructs: list[Ident] = []
     questions: list[Ident] = []
+    answers: list[Ident] = []
     strength: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*\{choice\}[a-z0-9_]*$")
     weight: float = Field(1.0, gt=0, le=10)
     high: str = Field("higher {item}", min_length=1)
@@ -291,8 +292,8 @@ class GroupingBlock(Strict):
 
     @model_validator(mode="after")
     def _has_columns(self) -> GroupingBlock:
-        if not self.constructs and not self.questions:
-            raise ValueError("a grouping block needs constructs or questions")
+        if not (self.constructs or self.questions or self.answers):
+            raise ValueError("a grouping block needs constructs, questions or answers")
         return self
 
 

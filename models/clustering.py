@@ -163,10 +163,10 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
             best = self.search_[0]
         k = best["k"]
         labels, self.model_ = fits[k]
-        if k > 1:
+        if len(np.unique(labels[sample])) > 1:  # a requested small group can be missing from the sample
             self.silhouette_ = float(silhouette_score(distances, labels[sample], metric="precomputed"))
         say("checking the groups against shuffled answers")
-        self.structure_ = k > 1 and self._has_structure(X, k, seed, sample)
+        self.structure_ = self.silhouette_ is not None and self._has_structure(X, k, seed, sample)
         if self.n_clusters == "auto" and not self.structure_:
             return self._one_group(X, "no_structure")
         self.finding_ = "groups" if self.n_clusters == "auto" else "requested"

@@ -32,6 +32,7 @@ def _read(column: dict[str, Any], answers: dict[str, Any], scores: dict[str, Any
     if kind == "ordinal":
         value = answers.get(key)
         return float(column["order"].index(value)) if value in column["order"] else math.nan
+    # An unanswered multi-choice counts as nothing chosen: skipping is how a teacher says none apply.
     chosen = answers.get(key) or []
     if not isinstance(chosen, list):
         return math.nan

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+import struct
+import zlib
 from typing import Any
 
 import joblib
@@ -51,5 +53,7 @@ def loads(blob: bytes, meta: dict[str, Any]) -> Any:
                              "damaged or replaced); re-run the grouping to make a new one")
     try:
         return joblib.load(io.BytesIO(blob))
-    except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, KeyError, TypeError) as exc:
+    # What damaged pickle or zlib bytes can raise; anything else is a real fault and should surface.
+    except (pickle.UnpicklingError, EOFError, ValueError, AttributeError, ImportError, KeyError, TypeError,
+            IndexError, zlib.error, struct.error, OSError) as exc:
         raise ModelFileError(f"the model file cannot be read ({exc}); re-run the grouping") from exc

@@ -27,6 +27,9 @@ WORDS = {
     "weak": ("Weak groups — treat them as a rough guide",
              "The groups overlap a lot or change when the answers are resampled. Use them to start a conversation, "
              "not to decide who gets which support; look at each teacher's own starting point too."),
+    "one_group": ("One group, as asked",
+                  "Everyone is in one group. Plan from individual starting points, or choose the number of groups "
+                  "for you to see whether the answers fall into groups."),
     "no_structure": ("No real groups",
                      "These teachers' answers do not fall into distinct groups: any split would be no clearer than "
                      "one found in shuffled answers. Treat the cohort as one group and plan from individual "
@@ -68,7 +71,9 @@ def verdict(finding: str, silhouette: float | None, stability: float | None, n: 
         ``{"grade", "headline", "explanation"}``; grade is one of clear, moderate, weak,
         or the finding when there is only one group.
     """
-    if finding in ("groups", "requested"):
+    if finding == "requested" and silhouette is None:
+        grade = "one_group"
+    elif finding in ("groups", "requested"):
         grade = GRADES[min(_grade(silhouette, SILHOUETTE_CUTS),
                            _grade(stability, STABILITY_CUTS) if stability is not None else 2)]
     else:
