@@ -112,6 +112,7 @@ def cross_reference_problems(data: dict, menu: Menu | None) -> list[Problem]:
 
     problems += _construct_problems(data, owner, scales)
     problems += _grouping_problems(data, menu)
+    problems += _recommend_problems(data, menu)
     keys = data.get("learning_focus")
     if isinstance(keys, dict):
         for key, kinds in (("choice", ("ranking", "multi_choice")), ("goal", ("long_text", "short_text"))):
@@ -269,4 +270,61 @@ def _strength_problems(block: dict, q: dict, qid: str, where: tuple, name: str, 
         if target not in answers:
             problems.append(Problem(where + ("strength",), f"{name}strength names '{target}' for choice "
                                     f"'{choice}' of '{qid}', but there is no such question"))
+    return problems
+
+
+def menu_problems(menu: Menu, data: dict) -> list[Problem]:
+    """What a menu names that the definition using it does not have: constructs, pupil priorities, pupil groups."""
+    constructs = {c.get("id") for c in data.get("constructs") or [] if isinstance(c, dict)}
+    recommend = data.get("recommend") if isinstance(data.get("recommend"), dict) else {}
+    by_id = {q["id"]: q for _, q in _questions(data) if isinstance(q.get("id"), str)}
+    known = {"builds": ("construct", constructs), "rests_on": ("construct", constructs)}
+    for key in ("pupil_priorities", "pupil_groups"):
+        q = by_id.get(recommend.get(key)) if isinstance(recommend.get(key), str) else None
+        if q is not None:
+            known[key] = (f"choice of '{q['id']}'", set(_choice_ids(q, data, menu) or []))
+    problems = []
+    for i, focus in enumerate(menu.focuses):
+        for key, (what, ids) in known.items():
+            for k, value in enumerate(getattr(focus, key)):
+                if value not in ids:
+                    problems.append(Problem(("focuses", i, key, k), f"focus '{focus.id}': {key} names '{value}', "
+                                            f"which is not a {what} in the questionnaire"))
+    return problems
+
+
+RECOMMEND_QUESTIONS = {"pupil_priorities": ("ranking", "multi_choice"),
+                       "pupil_groups": ("multi_choice", "single_choice"), "barriers": ("multi_choice",)}
+
+
+def _recommend_problems(data: dict, menu: Menu | None) -> list[Problem]:
+    recommend = data.get("recommend")
+    if not isinstance(recommend, dict):
+        return []
+    by_id = {q["id"]: q for _, q in _questions(data) if isinstance(q.get("id"), str)}
+    answers = {a for q in by_id.values() for a, _ in _answers(q, (), menu)}
+    problems = []
+    for key, kinds in RECOMMEND_QUESTIONS.items():
+        qid = recommend.get(key)
+        if isinstance(qid, str) and (qid not in by_id or by_id[qid].get("type") not in kinds):
+            problems.append(Problem(("recommend", key), f"recommend: {key} '{qid}' must name a "
+                                                        f"{' or '.join(kinds)} question"))
+    for key in ("value", "confidence"):
+        pattern = recommend.get(key, f"{key}_{{focus}}")
+        missing = [f.id for f in (menu.focuses if menu else []) if isinstance(pattern, str)
+                   and pattern.replace("{focus}", f.id) not in answers]
+        if missing:
+            problems.append(Problem(("recommend", key) if key in recommend else ("recommend",),
+                                    f"recommend: no '{pattern}' answer for focus(es) {', '.join(missing)}"))
+    barriers = by_id.get(recommend.get("barriers")) if isinstance(recommend.get("barriers"), str) else None
+    choices = set(_choice_ids(barriers, data, menu) or []) if barriers else set()
+    for k, barrier in enumerate(recommend.get("time_barriers") or []):
+        if barrier not in choices:
+            problems.append(Problem(("recommend", "time_barriers", k), f"recommend: time barrier '{barrier}' is not "
+                                                                        "a choice of the barriers question"))
+    pattern = recommend.get("barrier_strength")
+    for choice in sorted(choices) if isinstance(pattern, str) else []:
+        if pattern.replace("{choice}", choice) not in answers:
+            problems.append(Problem(("recommend", "barrier_strength"), f"recommend: no '{pattern}' answer for "
+                                                                        f"barrier '{choice}'"))
     return problems

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from forms.checks import cross_reference_problems
+from forms.checks import cross_reference_problems, menu_problems
 from forms.schema import QUESTION_TYPES, Choice, Definition, Item, Menu
 from forms.yamlfile import FileProblems, Problem, line_of, read_yaml
 
@@ -19,6 +19,10 @@ DefinitionError = FileProblems
 
 def load_menu(path: Path | str) -> Menu:
     """Read and validate a menu of learning focuses."""
+    return _read_menu(path)[0]
+
+
+def _read_menu(path: Path | str) -> tuple[Menu, dict]:
     data, lines = read_yaml(path)
     menu = _validate(Menu, data, lines, path)
     seen: dict[str, int] = {}
@@ -30,7 +34,7 @@ def load_menu(path: Path | str) -> Menu:
         seen.setdefault(focus.id, line_of(lines, ("focuses", index, "id")))
     if problems:
         raise FileProblems(path, problems)
-    return menu
+    return menu, lines
 
 
 def menu_path(definition_path: Path | str, menu_id: str) -> Path:
@@ -50,11 +54,15 @@ def load_definition(path: Path | str) -> Definition:
         problems.append((line_of(lines, ("menu",)), f"menu {data['menu']!r} must be the name of a YAML file "
                                                      "beside the definition, without '.yaml' (e.g. learning-focuses)"))
     elif isinstance(data.get("menu"), str):
+        where = menu_path(path, data["menu"])
         try:
-            menu = load_menu(menu_path(path, data["menu"]))
+            menu, menu_lines = _read_menu(where)
+            found = FileProblems(where, [(line_of(menu_lines, p.where), p.message) for p in menu_problems(menu, data)])
         except FileProblems as exc:
+            found = exc
+        if found.problems:
             problems.append((line_of(lines, ("menu",)), f"menu '{data['menu']}' cannot be used:"))
-            problems.extend((line_of(lines, ("menu",)), f"  {line}") for line in exc.lines())
+            problems.extend((line_of(lines, ("menu",)), f"  {line}") for line in found.lines())
     problems += [(line_of(lines, p.where), p.message) for p in cross_reference_problems(data, menu)]
     try:
         definition = _validate(Definition, data, lines, path)
@@ -87,7 +95,7 @@ def normalise(definition: Definition, menu: Menu | None) -> Definition:
                 ]
             questions.append(q.model_copy(update=update) if update else q)
         sections.append(section.model_copy(update={"questions": questions}))
-    return definition.model_copy(update={"sections": sections})
+    return definition.model_copy(update={"sections": sections, "learning_focuses": menu})
 
 
 def as_json(definition: Definition) -> dict[str, Any]:

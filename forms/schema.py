@@ -304,6 +304,32 @@ class Grouping(Strict):
     describe: list[Ident] = []
 
 
+class RecommendWeights(Strict):
+    """How much each part of a focus's score counts (see docs/definition-format.md)."""
+
+    gap: float = Field(4.0, ge=0, le=10)
+    beliefs: float = Field(1.0, ge=0, le=10)
+    pupils: float = Field(1.5, ge=0, le=10)
+    time: float = Field(1.5, ge=0, le=10)
+    programme: float = Field(1.0, ge=0, le=10)
+    own_choice: float = Field(1.5, ge=0, le=10)
+    group: float = Field(1.0, ge=0, le=10)
+
+
+class Recommend(Strict):
+    """Where the recommendation engine finds a teacher's answers, and how it weighs them."""
+
+    value: str = Field("value_{focus}", pattern=r"^[a-z][a-z0-9_]*\{focus\}[a-z0-9_]*$")
+    confidence: str = Field("confidence_{focus}", pattern=r"^[a-z][a-z0-9_]*\{focus\}[a-z0-9_]*$")
+    pupil_priorities: Ident | None = None
+    pupil_groups: Ident | None = None
+    barriers: Ident | None = None
+    barrier_strength: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*\{choice\}[a-z0-9_]*$")
+    time_barriers: list[Ident] = []
+    choices: int = Field(1, ge=1, le=3)
+    weights: RecommendWeights = RecommendWeights()
+
+
 class Definition(Versioned):
     """A whole questionnaire: pages of questions, shared scales and choice lists, constructs."""
 
@@ -320,6 +346,9 @@ class Definition(Versioned):
     constructs: list[Construct] = []
     learning_focus: LearningFocusKeys | None = None
     grouping: Grouping | None = None
+    recommend: Recommend | None = None
+    # The whole menu, copied in when the definition is loaded, so a published version keeps the menu it used.
+    learning_focuses: Menu | None = None
 
     def questions(self) -> list[Question]:
         """All questions in page order."""
@@ -344,14 +373,22 @@ class Definition(Versioned):
         raise KeyError(answer_id)
 
 
-class Focus(BaseModel):
-    """One learning focus on the programme's menu; extra attributes are kept for later use."""
+class Focus(Strict):
+    """One learning focus on the programme's menu, with what the recommendation engine needs to know."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
     id: Ident
     title: str = Field(min_length=1)
     description: str = Field(min_length=1)
     time_demand: Literal["low", "medium", "high"] = "medium"
+    builds: list[Ident] = []
+    rests_on: list[Ident] = []
+    pupil_priorities: list[Ident] = []
+    pupil_groups: list[Ident] = []
+    lighter_start: str | None = None
+    specialist_input: list[str] = []
+    peer_activities: list[str] = []
+    weight: float = Field(1.0, ge=0, le=3)
+    school_weights: dict[str, Annotated[float, Field(ge=0, le=3)]] = {}
 
 
 class Menu(Versioned):
@@ -362,3 +399,6 @@ class Menu(Versioned):
     title: str = Field(min_length=1)
     focuses: list[Focus] = Field(min_length=1)
 
+
+
+Definition.model_rebuild()  # it names Menu, defined after it
