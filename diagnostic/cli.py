@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import FlaskGroup
 from werkzeug.serving import run_simple
 
-from diagnostic import create_app, grouping
+from diagnostic import create_app, grouping, menu
 from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
 from diagnostic.csvio import ImportProblems, export_csv, export_json, import_csv
 from diagnostic.demo import DEMO_COHORT, seed_demo
@@ -242,6 +242,28 @@ def cluster(cohort_id: str, k: str, method: str, as_json_: bool) -> None:
     click.echo(quality["explanation"])
     for group in result["groups"]:
         click.echo(f"  {group['key']}: {group['name']} ({group['size']} teachers)")
+
+
+# -- the menu of learning focuses ----------------------------------------------------
+@cli.command("recommend")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.option("--respondent", help="Only this teacher (their import reference or response id).")
+@click.option("--json", "as_json_", is_flag=True, help="Print every ranked focus with its score, parts and reasons.")
+def recommend_cmd(cohort_id: str, respondent: str | None, as_json_: bool) -> None:
+    """Rank the menu of learning focuses for each submitted teacher, with the reasons."""
+    record = _cohort(cohort_id)
+    try:
+        found = menu.for_cohort(get_store(), record, respondent)
+    except (LookupError, ValueError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json_:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    for teacher in found:
+        chosen = ", ".join(teacher["chosen"]["focuses"]) if teacher["chosen"] else "nothing yet"
+        click.echo(f"{teacher['respondent']} (group {teacher['group'] or '-'}; chose {chosen})")
+        for rank, item in enumerate(teacher["recommendations"][:3], start=1):
+            click.echo(f"  {rank}. {item['focus']} ({item['score']:.2f}): {' '.join(item['reasons'][:2])}")
 
 
 # -- serving ---------------------------------------------------------------------

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from diagnostic import menu
+from diagnostic.choice import GOAL_LIMIT, BadChoice, choose, current_choice, is_locked
 from diagnostic.cohorts import is_closed, published_definition
 from diagnostic.extensions import get_store
 from diagnostic.journey import (
@@ -41,6 +44,13 @@ NO_SESSION = ("Open the private link you were given when you started (or your in
 
 class SubmitForm(FlaskForm):
     revision = HiddenField()
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Checkboxes for a programme that lets teachers choose more than one focus."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 def home():  # noqa: ANN201
@@ -249,9 +259,69 @@ def summary():  # noqa: ANN201
     if record["status"] != "submitted":
         return redirect(url_for(".review"))
     answers, keys = record["answers"], definition.learning_focus
-    chosen = [definition.question(keys.choice).option_label(f) for f in answers.get(keys.choice, [])] if keys else []
-    goal = answers.get(keys.goal) if keys and keys.goal else None
+    choice = current_choice(record, definition)
+    ranked = answers.get(keys.choice, []) if keys else []
+    titles = {c.id: c.label for c in definition.question(keys.choice).options} if keys else {}
+    chosen = [titles.get(f, f) for f in (choice["focuses"] if choice["confirmed"] else ranked)]
+    goal = choice["goal"] or None
     return render_template("teacher/summary.html", definition=definition, record=record, chosen=chosen, goal=goal,
+                           confirmed=choice["confirmed"], has_menu=definition.learning_focuses is not None,
                            constructs=starting_point(definition, record.get("scores", {})),
                            resume_link=_resume_link())
 
+
+
+def _menu_form(plan: dict, definition: Any, choice: dict) -> FlaskForm:
+    """The teacher's choice form, built for this menu (offered focuses, plus a kept focus no longer offered)."""
+    class MenuForm(FlaskForm):
+        pass
+
+    offered = [SelectChoice(f["id"], f["title"]) for f in plan["focuses"]
+               if f["offered"] or f["id"] in choice["focuses"]]
+    kind = RadioField if plan["choices"] == 1 else MultiCheckboxField
+    MenuForm.focus = kind("Your learning focus", choices=offered,
+                          validators=[InputRequired("Choose a learning focus")])
+    groups = plan["labels"]["pupil_groups"]
+    MenuForm.pupil_group = SelectField("Which pupils is it mainly for?", validators=[Optional()],
+                                       choices=[SelectChoice("", "Choose if you like"),
+                                                *(SelectChoice(k, v[:1].upper() + v[1:]) for k, v in groups.items())])
+    MenuForm.goal = TextAreaField("Your goal, in your own words", validators=[Length(max=GOAL_LIMIT)])
+    data = {"focus": choice["focuses"][0] if plan["choices"] == 1 and choice["focuses"] else choice["focuses"],
+            "pupil_group": choice.get("pupil_group") or "", "goal": choice.get("goal") or ""}
+    return MenuForm(data=data)
+
+
+def _menu_errors(form: FlaskForm) -> list[tuple[str, str]]:
+    """(message, anchor) for the error summary: choice groups link to their first option."""
+    return [(f"{field.label.text}: {e}", f"{field.id}-0" if field.name == "focus" else field.id)
+            for field in (form.focus, form.pupil_group, form.goal) for e in field.errors]
+
+
+@bp.route("/questionnaire/menu", methods=["GET", "POST"])
+def learning_menu():  # noqa: ANN201
+    """The menu of learning focuses ranked for this teacher, with reasons, and their own choice."""
+    record, definition, store = g.response, g.definition, get_store()
+    if record["status"] != "submitted":
+        return redirect(url_for(".review"))
+    ranked, group = menu.for_teacher(store, g.cohort, record)
+    plan = menu.plan_for(store, g.cohort)
+    choice = current_choice(record, definition)
+    form = _menu_form(plan, definition, choice)
+    if not is_locked(record) and form.validate_on_submit():
+        focuses = form.focus.data if isinstance(form.focus.data, list) else [form.focus.data]
+        try:
+            store.update_response(record["cohort"], record["id"], lambda current: choose(
+                current, focuses, form.pupil_group.data, form.goal.data or "",
+                offered={f["id"] for f in plan["focuses"] if f["offered"]}, limit=plan["choices"],
+                pupil_groups=set(plan["labels"]["pupil_groups"])))
+        except BadChoice as exc:
+            form.focus.errors = [str(exc)]
+        else:
+            flash("Your learning focus is saved. You can change it until your coaching pair is confirmed.")
+            return redirect(url_for(".summary"))
+    titles = {f["id"]: f["title"] for f in plan["focuses"]}
+    kept = [f for f in choice["focuses"] if not next((x["offered"] for x in plan["focuses"] if x["id"] == f), False)]
+    status = 422 if form.errors else 200
+    return render_template("teacher/menu.html", ranked=ranked, group=group, form=form, choice=choice, titles=titles,
+                           locked=is_locked(record), kept=kept, errors=_menu_errors(form),
+                           resume_link=_resume_link()), status

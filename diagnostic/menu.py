@@ -1,0 +1,76 @@
+"""A cohort's menu of learning focuses ranked for its teachers: the engine fed from the store and the groups."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from diagnostic import grouping
+from diagnostic.choice import current_choice
+from diagnostic.cohorts import published_definition
+from diagnostic.recommend import prepare, recommend
+from diagnostic.store import Record, Store, StoreError
+
+
+def plan_for(store: Store, cohort: Record) -> dict[str, Any]:
+    """The engine's view of the cohort's menu, with the coordinator's restrictions and weights."""
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    return prepare(definition, cohort.get("menu_settings"))
+
+
+def group_contexts(store: Store, cohort: Record, responses: list[Record]) -> dict[str, dict[str, Any]]:
+    """For each teacher, their starting-point group and what the other members are choosing.
+
+    Empty when the cohort has not been grouped (or its grouping cannot be read):
+    the engine then leaves the group out.
+    """
+    try:
+        current = grouping.current(store, cohort)
+    except StoreError:
+        return {}
+    if current is None:
+        return {}
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    by_id = {r["id"]: r for r in responses}
+    contexts = {}
+    for group in current["groups"]:
+        members = [m["id"] for m in group["members"] if m["id"] in by_id]
+        chosen = {m: current_choice(by_id[m], definition)["focuses"][:1] for m in members}
+        counts = Counter(f for focuses in chosen.values() for f in focuses)
+        for m in members:
+            mine = Counter(chosen[m])
+            contexts[m] = {"group": group["key"], "name": group["name"], "others": len(members) - 1,
+                           "choosing": dict(counts - mine)}
+    return contexts
+
+
+def for_teacher(store: Store, cohort: Record, record: Record) -> tuple[list[dict[str, Any]], dict | None]:
+    """One teacher's ranked menu, and their group context (None if the cohort is not grouped)."""
+    responses = store.list_responses(cohort["id"], status="submitted")
+    context = group_contexts(store, cohort, responses).get(record["id"])
+    plan = plan_for(store, cohort)
+    return recommend(plan, record["answers"], record.get("scores", {}), record.get("school"), context), context
+
+
+def for_cohort(store: Store, cohort: Record, respondent: str | None = None) -> list[dict[str, Any]]:
+    """Every submitted teacher's ranked menu (or one teacher's), with their group and current choice."""
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    responses = store.list_responses(cohort["id"], status="submitted")
+    chosen = [r for r in responses if respondent in (None, grouping.respondent(r))]
+    if respondent is not None and not chosen:
+        raise LookupError(f"no submitted questionnaire from {respondent!r} in cohort {cohort['id']!r}")
+    contexts = group_contexts(store, cohort, responses)
+    plan = plan_for(store, cohort)
+    found = []
+    for r in chosen:
+        context = contexts.get(r["id"])
+        choice = current_choice(r, definition)
+        found.append({
+            "respondent": grouping.respondent(r), "school": r.get("school"),
+            "group": context["group"] if context else None,
+            "chosen": choice if choice["focuses"] else None,
+            "recommendations": [{k: item[k] for k in ("focus", "score", "components", "reasons")}
+                                for item in recommend(plan, r["answers"], r.get("scores", {}), r.get("school"),
+                                                      context)],
+        })
+    return found
