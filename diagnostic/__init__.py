@@ -64,11 +64,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.extensions["store"] = Store(data_dir)
 
-    from diagnostic import errors, extensions, specialist, teacher
+    from diagnostic import coordinator, errors, extensions, specialist, teacher
 
     extensions.init_app(app)
     errors.init_app(app)
     app.register_blueprint(teacher.bp)
     app.register_blueprint(specialist.bp)
+    app.register_blueprint(coordinator.bp)
     app.add_url_rule("/", "home", teacher.home)
     return app

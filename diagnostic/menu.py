@@ -74,3 +74,43 @@ def for_cohort(store: Store, cohort: Record, respondent: str | None = None) -> l
                                                       context)],
         })
     return found
+
+
+def group_focuses(store: Store, cohort: Record, top: int = 3) -> list[dict[str, Any]]:
+    """For each starting-point group, the focuses that fit its members best and the specialist input each suggests.
+
+    A focus's fit for a group is the mean of its members' scores for it; how
+    many members have chosen it is shown beside it.
+    """
+    current = grouping.current(store, cohort)
+    if current is None:
+        return []
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    responses = {r["id"]: r for r in store.list_responses(cohort["id"], status="submitted")}
+    plan = plan_for(store, cohort)
+    details = {f["id"]: f for f in plan["focuses"]}
+    found = []
+    for group in current["groups"]:
+        members = [responses[m["id"]] for m in group["members"] if m["id"] in responses]
+        totals: Counter = Counter()
+        chosen: Counter = Counter()
+        for r in members:
+            for item in recommend(plan, r["answers"], r.get("scores", {}), r.get("school")):
+                totals[item["focus"]] += item["score"]
+            chosen.update(current_choice(r, definition)["focuses"][:1])
+        ranked = sorted(totals, key=lambda f: -totals[f])[:top]
+        found.append({"key": group["key"], "name": group["name"], "size": len(members), "focuses": [
+            {"focus": f, "title": details[f]["title"], "fit": round(totals[f] / len(members), 2),
+             "choosing": chosen.get(f, 0), "specialist_input": details[f]["specialist_input"],
+             "peer_activities": details[f]["peer_activities"]} for f in ranked]})
+    return found
+
+
+def orphaned_choices(store: Store, cohort: Record) -> dict[str, int]:
+    """Focuses teachers have chosen that the programme no longer offers, with how many chose each."""
+    plan = plan_for(store, cohort)
+    offered = {f["id"] for f in plan["focuses"] if f["offered"]}
+    counts: Counter = Counter()
+    for r in store.list_responses(cohort["id"], status="submitted"):
+        counts.update(f for f in (r.get("choice") or {}).get("focuses", []) if f not in offered)
+    return dict(counts)

@@ -14,7 +14,7 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from diagnostic import charts, grouping
+from diagnostic import charts, grouping, menu
 from diagnostic.extensions import get_store
 from diagnostic.group_exports import members_csv, profiles_csv, summary
 from diagnostic.grouping import NAME_LIMIT, NOTE_LIMIT, GroupingError
@@ -137,6 +137,16 @@ def group(cohort_id: str, key: str):  # noqa: ANN201
     columns = [c for c in record["columns"] if c["name"] in found["means"] and c["kind"] != "ordinal"]
     return render_template("specialist/group.html", cohort=g.cohort, record=record, group=found, form=form,
                            columns=columns, style=styles[key]), status
+
+
+@bp.get("/cohorts/<cohort_id>/focuses")
+def focuses(cohort_id: str):  # noqa: ANN201
+    """Per group, the learning focuses that fit its teachers best and the specialist input each suggests."""
+    try:
+        found = menu.group_focuses(get_store(), g.cohort)
+    except DamagedGrouping as exc:
+        return overview(cohort_id, problem=str(exc), status=409)
+    return render_template("specialist/focuses.html", cohort=g.cohort, groups=found)
 
 
 @bp.get("/cohorts/<cohort_id>/export/<name>")

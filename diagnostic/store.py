@@ -135,6 +135,16 @@ class Store:
         with self._table(self.root / "cohorts.json", "cohorts") as table:
             return [dict(c) for c in table.all()]
 
+    def update_cohort(self, cohort_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a cohort under the lock and store what it returns (NotFound if no such cohort)."""
+        with self._table(self.root / "cohorts.json", "cohorts") as table:
+            found = table.get(Query().id == cohort_id)
+            if found is None:
+                raise NotFound(f"no cohort {cohort_id!r}")
+            new = change(dict(found))
+            table.update(new, doc_ids=[found.doc_id])
+        return new
+
     def find_cohort_by_invite(self, invite: str) -> Record | None:
         """The cohort whose invitation code this is, or None."""
         with self._table(self.root / "cohorts.json", "cohorts") as table:
