@@ -22,6 +22,7 @@ Ties keep the menu's order, so the result is deterministic.
 
 from __future__ import annotations
 
+from operator import itemgetter
 from typing import Any
 
 from forms.schema import Definition, Recommend
@@ -71,6 +72,7 @@ def prepare(definition: Definition, settings: dict[str, Any] | None = None) -> d
             "offered": offered is None or f.id in offered,
         })
     return {
+        "phrases": {},  # sentences already written, by what they depend on (see `reasons`)
         "focuses": focuses, "constructs": constructs, "weights": config.weights.model_dump(),
         "choices": config.choices,
         "labels": {key: _labels(definition, getattr(config, key)) for key in ("pupil_priorities", "pupil_groups",
@@ -183,14 +185,13 @@ def recommend(plan: dict[str, Any], answers: dict[str, Any], scores: dict[str, A
         ``{"focus", "title", "score", "components", "contributions", "reasons", "lighter_start"}``, best first.
     """
     facts = teacher_facts(plan, answers)
-    weights = [plan["weights"][c] for c in COMPONENTS]
+    weights = plan["weights"]
     ranked = []
     for order, focus in enumerate(f for f in plan["focuses"] if f["offered"]):
         parts = components(plan, focus, answers, scores, facts, school, group)
-        contributions = dict(zip(COMPONENTS, [w * v for w, v in zip(weights, parts.values(), strict=True)],
-                                 strict=True))
+        contributions = {c: weights[c] * v for c, v in parts.items()}
         ranked.append((-round(sum(contributions.values()), 3), order, focus, parts, contributions))
-    ranked.sort(key=lambda r: (r[0], r[1]))
+    ranked.sort(key=itemgetter(0, 1))
     return [{"focus": focus["id"], "title": focus["title"], "score": -negative,
              "components": {c: round(v, 3) for c, v in parts.items()},
              "reasons": reasons(plan, focus, answers, scores, facts, contributions, group),
@@ -202,7 +203,34 @@ def reasons(plan: dict[str, Any], focus: dict[str, Any], answers: dict[str, Any]
             facts: dict[str, Any], contributions: dict[str, float], group: dict[str, Any] | None) -> list[str]:
     """The two or three parts that counted most for this focus, in the teacher's own answers' terms."""
     top = sorted((c for c in COMPONENTS if abs(contributions[c]) >= SMALL), key=lambda c: -abs(contributions[c]))
-    return [_phrase(c, contributions[c] > 0, plan, focus, answers, scores, facts, group) for c in top[:3]]
+    found = []
+    cache = plan["phrases"]
+    for c in top[:3]:
+        up = contributions[c] > 0
+        # The same few answers recur across a cohort, so each sentence is written once and then looked up.
+        key = (c, up, focus["id"], *_phrase_inputs(c, focus, answers, scores, facts, group))
+        if key not in cache:
+            cache[key] = _phrase(c, up, plan, focus, answers, scores, facts, group)
+        found.append(cache[key])
+    return found
+
+
+def _phrase_inputs(component: str, focus: dict, answers: dict, scores: dict, facts: dict,
+                   group: dict | None) -> tuple:
+    """Everything a reason's sentence depends on, beyond the component, its direction and the focus."""
+    if component == "gap":
+        return answers.get(focus["value"]), answers.get(focus["confidence"])
+    if component == "beliefs":
+        return tuple(round(scores[c], 1) for c in focus["rests_on"] if _number(scores.get(c)) is not None)
+    if component == "pupils":
+        return tuple(facts["priorities"]), tuple(facts["groups"])
+    if component == "time":
+        return facts["time_barrier"]
+    if component == "own_choice":
+        return (facts["own_choice"].index(focus["id"]),)
+    if component == "group":
+        return group["choosing"].get(focus["id"], 0), group["others"]
+    return ()
 
 
 def _phrase(component: str, up: bool, plan: dict, focus: dict, answers: dict, scores: dict, facts: dict,
