@@ -1,0 +1,145 @@
+"""The teacher's menu page and own choice, the specialist's and coordinator's menu pages, and `recommend`."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from diagnostic.choice import BadChoice, ChoiceLocked, choose, current_choice
+from diagnostic.cli import cli
+from diagnostic.cohorts import definition_dirs
+from diagnostic.demo import seed_demo
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+@pytest.fixture
+def demo(app, store):
+    with app.app_context():
+        return seed_demo(store, definition_dirs(app.config["DATA"]))
+
+
+@pytest.fixture
+def teacher(client, demo):
+    client.get(f"/resume/{demo['resume_token']}")
+    return client
+
+
+def web_teacher(store):
+    return next(r for r in store.list_responses("demo") if r["source"] == "demo")
+
+
+def post_choice(client, **data):
+    token = CSRF.search(client.get("/questionnaire/menu").text).group(1)
+    return client.post("/questionnaire/menu", data={"csrf_token": token, **data})
+
+
+def test_menu_ranks_every_focus_with_reasons_and_a_fieldset(teacher):
+    page = teacher.get("/questionnaire/menu")
+    assert page.status_code == 200
+    cards = page.text.split('class="focus-card"')[1:]
+    assert len(cards) == 10
+    assert all(1 <= card.split("</ul>")[0].count("<li>") <= 3 for card in cards)
+    assert "<legend>Your learning focus</legend>" in page.text
+
+
+def test_choosing_saves_and_the_summary_shows_it_escaped(teacher, store):
+    answer = post_choice(teacher, focus="questioning", pupil_group="eal", goal="<script>alert(1)</script> talk")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/questionnaire/summary")
+    summary = teacher.get("/questionnaire/summary").text
+    assert "Your learning focus is saved" in summary and "You chose:" in summary
+    assert "&lt;script&gt;" in summary and "<script>alert" not in summary
+    saved = web_teacher(store)["choice"]
+    assert saved["focuses"] == ["questioning"] and saved["pupil_group"] == "eal" and saved["chosen_at"]
+
+
+@pytest.mark.parametrize("data", [{"focus": "nope", "goal": "x"}, {"focus": "questioning", "goal": "x" * 700},
+                                  {"focus": "questioning", "pupil_group": "martians"}, {"goal": "no focus"}])
+def test_a_bad_choice_is_refused_with_a_linked_error_and_nothing_saved(teacher, store, data):
+    answer = post_choice(teacher, **data)
+    assert answer.status_code == 422
+    assert 'class="error-summary"' in answer.text
+    assert "choice" not in web_teacher(store)
+
+
+def test_a_choice_without_a_csrf_token_is_refused(teacher, store):
+    assert teacher.post("/questionnaire/menu", data={"focus": "questioning"}).status_code == 400
+    assert "choice" not in web_teacher(store)
+
+
+def test_a_confirmed_pair_settles_the_choice(teacher, store):
+    post_choice(teacher, focus="feedback", goal="")
+    record = web_teacher(store)
+    store.update_response("demo", record["id"], lambda r: {**r, "pair": {"status": "confirmed"}})
+    page = teacher.get("/questionnaire/menu")
+    assert "settled" in page.text and 'name="focus"' not in page.text
+    token = CSRF.search(teacher.get("/questionnaire/summary").text)
+    teacher.post("/questionnaire/menu", data={"csrf_token": token.group(1) if token else "", "focus": "questioning"})
+    assert web_teacher(store)["choice"]["focuses"] == ["feedback"]
+
+
+def test_choose_rules(shipped):
+    record = {"status": "submitted", "answers": {"focus_choice": ["feedback", "questioning"], "focus_goal": "Mine"}}
+    assert current_choice(record, shipped)["focuses"] == ["feedback"]
+    assert current_choice(record, shipped)["goal"] == "Mine"
+    rules = {"offered": {"feedback", "questioning"}, "limit": 1, "pupil_groups": {"eal"}}
+    choose(record, ["feedback"], "eal", " Goal ", **rules)
+    assert record["choice"]["goal"] == "Goal"
+    choose(record, ["questioning"], None, "", **rules)
+    assert record["choice_history"][0]["focuses"] == ["feedback"]
+    # A focus no longer offered can be kept by a teacher who already chose it.
+    choose(record, ["questioning"], None, "", **{**rules, "offered": {"feedback"}})
+    with pytest.raises(BadChoice):
+        choose(record, ["feedback", "questioning"], None, "", **rules)
+    record["pair"] = {"status": "confirmed"}
+    with pytest.raises(ChoiceLocked):
+        choose(record, ["feedback"], None, "", **rules)
+    assert record["choice"]["focuses"] == ["questioning"]
+
+
+def test_specialist_sees_fitting_focuses_per_group_with_input(client, demo):
+    page = client.get("/specialist/cohorts/demo/focuses")
+    assert page.status_code == 200
+    assert page.text.count("<h2 id=\"group-") == 4
+    assert "Specialist input:" in page.text and "Workshop:" in page.text
+
+
+def test_coordinator_restricts_and_weights_the_menu(client, demo, store, teacher):
+    post_choice(client, focus="metacognition", goal="")
+    page = client.get("/coordinator/cohorts/demo/menu")
+    token = CSRF.search(page.text).group(1)
+    data = {"csrf_token": token, "offered_questioning": "y", "offered_feedback": "y", "weight_feedback": "2"}
+    assert client.post("/coordinator/cohorts/demo/menu", data=data).status_code == 302
+    settings = store.get_cohort("demo")["menu_settings"]
+    assert settings["offered"] == ["questioning", "feedback"] and settings["weights"]["feedback"] == 2.0
+    assert "Metacognition: 1 teacher" in client.get("/coordinator/cohorts/demo/menu").text
+    menu = client.get("/questionnaire/menu").text
+    assert menu.count('class="focus-card"') == 2 and "no longer offers Metacognition" in menu
+
+
+@pytest.mark.parametrize("data", [{"offered_questioning": "y", "weight_questioning": "lots"},
+                                  {"offered_questioning": "y", "weight_questioning": "7"}, {}])
+def test_bad_menu_settings_are_refused_and_nothing_changes(client, demo, store, data):
+    token = CSRF.search(client.get("/coordinator/cohorts/demo/menu").text).group(1)
+    answer = client.post("/coordinator/cohorts/demo/menu", data={"csrf_token": token, **data})
+    assert answer.status_code == 422 and 'class="error-summary"' in answer.text
+    assert "menu_settings" not in store.get_cohort("demo")
+
+
+def test_cli_recommend_json_and_errors(runner, demo):
+    result = runner.invoke(cli, args=["recommend", "--cohort", "demo", "--json"])
+    assert result.exit_code == 0
+    found = json.loads(result.stdout)
+    assert len(found) == 61
+    first = found[0]["recommendations"]
+    assert set(first[0]["components"]) == {"gap", "beliefs", "pupils", "time", "programme", "own_choice", "group"}
+    assert [i["score"] for i in first] == sorted((i["score"] for i in first), reverse=True)
+    one = runner.invoke(cli, args=["recommend", "--cohort", "demo", "--respondent", "demo-002", "--json"])
+    assert [t["respondent"] for t in json.loads(one.stdout)] == ["demo-002"]
+    text = runner.invoke(cli, args=["recommend", "--cohort", "demo", "--respondent", "demo-002"])
+    assert text.stdout.startswith("demo-002 (group ") and text.stdout.count("\n  ") == 3
+    for args in (["--respondent", "nobody"], ["--cohort", "nowhere"]):
+        bad = runner.invoke(cli, args=["recommend", "--cohort", "demo", *args])
+        assert bad.exit_code == 1 and bad.stderr.startswith("Error: ")
