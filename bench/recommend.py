@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/recommend.py [--teachers N] [--repeats R]
 
 Prints JSON. `engine` is the time to rank every offered focus for every
-teacher (scores, components and reasons) with `diagnostic.recommend`; the
+teacher (scores, components and reasons) with `diagnostic.recommend.rank`; the
 target is under 2 s for 10,000 teachers. `baseline`, measured in the same
 run on the same teachers, only sorts each teacher's focuses by the gap
 between value and confidence (no other parts, no reasons): the bare minimum
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from diagnostic import grouping, menu  # noqa: E402
 from diagnostic.cohorts import create_cohort, published_definition  # noqa: E402
 from diagnostic.demo import planted_cohort  # noqa: E402
-from diagnostic.recommend import prepare, recommend  # noqa: E402
+from diagnostic.recommend import prepare, rank  # noqa: E402
 from diagnostic.store import Store  # noqa: E402
 from forms.catalog import SHIPPED, find_definition  # noqa: E402
 
@@ -64,7 +64,7 @@ def main() -> None:
         times = {"engine": [], "baseline": []}
         for _ in range(args.repeats):
             start = time.perf_counter()
-            ranked = [recommend(plan, r["answers"], r["scores"], r["school"], group) for r in responses]
+            ranked = rank(plan, [{**r, "group": group} for r in responses])
             times["engine"].append(time.perf_counter() - start)
             start = time.perf_counter()
             baseline(plan, responses)

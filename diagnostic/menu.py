@@ -8,7 +8,7 @@ from typing import Any
 from diagnostic import grouping
 from diagnostic.choice import current_choice
 from diagnostic.cohorts import published_definition
-from diagnostic.recommend import prepare, recommend
+from diagnostic.recommend import prepare, rank
 from diagnostic.store import Record, Store, StoreError
 
 
@@ -49,7 +49,7 @@ def for_teacher(store: Store, cohort: Record, record: Record) -> tuple[list[dict
     responses = store.list_responses(cohort["id"], status="submitted")
     context = group_contexts(store, cohort, responses).get(record["id"])
     plan = plan_for(store, cohort)
-    return recommend(plan, record["answers"], record.get("scores", {}), record.get("school"), context), context
+    return rank(plan, [_teacher(record, context)])[0], context
 
 
 def for_cohort(store: Store, cohort: Record, respondent: str | None = None) -> list[dict[str, Any]]:
@@ -60,20 +60,24 @@ def for_cohort(store: Store, cohort: Record, respondent: str | None = None) -> l
     if respondent is not None and not chosen:
         raise LookupError(f"no submitted questionnaire from {respondent!r} in cohort {cohort['id']!r}")
     contexts = group_contexts(store, cohort, responses)
-    plan = plan_for(store, cohort)
+    ranked = rank(plan_for(store, cohort), [_teacher(r, contexts.get(r["id"])) for r in chosen])
     found = []
-    for r in chosen:
+    for r, menu in zip(chosen, ranked, strict=True):
         context = contexts.get(r["id"])
         choice = current_choice(r, definition)
         found.append({
             "respondent": grouping.respondent(r), "school": r.get("school"),
             "group": context["group"] if context else None,
             "chosen": choice if choice["focuses"] else None,
-            "recommendations": [{k: item[k] for k in ("focus", "score", "components", "reasons")}
-                                for item in recommend(plan, r["answers"], r.get("scores", {}), r.get("school"),
-                                                      context)],
+            "recommendations": [{k: item[k] for k in ("focus", "score", "components", "reasons")} for item in menu],
         })
     return found
+
+
+def _teacher(record: Record, context: dict[str, Any] | None) -> dict[str, Any]:
+    """What the engine reads from one stored response."""
+    return {"answers": record["answers"], "scores": record.get("scores", {}), "school": record.get("school"),
+            "group": context}
 
 
 def group_focuses(store: Store, cohort: Record, top: int = 3) -> list[dict[str, Any]]:
@@ -94,8 +98,8 @@ def group_focuses(store: Store, cohort: Record, top: int = 3) -> list[dict[str, 
         members = [responses[m["id"]] for m in group["members"] if m["id"] in responses]
         totals: Counter = Counter()
         chosen: Counter = Counter()
-        for r in members:
-            for item in recommend(plan, r["answers"], r.get("scores", {}), r.get("school")):
+        for r, menu in zip(members, rank(plan, [_teacher(r, None) for r in members]), strict=True):
+            for item in menu:
                 totals[item["focus"]] += item["score"]
             chosen.update(current_choice(r, definition)["focuses"][:1])
         ranked = sorted(totals, key=lambda f: -totals[f])[:top]

@@ -22,15 +22,15 @@ Ties keep the menu's order, so the result is deterministic.
 
 from __future__ import annotations
 
-from operator import itemgetter
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from diagnostic.reasons import COMPONENTS, number, sentences
 from forms.schema import Definition, Recommend
 
-COMPONENTS = ("gap", "beliefs", "pupils", "time", "programme", "own_choice", "group")
 DEMAND = {"low": 1.0, "medium": 0.0, "high": -1.0}
-ORDINALS = ["first", "second", "third"]
-SMALL = 0.05  # contributions smaller than this are not worth a reason
 
 
 def _lower(text: str) -> str:
@@ -72,7 +72,6 @@ def prepare(definition: Definition, settings: dict[str, Any] | None = None) -> d
             "offered": offered is None or f.id in offered,
         })
     return {
-        "phrases": {},  # sentences already written, by what they depend on (see `reasons`)
         "focuses": focuses, "constructs": constructs, "weights": config.weights.model_dump(),
         "choices": config.choices,
         "labels": {key: _labels(definition, getattr(config, key)) for key in ("pupil_priorities", "pupil_groups",
@@ -128,41 +127,6 @@ def teacher_facts(plan: dict[str, Any], answers: dict[str, Any]) -> dict[str, An
             "own_choice": chosen("choice")[:3], "pressure": min(pressure, 1.0), "time_barrier": barrier}
 
 
-def _number(value: Any) -> float | None:
-    # type() rather than isinstance(): True and False are ints, but not answers on a scale.
-    return value if type(value) in (int, float) else None
-
-
-def components(plan: dict[str, Any], focus: dict[str, Any], answers: dict[str, Any], scores: dict[str, Any],
-               facts: dict[str, Any], school: str | None, group: dict[str, Any] | None) -> dict[str, float]:
-    """Each component of one focus's score for one teacher, between -1 and 1 (0 when unknown)."""
-    gap = beliefs = own_choice = together = 0.0
-    value, confidence = _number(answers.get(focus["value"])), _number(answers.get(focus["confidence"]))
-    if value is not None and confidence is not None and focus["value_scale"]:
-        low, high = focus["value_scale"]
-        gap = max(-1.0, min(1.0, (value - confidence) / (high - low)))
-    leanings = []
-    for cid in focus["rests_on"]:
-        score = _number(scores.get(cid))
-        if score is not None:
-            c = plan["constructs"][cid]
-            half = (c["max"] - c["min"]) / 2
-            leanings.append((score - c["min"] - half) / half)
-    if leanings:
-        beliefs = sum(leanings) / len(leanings)
-    served = sum((3 - rank) / 3 for rank, p in enumerate(facts["priorities"]) if p in focus["pupil_priorities"])
-    groups = facts["groups"]
-    covered = sum(g in focus["pupil_groups"] for g in groups) / len(groups) if groups else 0.0
-    weight = focus["weight"] * focus["school_weights"].get(school, 1.0)
-    if focus["id"] in facts["own_choice"]:
-        own_choice = (3 - facts["own_choice"].index(focus["id"])) / 3
-    if group and group.get("others"):
-        together = group["choosing"].get(focus["id"], 0) / group["others"]
-    return {"gap": gap, "beliefs": beliefs, "pupils": 0.7 * min(served / 2, 1.0) + 0.3 * covered,
-            "time": facts["pressure"] * DEMAND[focus["time_demand"]], "programme": max(-1.0, min(1.0, weight - 1.0)),
-            "own_choice": own_choice, "group": together}
-
-
 def recommend(plan: dict[str, Any], answers: dict[str, Any], scores: dict[str, Any], school: str | None = None,
               group: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The offered focuses ranked for one teacher: score, components and the reasons that counted most.
@@ -182,95 +146,113 @@ def recommend(plan: dict[str, Any], answers: dict[str, Any], scores: dict[str, A
     Returns
     -------
     list of dict
-        ``{"focus", "title", "score", "components", "contributions", "reasons", "lighter_start"}``, best first.
+        ``{"focus", "title", "score", "components", "reasons", "lighter_start"}``, best first.
     """
-    facts = teacher_facts(plan, answers)
-    weights = plan["weights"]
+    return rank(plan, [{"answers": answers, "scores": scores, "school": school, "group": group}])[0]
+
+
+def rank(plan: dict[str, Any], teachers: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """`recommend` for many teachers at once: each a dict with "answers", "scores", "school" and "group".
+
+    The components of every focus for every teacher are worked out together as
+    arrays, and each distinct reason sentence is written once, which is what
+    keeps a whole network's menus quick to rank.
+    """
+    focuses = [f for f in plan["focuses"] if f["offered"]]
+    if not teachers or not focuses:
+        return [[] for _ in teachers]
+    facts = [teacher_facts(plan, t["answers"]) for t in teachers]
+    inputs = _inputs(plan, focuses, teachers, facts)
+    parts = _components(plan, focuses, inputs, facts)
+    contributions = parts * np.array([plan["weights"][c] for c in COMPONENTS])
+    # + 0.0 turns -0.0 into 0.0, which reads better in JSON.
+    score = np.round(contributions.sum(axis=-1), 3) + 0.0
+    order = np.argsort(-score, axis=1, kind="stable")  # stable: ties keep the menu's order
+    written = sentences(plan, focuses, teachers, facts, inputs, contributions)
+    shown = (np.round(parts, 3) + 0.0).tolist()
+    scores = score.tolist()
+    ids, titles = [f["id"] for f in focuses], [f["title"] for f in focuses]
+    lighter = [f["lighter_start"] if f["time_demand"] != "low" else None for f in focuses]
     ranked = []
-    for order, focus in enumerate(f for f in plan["focuses"] if f["offered"]):
-        parts = components(plan, focus, answers, scores, facts, school, group)
-        contributions = {c: weights[c] * v for c, v in parts.items()}
-        ranked.append((-round(sum(contributions.values()), 3), order, focus, parts, contributions))
-    ranked.sort(key=itemgetter(0, 1))
-    return [{"focus": focus["id"], "title": focus["title"], "score": -negative,
-             "components": {c: round(v, 3) for c, v in parts.items()},
-             "reasons": reasons(plan, focus, answers, scores, facts, contributions, group),
-             "lighter_start": focus["lighter_start"] if facts["pressure"] and focus["time_demand"] != "low" else None}
-            for negative, _, focus, parts, contributions in ranked]
+    for t, row in enumerate(order.tolist()):
+        pressed, parts_t, reasons_t, scores_t = facts[t]["pressure"], shown[t], written[t], scores[t]
+        ranked.append([{"focus": ids[f], "title": titles[f], "score": scores_t[f],
+                        "components": dict(zip(COMPONENTS, parts_t[f], strict=True)), "reasons": reasons_t[f],
+                        "lighter_start": lighter[f] if pressed else None} for f in row])
+    return ranked
 
 
-def reasons(plan: dict[str, Any], focus: dict[str, Any], answers: dict[str, Any], scores: dict[str, Any],
-            facts: dict[str, Any], contributions: dict[str, float], group: dict[str, Any] | None) -> list[str]:
-    """The two or three parts that counted most for this focus, in the teacher's own answers' terms."""
-    top = sorted((c for c in COMPONENTS if abs(contributions[c]) >= SMALL), key=lambda c: -abs(contributions[c]))
-    found = []
-    cache = plan["phrases"]
-    for c in top[:3]:
-        up = contributions[c] > 0
-        # The same few answers recur across a cohort, so each sentence is written once and then looked up.
-        key = (c, up, focus["id"], *_phrase_inputs(c, focus, answers, scores, facts, group))
-        if key not in cache:
-            cache[key] = _phrase(c, up, plan, focus, answers, scores, facts, group)
-        found.append(cache[key])
+def _inputs(plan: dict, focuses: list[dict], teachers: Sequence[dict], facts: list[dict]) -> dict[str, np.ndarray]:
+    """The answers the components read, as arrays of teachers × focuses (NaN where not given)."""
+    n, width = len(teachers), len(focuses)
+    column = {f["id"]: i for i, f in enumerate(focuses)}
+    construct_ids = list(plan["constructs"])
+    priority_ids = sorted({p for f in focuses for p in f["pupil_priorities"]})
+    group_ids = sorted({g for f in focuses for g in f["pupil_groups"]})
+    priority_at = {p: i for i, p in enumerate(priority_ids)}
+    group_at = {g: i for i, g in enumerate(group_ids)}
+    found = {name: np.full((n, width), np.nan) for name in ("value", "confidence")}
+    found.update({name: np.zeros((n, width)) for name in ("own_choice", "choosing", "others", "programme")})
+    found["scores"] = np.full((n, len(construct_ids)), np.nan)
+    found["priorities"] = np.zeros((n, len(priority_ids)))
+    found["groups"] = np.zeros((n, len(group_ids)))
+    found["group_count"] = np.zeros(n)
+    found["pressure"] = np.array([f["pressure"] for f in facts], dtype=float)
+    value_ids, confidence_ids = [f["value"] for f in focuses], [f["confidence"] for f in focuses]
+    programme_rows: dict[str | None, list[float]] = {}
+    for t, (teacher, fact) in enumerate(zip(teachers, facts, strict=True)):
+        answers, scores = teacher["answers"], teacher["scores"] or {}
+        found["value"][t] = [number(answers.get(q), np.nan) for q in value_ids]
+        found["confidence"][t] = [number(answers.get(q), np.nan) for q in confidence_ids]
+        found["scores"][t] = [number(scores.get(c), np.nan) for c in construct_ids]
+        for rank_, p in enumerate(fact["priorities"]):
+            if p in priority_at:
+                found["priorities"][t, priority_at[p]] += (3 - rank_) / 3
+        for g in fact["groups"]:
+            if g in group_at:
+                found["groups"][t, group_at[g]] += 1
+        found["group_count"][t] = len(fact["groups"])
+        for rank_, f in reversed(list(enumerate(fact["own_choice"]))):  # reversed: a repeat keeps its first place
+            if f in column:
+                found["own_choice"][t, column[f]] = (3 - rank_) / 3
+        group = teacher.get("group")
+        if group and group.get("others"):
+            found["others"][t] = group["others"]
+            for f, count in group["choosing"].items():
+                if f in column:
+                    found["choosing"][t, column[f]] = count
+        school = teacher.get("school")
+        if school not in programme_rows:
+            programme_rows[school] = [max(-1.0, min(1.0, f["weight"] * f["school_weights"].get(school, 1.0) - 1.0))
+                                      for f in focuses]
+        found["programme"][t] = programme_rows[school]
+    found["serves_priority"] = np.array([[p in f["pupil_priorities"] for p in priority_ids] for f in focuses],
+                                        dtype=float).reshape(width, len(priority_ids))
+    found["serves_group"] = np.array([[g in f["pupil_groups"] for g in group_ids] for f in focuses],
+                                     dtype=float).reshape(width, len(group_ids))
+    found["rests_on"] = np.array([[c in f["rests_on"] for c in construct_ids] for f in focuses],
+                                 dtype=bool).reshape(width, len(construct_ids))
     return found
 
 
-def _phrase_inputs(component: str, focus: dict, answers: dict, scores: dict, facts: dict,
-                   group: dict | None) -> tuple:
-    """Everything a reason's sentence depends on, beyond the component, its direction and the focus."""
-    if component == "gap":
-        return answers.get(focus["value"]), answers.get(focus["confidence"])
-    if component == "beliefs":
-        return tuple(round(scores[c], 1) for c in focus["rests_on"] if _number(scores.get(c)) is not None)
-    if component == "pupils":
-        return tuple(facts["priorities"]), tuple(facts["groups"])
-    if component == "time":
-        return facts["time_barrier"]
-    if component == "own_choice":
-        return (facts["own_choice"].index(focus["id"]),)
-    if component == "group":
-        return group["choosing"].get(focus["id"], 0), group["others"]
-    return ()
-
-
-def _phrase(component: str, up: bool, plan: dict, focus: dict, answers: dict, scores: dict, facts: dict,
-            group: dict | None) -> str:
-    title = focus["title_lower"]
-    if component == "gap":
-        value, confidence = answers.get(focus["value"]), answers.get(focus["confidence"])
-        top_value, top_confidence = focus["value_scale"][1], focus["confidence_scale"][1]
-        if up:
-            return (f"You rate {title} as {value} of {top_value} for your pupils' learning, but your confidence "
-                    f"with it as {confidence} of {top_confidence}.")
-        return f"You already feel confident with {title} ({confidence} of {top_confidence}), so there is less to gain."
-    if component == "beliefs":
-        held = [(plan["constructs"][c], scores.get(c)) for c in focus["rests_on"] if _number(scores.get(c)) is not None]
-        text = " and ".join(f"{c['label_lower']} ({score:.1f} of {c['max']})" for c, score in held)
-        if up:
-            return f"It builds on your {text}."
-        return f"It asks for {text}, where your answers are lower: the specialists' modelling can help."
-    if component == "pupils":
-        names = plan["labels"]["pupil_priorities"]
-        matched = [names.get(p, p) for p in facts["priorities"] if p in focus["pupil_priorities"]]
-        if matched:
-            return f"It serves what you said matters most for your pupils: {', '.join(matched)}."
-        groups = plan["labels"]["pupil_groups"]
-        suited = [groups.get(g, g) for g in facts["groups"] if g in focus["pupil_groups"]]
-        return f"It suits the pupils you want to help: {', '.join(suited)}."
-    if component == "time":
-        barrier, strength = facts["time_barrier"]
-        said = plan["labels"]["barriers"].get(barrier, barrier)
-        how = f" ({strength} of 5)" if isinstance(strength, int) else ""
-        if up:
-            return f"You said {said} holds you back{how}: this focus fits into lessons you already plan."
-        lighter = f" A lighter way in: {focus['lighter_start']}" if focus["lighter_start"] else ""
-        return f"You said {said} holds you back{how}, and this focus takes time.{lighter}"
-    if component == "programme":
-        return "Your programme is giving this focus priority." if up else \
-            "Your programme is giving this focus less priority."
-    if component == "own_choice":
-        rank = facts["own_choice"].index(focus["id"])
-        return f"You picked it as your {ORDINALS[rank]} choice in the questionnaire."
-    count, others = group["choosing"].get(focus["id"], 0), group["others"]
-    likely = ", so a partner working on it is likely" if count >= 2 else ""
-    return f"{count} of the {others} other teachers in your starting-point group are choosing it{likely}."
+def _components(plan: dict, focuses: list[dict], x: dict[str, np.ndarray], facts: list[dict]) -> np.ndarray:
+    """Every component for every teacher and focus: an array of teachers × focuses × COMPONENTS."""
+    span = np.array([f["value_scale"][1] - f["value_scale"][0] if f["value_scale"] else np.nan for f in focuses])
+    gap = np.nan_to_num(np.clip((x["value"] - x["confidence"]) / span, -1.0, 1.0))
+    constructs = plan["constructs"].values()
+    low = np.array([c["min"] for c in constructs], dtype=float)
+    half = np.array([(c["max"] - c["min"]) / 2 for c in constructs], dtype=float)
+    leaning = (x["scores"] - low - half) / half
+    known = ~np.isnan(leaning)
+    rests_on = x["rests_on"].T.astype(float)
+    counted = known.astype(float) @ rests_on
+    total = np.where(known, leaning, 0.0) @ rests_on
+    beliefs = np.divide(total, counted, out=np.zeros_like(total), where=counted > 0)
+    served = x["priorities"] @ x["serves_priority"].T
+    covered = x["groups"] @ x["serves_group"].T
+    covered = np.divide(covered, x["group_count"][:, None], out=np.zeros_like(covered),
+                        where=x["group_count"][:, None] > 0)
+    pupils = 0.7 * np.minimum(served / 2, 1.0) + 0.3 * covered
+    time = x["pressure"][:, None] * np.array([DEMAND[f["time_demand"]] for f in focuses])
+    together = np.divide(x["choosing"], x["others"], out=np.zeros_like(x["choosing"]), where=x["others"] > 0)
+    return np.stack([gap, beliefs, pupils, time, x["programme"], x["own_choice"], together], axis=-1)

@@ -33,8 +33,11 @@ def _answers(q: dict, where: tuple, menu: Menu | None) -> list[tuple[str, tuple]
     if isinstance(items, list):
         return [(it["id"], where + ("items", k, "id")) for k, it in enumerate(items)
                 if isinstance(it, dict) and isinstance(it.get("id"), str)]
-    if isinstance(spec, dict) and isinstance(spec.get("id"), str) and menu is not None:
-        return [(spec["id"].replace("{focus}", f.id), where + ("items_from_menu", "id")) for f in menu.focuses]
+    if spec is not None:
+        # Without a usable menu there are no items to check (the menu's own problems are reported instead).
+        if isinstance(spec, dict) and isinstance(spec.get("id"), str) and menu is not None:
+            return [(spec["id"].replace("{focus}", f.id), where + ("items_from_menu", "id")) for f in menu.focuses]
+        return []
     return [(q["id"], where + ("id",))] if isinstance(q.get("id"), str) else []
 
 

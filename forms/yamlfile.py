@@ -23,7 +23,8 @@ class FileProblems(Exception):
 
     def __init__(self, path: Path | str, problems: list[tuple[int, str]]):
         self.path = str(path)
-        self.problems = sorted(set(problems))
+        # By line; on one line, in the order found (a heading such as 'menu ... cannot be used:' leads).
+        self.problems = sorted(dict.fromkeys(problems), key=lambda problem: problem[0])
         super().__init__("\n".join(self.lines()))
 
     def lines(self) -> list[str]:

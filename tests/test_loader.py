@@ -793,3 +793,51 @@ def test_a_menu_grid_reusing_a_question_id_is_reported(tmp_path):
 def test_a_construct_naming_a_grid_instead_of_its_items_is_reported(tmp_path):
     path = write_form(tmp_path, 'items: {g1: "+", g2: "-"}', 'items: {grid: "+"}  # HERE')
     assert_reported(problems_of(path), line_with(path, "# HERE"), "construct 'outlook'")
+
+
+# --- the shipped menu and recommend section, broken one way at a time --------------------------
+
+MENU_AND_RECOMMEND_PROBLEMS = [
+    # (file changed, old text, new text, snippet on the reported line, fragment of the message)
+    ("menu", "    builds: [efficacy]\n", "    builds: [efficacy, grit]\n", "builds: [efficacy, grit]",
+     "focus 'feedback': builds names 'grit', which is not a construct in the questionnaire"),
+    ("menu", "    rests_on: [learner_centred]\n", "    rests_on: [growth]\n", "rests_on: [growth]",
+     "focus 'assessment_for_learning': rests_on names 'growth', which is not a construct in the questionnaire"),
+    ("menu", "    pupil_priorities: [independence, reasoning, remembering]\n",
+     "    pupil_priorities: [independence, handwriting]\n", "handwriting",
+     "focus 'feedback': pupil_priorities names 'handwriting', which is not a choice of 'pupil_priorities'"),
+    ("menu", "    rests_on: [learner_centred]\n", "    rests_on: [learner_centred]\n    weight: heavy\n",
+     "weight: heavy", "focus 'assessment_for_learning': weight: Input should be a valid number"),
+    ("menu", "    rests_on: [learner_centred]\n",
+     "    rests_on: [learner_centred]\n    school_weights: {Ashfield: lots}\n", "school_weights",
+     "focus 'assessment_for_learning': school_weights: Input should be a valid number"),
+    ("definition", "    gap: 4 ", "    gap: lots ", "gap: lots",
+     "recommend.weights.gap: Input should be a valid number"),
+    ("definition", "    beliefs: 1 ", "    beliefs: -2 ", "beliefs: -2",
+     "recommend.weights.beliefs: Input should be greater than or equal to 0"),
+    ("definition", "  time_barriers: [time, workload]\n", "  time_barriers: [time, weather]\n",
+     "time_barriers", "recommend: time barrier 'weather' is not a choice of the barriers question"),
+    ("definition", "  pupil_groups: pupil_groups\n", "  pupil_groups: pupil_kinds\n", "pupil_kinds",
+     "recommend: pupil_groups 'pupil_kinds' must name a multi_choice or single_choice question"),
+    ("definition", "  choices: 1\n", "  choices: many\n", "choices: many",
+     "recommend.choices: Input should be a valid integer"),
+]
+
+
+@pytest.mark.parametrize(("which", "old", "new", "where", "fragment"), MENU_AND_RECOMMEND_PROBLEMS,
+                         ids=[row[3] for row in MENU_AND_RECOMMEND_PROBLEMS])
+def test_menu_and_recommend_problems_are_located(shipped_copy, which, old, new, where, fragment):
+    changed = shipped_copy.with_name(SHIPPED_MENU.name) if which == "menu" else shipped_copy
+    text = changed.read_text(encoding="utf-8")
+    assert old in text
+    changed.write_text(text.replace(old, new, 1), encoding="utf-8")
+    problems = problems_of(shipped_copy)
+    if which == "definition":
+        assert_reported(problems, line_with(shipped_copy, where), fragment)
+        return
+    # A menu's problems are listed under the definition's `menu:` line, each with the menu file's own line.
+    menu_line = line_with(shipped_copy, "menu: learning-focuses")
+    assert problems.lines()[0] == f"{shipped_copy}:{menu_line}: menu 'learning-focuses' cannot be used:"
+    assert_reported(problems, menu_line, f"{changed}:{line_with(changed, where)}: {fragment}")
+    # Nothing else is blamed: the questions built from the menu are not reported as duplicates.
+    assert not [line for line in problems.lines() if "duplicate" in line]

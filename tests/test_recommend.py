@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagnostic.recommend import COMPONENTS, prepare, recommend
+from diagnostic.recommend import COMPONENTS, prepare, rank, recommend
 from forms.catalog import SHIPPED, find_definition
 
 FOCUSES = ["assessment_for_learning", "questioning", "feedback", "adaptive_teaching", "collaborative_learning",
@@ -150,3 +150,28 @@ def test_valued_but_unconfident_focus_is_in_the_top_three(plan, t, focus):
     ranked = recommend(plan, answers, scores)
     assert focus in [i["focus"] for i in ranked[:3]]
     assert any("5 of 5" in r and "1 of 5" in r for r in item(ranked, focus)["reasons"])
+
+
+def test_a_belief_reason_names_the_belief_the_teacher_actually_holds(plan):
+    # Two teachers with the same score on different beliefs must not share a sentence.
+    first, second = rank(plan, [
+        {"answers": teacher(), "scores": {"learner_centred": 4.5}, "school": None, "group": None},
+        {"answers": teacher(), "scores": {"efficacy": 4.5}, "school": None, "group": None},
+    ])
+    assert "It builds on your learner-centred beliefs (4.5 of 5)." in item(first, "adaptive_teaching")["reasons"]
+    assert "It builds on your confidence to make a difference (4.5 of 5)." in \
+        item(second, "adaptive_teaching")["reasons"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(teachers, st.sampled_from([None, "A", "B"]),
+                          st.one_of(st.none(), st.fixed_dictionaries({
+                              "others": st.integers(0, 30),
+                              "choosing": st.dictionaries(st.sampled_from(FOCUSES), st.integers(0, 30))}))),
+                min_size=1, max_size=8))
+def test_ranking_a_whole_cohort_gives_each_teacher_what_they_get_alone(shipped, cohort):
+    plan = prepare(shipped, {"schools": {"A": {"feedback": 2}}})
+    together = [{"answers": build(t)[0], "scores": build(t)[1], "school": school, "group": group}
+                for t, school, group in cohort]
+    assert rank(plan, together) == [recommend(plan, t["answers"], t["scores"], t["school"], t["group"])
+                                    for t in together]

@@ -1,0 +1,139 @@
+"""The reasons beside each ranked focus: sentences written from a teacher's own answers.
+
+`sentences` picks, for every teacher and focus, the (up to) three parts of the
+score that counted most, and `_phrase` says each in the teacher's terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+COMPONENTS = ("gap", "beliefs", "pupils", "time", "programme", "own_choice", "group")
+ORDINALS = ["first", "second", "third"]
+SMALL = 0.05  # contributions smaller than this are not worth a reason
+
+
+def number(value: Any, missing: Any = None) -> Any:
+    """The answer if it is a number, else `missing`."""
+    # type() rather than isinstance(): True and False are ints, but not answers on a scale.
+    return value if type(value) in (int, float) else missing
+
+
+def sentences(plan: dict, focuses: list[dict], teachers: Sequence[dict], facts: list[dict],
+              x: dict[str, np.ndarray], contributions: np.ndarray) -> list[list[list[str]]]:
+    """For each teacher and focus, the sentences for the (up to) three parts that counted most.
+
+    A sentence depends only on a few answers, and those recur across a cohort:
+    each slot gets a key of (component, direction, focus, the answers its
+    sentence reads), and each distinct key's sentence is written once, from
+    the first teacher who has it.
+    """
+    size = np.abs(contributions)
+    top = np.argsort(-size, axis=-1, kind="stable")[..., :3]  # stable: ties keep COMPONENTS order
+    counts = np.take_along_axis(size, top, axis=-1) >= SMALL
+    up = np.take_along_axis(contributions, top, axis=-1) > 0
+    t, f, slot = np.nonzero(counts)
+    part = top[t, f, slot]
+    said = _said(facts, focuses)
+    rests_on = x["rests_on"]
+    # The answers each component's sentence reads, as columns (unused columns stay 0).
+    reads = {
+        0: [x["value"], x["confidence"]],
+        1: [np.where(rests_on[None, :, k], x["scores"][:, None, k], -1.0) for k in range(rests_on.shape[1])],
+        2: [said["priorities"], said["groups"]],
+        3: [said["time"]],
+        5: [x["own_choice"]],
+        6: [x["choosing"], x["others"]],
+    }
+    keys = np.zeros((len(t), 3 + max(len(v) for v in reads.values())))
+    keys[:, 0], keys[:, 1], keys[:, 2] = part, up[t, f, slot], f
+    for component, columns in reads.items():
+        mine = part == component
+        for i, values in enumerate(columns):
+            keys[mine, 3 + i] = values[t[mine], f[mine]]
+    keys = np.nan_to_num(keys, nan=-2.0)
+    # One bytes value per row, so np.unique sorts a flat array rather than rows.
+    rows = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.dtype.itemsize * keys.shape[1]))).ravel()
+    _, first, which = np.unique(rows, return_index=True, return_inverse=True)
+    written = []
+    for who, component, rising, focus in zip(t[first].tolist(), part[first].tolist(), keys[first, 1].tolist(),
+                                             f[first].tolist(), strict=True):
+        teacher = teachers[who]
+        written.append(_phrase(COMPONENTS[component], rising > 0, plan, focuses[focus], teacher["answers"],
+                               teacher["scores"] or {}, facts[who], teacher.get("group")))
+    # np.nonzero lists the slots teacher by teacher, focus by focus, and the ones that count come first
+    # in each focus: so each focus's sentences are the next `how_many` of the flat list.
+    flat = [written[i] for i in which.ravel().tolist()]
+    how_many = counts.sum(axis=-1)
+    ends = np.cumsum(how_many).reshape(how_many.shape)
+    return [[flat[s:e] for s, e in zip(starts, stops, strict=True)]
+            for starts, stops in zip((ends - how_many).tolist(), ends.tolist(), strict=True)]
+
+
+def _said(facts: list[dict], focuses: list[dict]) -> dict[str, np.ndarray]:
+    """Numbers standing for what each teacher said that the pupils and time sentences read, per focus."""
+    barriers: dict[str, int] = {}
+    time = np.array([barriers.setdefault(repr(f["time_barrier"]), len(barriers)) for f in facts], dtype=float)
+    priorities = _served(facts, focuses, "priorities", "pupil_priorities")
+    # The pupil groups only matter to a sentence when none of the teacher's priorities matched.
+    groups = np.where(priorities == 0, _served(facts, focuses, "groups", "pupil_groups"), -1)
+    return {"time": np.broadcast_to(time[:, None], priorities.shape), "priorities": priorities, "groups": groups}
+
+
+def _served(facts: list[dict], focuses: list[dict], said: str, serves: str) -> np.ndarray:
+    """Teachers × focuses: a number for which of what the teacher `said` the focus `serves`, in their order.
+
+    0 stands for none. Worked out once per distinct answer, not per teacher.
+    """
+    answers: dict[tuple, int] = {}
+    per_teacher = [answers.setdefault(tuple(f[said]), len(answers)) for f in facts]
+    served: dict[tuple, int] = {(): 0}
+    table = [[served.setdefault(tuple(a for a in answer if a in focus[serves]), len(served)) for focus in focuses]
+             for answer in answers]
+    return np.array(table, dtype=float)[per_teacher]
+
+
+def _phrase(component: str, up: bool, plan: dict, focus: dict, answers: dict, scores: dict, facts: dict,
+            group: dict | None) -> str:
+    title = focus["title_lower"]
+    if component == "gap":
+        value, confidence = answers.get(focus["value"]), answers.get(focus["confidence"])
+        top_value, top_confidence = focus["value_scale"][1], focus["confidence_scale"][1]
+        if up:
+            return (f"You rate {title} as {value} of {top_value} for your pupils' learning, but your confidence "
+                    f"with it as {confidence} of {top_confidence}.")
+        return f"You already feel confident with {title} ({confidence} of {top_confidence}), so there is less to gain."
+    if component == "beliefs":
+        held = [(plan["constructs"][c], scores.get(c)) for c in focus["rests_on"] if number(scores.get(c)) is not None]
+        text = " and ".join(f"{c['label_lower']} ({score:.1f} of {c['max']})" for c, score in held)
+        if up:
+            return f"It builds on your {text}."
+        return f"It asks for {text}, where your answers are lower: the specialists' modelling can help."
+    if component == "pupils":
+        names = plan["labels"]["pupil_priorities"]
+        matched = [names.get(p, p) for p in facts["priorities"] if p in focus["pupil_priorities"]]
+        if matched:
+            return f"It serves what you said matters most for your pupils: {', '.join(matched)}."
+        groups = plan["labels"]["pupil_groups"]
+        suited = [groups.get(g, g) for g in facts["groups"] if g in focus["pupil_groups"]]
+        return f"It suits the pupils you want to help: {', '.join(suited)}."
+    if component == "time":
+        barrier, strength = facts["time_barrier"]
+        said = plan["labels"]["barriers"].get(barrier, barrier)
+        how = f" ({strength} of 5)" if isinstance(strength, int) else ""
+        if up:
+            return f"You said {said} holds you back{how}: this focus fits into lessons you already plan."
+        lighter = f" A lighter way in: {focus['lighter_start']}" if focus["lighter_start"] else ""
+        return f"You said {said} holds you back{how}, and this focus takes time.{lighter}"
+    if component == "programme":
+        return "Your programme is giving this focus priority." if up else \
+            "Your programme is giving this focus less priority."
+    if component == "own_choice":
+        rank = facts["own_choice"].index(focus["id"])
+        return f"You picked it as your {ORDINALS[rank]} choice in the questionnaire."
+    count, others = group["choosing"].get(focus["id"], 0), group["others"]
+    likely = ", so a partner working on it is likely" if count >= 2 else ""
+    return f"{count} of the {others} other teachers in your starting-point group are choosing it{likely}."
