@@ -136,6 +136,8 @@ def _answer(definition: Definition, q: Question, answer_id: str, profile: dict, 
     if q.type == "number":
         return str(int(rng.uniform(q.min or 0, min(q.max or 40, 35))))
     if q.type == "short_text":
+        if answer_id == "teacher_name":
+            return f"{rng.choice(FIRST_NAMES)} {rng.choice(FAMILY_NAMES)}"
         return "Cover supervisor" if answer_id == "role_other" else None
     if q.type == "long_text":
         return rng.choice(GOALS) if "goal" in answer_id else None
@@ -152,6 +154,13 @@ def synthetic_teacher(definition: Definition, rng: random.Random, classes: dict[
         raise ValueError(f"a synthetic teacher ({profile['name']}) is invalid: {problems}")
     return row, answers
 
+
+# Synthetic names for synthetic teachers, so coordinators' pages read like the real thing.
+FIRST_NAMES = ["Amira", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Hamza", "Isla", "Jonah", "Kiran", "Lena",
+               "Marcus", "Nadia", "Owen", "Priya", "Quinn", "Rosa", "Sami", "Tess", "Umar", "Vera", "Will", "Yasmin",
+               "Zac"]
+FAMILY_NAMES = ["Adeyemi", "Brennan", "Chowdhury", "Davies", "Evans", "Fraser", "Gill", "Hughes", "Iqbal", "Jones",
+                "Kowalski", "Lewis", "Murphy", "Nowak", "Okafor", "Patel", "Reid", "Singh", "Taylor", "Walsh"]
 
 GOALS = [
     "Help my quieter pupils explain their thinking out loud.",

@@ -1,7 +1,7 @@
 """All storage: TinyDB files under the data directory, safe for several threads and processes.
 
 This is the only module that imports `tinydb`. Its interface is narrow (cohorts,
-published form versions, responses, each cohort's grouping) so that a server
+published form versions, responses, each cohort's grouping and partnerships) so that a server
 database can replace it.
 
 Why it is shaped like this:
@@ -283,6 +283,50 @@ class Store:
         """Every group name and note a specialist has written for this cohort, by group key."""
         with self._table(self._cohort_dir(cohort_id) / "groups.json", "labels") as table:
             return {r["key"]: dict(r) for r in table.all()}
+
+    # -- coaching partnerships: the coordinator's pairing state per mode, and confirmed partnerships ---------
+    def pairing_state(self, cohort_id: str, mode: str) -> Record:
+        """The coordinator's rules and latest proposal for one mode ("all" holds rules for every mode)."""
+        with self._table(self._cohort_dir(cohort_id) / "pairing.json", "state") as table:
+            found = table.get(Query().mode == mode)
+        return dict(found) if found else {"mode": mode}
+
+    def update_pairing_state(self, cohort_id: str, mode: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to one mode's pairing state under the lock and store what it returns."""
+        with self._table(self._cohort_dir(cohort_id) / "pairing.json", "state") as table:
+            found = table.get(Query().mode == mode)
+            new = change(dict(found) if found else {"mode": mode})
+            table.upsert({**new, "mode": mode}, Query().mode == mode)
+        return new
+
+    def add_partnerships(self, cohort_id: str, partnerships: list[Record]) -> None:
+        """Store newly confirmed partnerships (each `id` must be new)."""
+        with self._table(self._cohort_dir(cohort_id) / "partnerships.json", "partnerships") as table:
+            ids = [p["id"] for p in partnerships]
+            if table.contains(Query().id.one_of(ids)) or len(set(ids)) != len(ids):
+                raise StoreError(f"a partnership id in cohort {cohort_id!r} is already taken")
+            table.insert_multiple(partnerships)
+
+    def list_partnerships(self, cohort_id: str) -> list[Record]:
+        """Every confirmed partnership in the cohort, oldest first."""
+        with self._table(self._cohort_dir(cohort_id) / "partnerships.json", "partnerships") as table:
+            return [dict(p) for p in table.all()]
+
+    def get_partnership(self, cohort_id: str, partnership_id: str) -> Record | None:
+        """One confirmed partnership, or None."""
+        with self._table(self._cohort_dir(cohort_id) / "partnerships.json", "partnerships") as table:
+            found = table.get(Query().id == partnership_id)
+        return dict(found) if found else None
+
+    def update_partnership(self, cohort_id: str, partnership_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a partnership under the lock and store what it returns (NotFound if none)."""
+        with self._table(self._cohort_dir(cohort_id) / "partnerships.json", "partnerships") as table:
+            found = table.get(Query().id == partnership_id)
+            if found is None:
+                raise NotFound(f"no partnership {partnership_id!r} in cohort {cohort_id!r}")
+            new = change(dict(found))
+            table.update(new, doc_ids=[found.doc_id])
+        return new
 
 
 GROUPING_KEYS = {"groups": list, "members": dict, "model": dict, "features": list, "quality": dict, "params": dict,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from forms.pairing import pairing_problems
 from forms.schema import Menu
 from forms.yamlfile import Problem
 
@@ -116,6 +117,9 @@ def cross_reference_problems(data: dict, menu: Menu | None) -> list[Problem]:
     problems += _construct_problems(data, owner, scales)
     problems += _grouping_problems(data, menu)
     problems += _recommend_problems(data, menu)
+    by_id = {q["id"]: q for _, q in questions if isinstance(q.get("id"), str)}
+    problems += [Problem(where, message) for where, message in
+                 pairing_problems(data, menu, by_id, lambda q: _choice_ids(q, data, menu))]
     keys = data.get("learning_focus")
     if isinstance(keys, dict):
         for key, kinds in (("choice", ("ranking", "multi_choice")), ("goal", ("long_text", "short_text"))):

@@ -330,6 +330,70 @@ class Recommend(Strict):
     weights: RecommendWeights = RecommendWeights()
 
 
+class CoCoachingWeights(Strict):
+    """How much each criterion of a co-coaching pair counts (see docs/definition-format.md)."""
+
+    focus: float = Field(3.0, ge=0, le=10)
+    confidence: float = Field(2.0, ge=0, le=10)
+    availability: float = Field(2.0, ge=0, le=10)
+    observation: float = Field(1.0, ge=0, le=10)
+    school: float = Field(1.0, ge=0, le=10)
+    wishes: float = Field(1.0, ge=0, le=10)
+    roles: float = Field(1.0, ge=0, le=10)
+
+
+class MentoringWeights(Strict):
+    """How much each criterion of a mentor and mentee counts."""
+
+    strength: float = Field(3.0, ge=0, le=10)
+    experience: float = Field(1.0, ge=0, le=10)
+    availability: float = Field(2.0, ge=0, le=10)
+    observation: float = Field(1.0, ge=0, le=10)
+    school: float = Field(1.0, ge=0, le=10)
+    wishes: float = Field(1.0, ge=0, le=10)
+
+
+class SpecialistWeights(Strict):
+    """How much each criterion of a specialist coach and a teacher (or group) counts."""
+
+    expertise: float = Field(2.0, ge=0, le=10)
+    need: float = Field(2.0, ge=0, le=10)
+    wants_coaching: float = Field(1.0, ge=0, le=10)
+
+
+class PairingWeights(Strict):
+    """The weights of each mode's criteria."""
+
+    co_coaching: CoCoachingWeights = CoCoachingWeights()
+    mentoring: MentoringWeights = MentoringWeights()
+    specialist: SpecialistWeights = SpecialistWeights()
+
+
+class Pairing(Strict):
+    """Where the pairing engine finds what it needs in a teacher's answers, and how it weighs a partnership.
+
+    Each question is optional: a criterion whose question is not named counts
+    the same for every pair. Choice lists say which answers mean what.
+    """
+
+    name: Ident | None = None
+    availability: Ident | None = None
+    observation_comfort: Ident | None = None
+    partner_school: Ident | None = None
+    same_school: list[Ident] = ["same_school"]
+    other_school: list[Ident] = ["other_school"]
+    coaching_role: Ident | None = None
+    coaches: list[Ident] = ["coach", "both"]
+    coached: list[Ident] = ["be_coached", "both"]
+    career_stage: Ident | None = None
+    mentees: list[Ident] = []
+    mentors: list[Ident] = []
+    mentor_capacity: int = Field(2, ge=1, le=20)
+    strong: int | None = Field(4, ge=0)
+    agreement: Ident | None = None
+    weights: PairingWeights = PairingWeights()
+
+
 class Definition(Versioned):
     """A whole questionnaire: pages of questions, shared scales and choice lists, constructs."""
 
@@ -347,6 +411,7 @@ class Definition(Versioned):
     learning_focus: LearningFocusKeys | None = None
     grouping: Grouping | None = None
     recommend: Recommend | None = None
+    pairing: Pairing | None = None
     # The whole menu, copied in when the definition is loaded, so a published version keeps the menu it used.
     learning_focuses: Menu | None = None
 

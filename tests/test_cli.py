@@ -116,7 +116,7 @@ def test_forms_check_accepts_the_shipped_questionnaire(invoke):
     assert_clean(result, 0)
     lines = result.output.splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"{SHIPPED_FORM}: ok: starting_point version 1")
+    assert lines[0].startswith(f"{SHIPPED_FORM}: ok: starting_point version 2")
 
 
 def test_forms_check_lists_every_problem_with_path_line_and_question(invoke, tmp_path):
@@ -197,7 +197,7 @@ def test_forms_show_json_is_the_normalised_definition(invoke):
     result = invoke("forms", "show", "starting_point", "--json")
     assert_clean(result, 0)
     data = json.loads(result.output)
-    assert (data["id"], data["version"]) == ("starting_point", "1")
+    assert (data["id"], data["version"]) == ("starting_point", "2")
     questions = {q["id"]: q for s in data["sections"] for q in s["questions"]}
     assert [s["id"] for s in data["sections"]][:2] == ["about", "pupils"]
     assert [c["id"] for c in questions["role"]["choices"]] == [
@@ -221,7 +221,7 @@ def test_forms_show_json_is_the_normalised_definition(invoke):
 def test_forms_show_lists_pages_and_questions(invoke):
     result = invoke("forms", "show", "starting_point")
     assert_clean(result, 0)
-    assert "starting_point version 1: Your starting point" in result.output
+    assert "starting_point version 2: Your starting point" in result.output
     assert "page 1: About you" in result.output
     assert "consent (consent, required)" in result.output
 
@@ -261,7 +261,7 @@ def test_cohort_list_shows_cohorts_with_counts_and_links(invoke, tmp_path, shipp
     assert len(lines) == 2
     (line1,) = [x for x in lines if x.startswith(first)]
     (line2,) = [x for x in lines if x.startswith(second)]
-    assert "North Federation 2026" in line1 and "starting_point v1" in line1
+    assert "North Federation 2026" in line1 and "starting_point v2" in line1
     assert "submitted 2, in progress 1" in line1 and line1.endswith(first_url)
     assert "submitted 0, in progress 0" in line2 and line2.endswith(second_url)
 

@@ -202,11 +202,11 @@ def test_other_versions_and_dropped_answers_are_reported_in_the_json(cluster, st
         r["answers"]["confidence_questioning"] = 4
     others, _ = planted_cohort(cohort, definition, 3, 8)
     for r in others:
-        r["form_version"] = "2"
+        r["form_version"] = "0"
     store.add_responses(cohort["id"], responses + others)
     data = json.loads(cluster("--cohort", cohort["id"], "--json").stdout)
     assert data["responses"] == 40 and len(data["assignments"]) == 40
-    assert data["other_versions"] == {"starting_point version 2": 3}
+    assert data["other_versions"] == {"starting_point version 0": 3}
     assert data["dropped_features"] == {"confidence_questioning": "every teacher gave the same answer"}
 
 

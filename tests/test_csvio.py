@@ -97,7 +97,7 @@ def test_valid_csv_imports_typed_submitted_responses_with_scores(ctx, tmp_path, 
         answers = record["answers"]
         assert record["status"] == "submitted" and record["submitted_at"]
         assert record["school"] == row["school"]
-        assert (record["form_id"], record["form_version"]) == ("starting_point", "1")
+        assert (record["form_id"], record["form_version"]) == ("starting_point", "2")
         assert answers["consent"] is True
         assert answers["role"] == row["role"]
         assert answers["years_teaching"] == int(row["years_teaching"])
@@ -264,7 +264,7 @@ def test_repeated_multi_choice_selection_is_refused_or_stored_once(ctx, tmp_path
     [
         pytest.param(b"who,school\n", "the first column must be 'respondent', found 'who'", id="first-column"),
         pytest.param(b"respondent,school,colour\n",
-                     "unknown column 'colour': not a question in starting_point version 1", id="unknown-column"),
+                     "unknown column 'colour': not a question in starting_point version 2", id="unknown-column"),
         pytest.param(b"respondent,role,school,role\n", "columns appear twice: role", id="duplicated-column"),
         pytest.param(b"", "the file is empty", id="empty"),
         pytest.param(b"\n\n", "the file is empty", id="blank-lines"),
@@ -286,7 +286,7 @@ def test_every_header_problem_is_listed_at_once(ctx, tmp_path, shipped, cohort):
     lines = problems_of(path, cohort, shipped)
     assert [line.removeprefix(f"{path}:1: ") for line in lines] == [
         "the first column must be 'respondent', found 'id'",
-        "unknown column 'colour': not a question in starting_point version 1",
+        "unknown column 'colour': not a question in starting_point version 2",
         "columns appear twice: role",
     ]
 
@@ -362,7 +362,7 @@ def test_export_csv_has_one_row_per_submitted_response(shipped, cohort, store, i
         out, record = exported[row["respondent"]], stored[row["respondent"]]
         assert out["response_id"] == record["id"]
         assert out["school"] == row["school"]
-        assert (out["form_id"], out["form_version"]) == ("starting_point", "1")
+        assert (out["form_id"], out["form_version"]) == ("starting_point", "2")
         assert out["submitted_at"] == record["submitted_at"]
         assert out["consent"] == "yes"
         assert out["subjects"] == row["subjects"]  # multi-choice joined with ';'
@@ -384,7 +384,7 @@ def test_export_json_keeps_answers_typed_and_text_as_typed(shipped, cohort, stor
     risky = dict(base_answers, focus_goal="=HYPERLINK(\"http://evil.example\",\"click\")")
     store.add_responses(cohort["id"], [submitted_response(cohort, shipped, risky, "risky", "Ashfield")])
     data = json.loads(export_json(shipped, store.list_responses(cohort["id"])))
-    assert (data["form_id"], data["form_version"]) == ("starting_point", "1")
+    assert (data["form_id"], data["form_version"]) == ("starting_point", "2")
     by_who = {r["respondent"]: r for r in data["responses"]}
     assert set(by_who) == {"teacher-0", "teacher-1", "risky"}
     assert by_who["risky"]["answers"]["focus_goal"] == risky["focus_goal"]

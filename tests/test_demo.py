@@ -63,7 +63,7 @@ def test_sixty_teachers_across_four_schools(demo, store):
     per_school = Counter(r["school"] for r in responses)
     assert set(per_school) == set(DEMO_SCHOOLS)
     assert all(count >= 10 for count in per_school.values()), per_school
-    assert {(r["form_id"], r["form_version"]) for r in responses} == {("starting_point", "1")}
+    assert {(r["form_id"], r["form_version"]) for r in responses} == {("starting_point", "2")}
 
 
 def test_seeding_twice_adds_nothing(app, store, demo):

@@ -95,7 +95,7 @@ def test_the_record_says_what_made_it_and_the_model_is_kept(store, cohort, defin
     plant(store, cohort, definition, 60)
     record = refit(store, cohort, 3, "ward")
     assert record["model"]["sklearn"] == sklearn.__version__
-    assert (record["form_id"], record["form_version"]) == ("starting_point", "1")
+    assert (record["form_id"], record["form_version"]) == ("starting_point", "2")
     assert record["responses"] == 60 and record["cohort"] == cohort["id"]
     assert record["params"] == {"k": 3, "method": "ward"} and record["k"] == 3 and record["method"] == "ward"
     assert datetime.fromisoformat(record["fitted_at"]).tzinfo is not None
@@ -347,14 +347,14 @@ def test_answers_to_another_form_version_are_counted_not_grouped(store, cohort, 
     responses, _ = plant(store, cohort, definition, 40)
     others, _ = planted_cohort(cohort, definition, 5, seed=8)
     for r in others:
-        r["form_version"] = "2"
+        r["form_version"] = "0"
     store.add_responses(cohort["id"], others)
     record = refit(store, cohort)
     assert record["responses"] == 40
-    assert record["other_versions"] == {"starting_point version 2": 5}
+    assert record["other_versions"] == {"starting_point version 0": 5}
     assert not {r["id"] for r in others} & set(record["members"])
     now = current(store, cohort)
-    assert now["other_versions"] == {"starting_point version 2": 5} and now["unplaced"] == []
+    assert now["other_versions"] == {"starting_point version 0": 5} and now["unplaced"] == []
     assert len([m for g in now["groups"] for m in g["members"]]) == 40
 
 
@@ -363,7 +363,7 @@ def test_only_other_versions_is_like_no_submissions(store, cohort, definition):
     for r in others:
         r["form_version"] = "0.9"
     store.add_responses(cohort["id"], others)
-    with pytest.raises(GroupingError, match="no submitted questionnaires for form starting_point version 1"):
+    with pytest.raises(GroupingError, match="no submitted questionnaires for form starting_point version 2"):
         refit(store, cohort)
 
 

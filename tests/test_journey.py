@@ -105,7 +105,7 @@ def test_whole_journey_from_invitation_to_summary(client, store, cohort, shipped
     assert shipped.question("focus_choice").option_label(chosen) in summary.text
     (saved,) = store.list_responses(cohort["id"])
     assert saved["status"] == "submitted" and saved["school"] == "Ashfield"
-    assert saved["form_id"] == "starting_point" and saved["form_version"] == "1"
+    assert saved["form_id"] == "starting_point" and saved["form_version"] == "2"
     assert set(saved["scores"]) == {c.id for c in shipped.constructs}
 
 

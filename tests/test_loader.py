@@ -159,7 +159,7 @@ def starting_point() -> Definition:
 
 def test_shipped_definition_loads_with_its_id_and_version(starting_point):
     assert starting_point.id == "starting_point"
-    assert starting_point.version == "1"
+    assert starting_point.version == "2"
     assert [s.id for s in starting_point.sections][:3] == ["about", "pupils", "beliefs"]
 
 

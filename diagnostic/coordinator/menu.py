@@ -1,38 +1,18 @@
-"""Coordinator pages: which learning focuses the programme offers, and how each is weighted per school.
-
-Access control arrives with accounts (issue 6); the views are shaped for the
-coordinator role, with the cohort loaded in one place.
-"""
+"""Coordinator pages: which learning focuses the programme offers, and how each is weighted per school."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField
 from wtforms.validators import NumberRange, Optional
 
 from diagnostic import menu
 from diagnostic.cohorts import published_definition
+from diagnostic.coordinator import bp
 from diagnostic.extensions import get_store
 
-bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 WEIGHT = "Between 0 (never recommend first) and 3 (strongly prefer); 1 is neutral."
-
-
-@bp.before_request
-def load_cohort() -> None:
-    """Load the cohort named in the URL (404 if unknown)."""
-    cohort_id = (request.view_args or {}).get("cohort_id")
-    if cohort_id is not None:
-        g.cohort = get_store().get_cohort(cohort_id)
-        if g.cohort is None:
-            abort(404, "There is no cohort with that id. Pick one from the list of cohorts.")
-
-
-@bp.get("/")
-def cohorts():  # noqa: ANN201
-    """Every cohort, with a link to its menu settings."""
-    return render_template("coordinator/cohorts.html", cohorts=get_store().list_cohorts())
 
 
 def _menu_form(focuses: list, schools: list[str], settings: dict) -> FlaskForm:

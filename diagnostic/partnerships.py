@@ -1,0 +1,290 @@
+"""A cohort's coaching partnerships: the pairing engine fed from the store, the coordinator's rules, confirmation.
+
+The coordinator runs a mode and gets a proposal; locks the partnerships they
+like, rules out pairs that will not work, moves a teacher (a lock with a new
+partner) and runs again; then confirms. Confirming stores each partnership with
+a learning agreement to fill in, and settles each teacher's learning focus.
+Rules that keep two people apart hold for every mode; locks belong to one mode.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from diagnostic import grouping
+from diagnostic.choice import current_choice
+from diagnostic.cohorts import definition_dirs, publish, published_definition
+from diagnostic.journey import JourneyError, now
+from diagnostic.pairing import MODES, PairingError, propose
+from diagnostic.store import Record, Store, StoreError
+from forms.catalog import UnknownForm, find_definition
+from forms.schema import Definition, Pairing, Recommend
+
+EVERY_MODE = "all"  # where rules that keep two people apart are kept
+PEER_MODES = ("co-coaching", "mentoring")
+
+
+class StaleProposal(JourneyError):
+    """The proposal on the page is no longer the latest one."""
+
+    status = 409
+
+
+def pairing_of(definition: Definition) -> Pairing:
+    """The definition's pairing configuration, or the defaults (no questions named)."""
+    return definition.pairing or Pairing()
+
+
+def engine_config(definition: Definition) -> dict[str, Any]:
+    """The engine's plain configuration: weights per mode, one step of the confidence scale, 'strong' as 0-1."""
+    pairing = pairing_of(definition)
+    low, high = _confidence_scale(definition)
+    return {"weights": {mode: dict(w) for mode, w in pairing.weights.model_dump().items()},
+            "step": 1 / (high - low), "mentor_capacity": pairing.mentor_capacity,
+            "strong": None if pairing.strong is None else (pairing.strong - low) / (high - low)}
+
+
+def _confidence_scale(definition: Definition) -> tuple[int, int]:
+    config = definition.recommend or Recommend()
+    for f in definition.learning_focuses.focuses if definition.learning_focuses else []:
+        try:
+            scale = definition.answer_question(config.confidence.replace("{focus}", f.id)).scale
+        except KeyError:
+            continue
+        if scale is not None and scale.max > scale.min:
+            return scale.min, scale.max
+    return 1, 5
+
+
+def teacher_facts(definition: Definition, record: Record, group: str | None = None) -> dict[str, Any]:
+    """What the pairing engine reads from one submitted response (see `diagnostic.pairing.facts`)."""
+    pairing, answers = pairing_of(definition), record.get("answers", {})
+    config = definition.recommend or Recommend()
+    low, high = _confidence_scale(definition)
+    choice = current_choice(record, definition)
+    focus = choice["focuses"][0] if choice["focuses"] else None
+    titles = {f.id: f.title for f in definition.learning_focuses.focuses} if definition.learning_focuses else {}
+    confidence, shown = {}, {}
+    for f in titles:
+        level = answers.get(config.confidence.replace("{focus}", f))
+        if type(level) is int:
+            confidence[f], shown[f] = (level - low) / (high - low), f"{level} of {high}"
+    times = answers.get(pairing.availability) if pairing.availability else None
+    labels = _labels(definition, pairing.availability)
+    comfort = answers.get(pairing.observation_comfort) if pairing.observation_comfort else None
+    comfort_scale = _scale(definition, pairing.observation_comfort)
+    wish = answers.get(pairing.partner_school) if pairing.partner_school else None
+    role = answers.get(pairing.coaching_role) if pairing.coaching_role else None
+    stage = answers.get(pairing.career_stage) if pairing.career_stage else None
+    stages = [c.id for c in definition.question(pairing.career_stage).options] if pairing.career_stage else []
+    return {
+        "id": record["id"], "ref": grouping.respondent(record), "name": display_name(definition, record),
+        "school": record.get("school"), "group": group, "focus": focus, "focus_title": titles.get(focus, focus),
+        "goal": choice.get("goal") or "", "confidence": confidence, "confidence_shown": shown,
+        "availability": list(times) if isinstance(times, list) else None,
+        "times": [labels.get(t, t) for t in times] if isinstance(times, list) else [],
+        "observation": (comfort - comfort_scale[0]) / (comfort_scale[1] - comfort_scale[0])
+        if type(comfort) is int and comfort_scale else None,
+        "wish": "same" if wish in pairing.same_school else "other" if wish in pairing.other_school else None,
+        "coach": None if role is None else role in pairing.coaches,
+        "coached": None if role is None else role in pairing.coached,
+        "stage": "mentee" if stage in pairing.mentees else "mentor" if stage in pairing.mentors else None,
+        "experience": stages.index(stage) / (len(stages) - 1) if stage in stages and len(stages) > 1 else None,
+    }
+
+
+def display_name(definition: Definition, record: Record) -> str:
+    """How coordinators and partners know a teacher: the name they gave, else their reference."""
+    key = pairing_of(definition).name
+    name = (record.get("answers", {}).get(key) or "").strip() if key else ""
+    return name or f"Teacher {grouping.respondent(record)}"
+
+
+def _labels(definition: Definition, question_id: str | None) -> dict[str, str]:
+    return {c.id: c.label for c in definition.question(question_id).options} if question_id else {}
+
+
+def _scale(definition: Definition, question_id: str | None) -> tuple[int, int] | None:
+    if not question_id:
+        return None
+    scale = definition.question(question_id).scale
+    return (scale.min, scale.max) if scale and scale.max > scale.min else None
+
+
+def cohort_facts(store: Store, cohort: Record) -> list[dict[str, Any]]:
+    """Every submitted teacher of the cohort's questionnaire version, as the engine reads them."""
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    try:
+        current = grouping.current(store, cohort)
+    except StoreError:
+        current = None
+    groups = {m["id"]: g["key"] for g in (current or {}).get("groups", []) for m in g["members"]}
+    return [teacher_facts(definition, r, groups.get(r["id"]))
+            for r in store.list_responses(cohort["id"], status="submitted")
+            if r.get("form_version") == cohort["form_version"]]
+
+
+def specialists(cohort: Record) -> list[dict[str, Any]]:
+    """The specialists (and internal experts) the coordinator listed for this cohort."""
+    return list(cohort.get("specialists") or [])
+
+
+def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None = None) -> Record:
+    """Propose partnerships for `mode` around the locks and rules, store the proposal and return it.
+
+    Teachers already in a confirmed partnership of this mode are left out and
+    listed as such.
+    """
+    if mode not in MODES:
+        raise PairingError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    state = store.pairing_state(cohort["id"], mode)
+    rules = store.pairing_state(cohort["id"], EVERY_MODE)
+    options = {**state.get("options", {}), **(options or {})}
+    settled = {m for p in confirmed(store, cohort) if p["mode"] == mode for m in p["members"]}
+    teachers = [t for t in cohort_facts(store, cohort) if t["id"] not in settled]
+    if not teachers:
+        raise PairingError("no submitted teachers are waiting for a partnership in this cohort"
+                           if not settled else "every submitted teacher is already in a confirmed partnership "
+                                               "of this kind")
+    proposal = propose(mode, teachers, engine_config(definition), options=options,
+                       locked=state.get("locked", []), forbidden=rules.get("forbidden", []),
+                       specialists=specialists(cohort))
+    proposal.update(id=secrets.token_hex(6), made_at=now(), settled=len([m for m in settled]))
+    store.update_pairing_state(cohort["id"], mode, lambda s: {**s, "options": proposal["options"],
+                                                               "proposal": proposal})
+    return proposal
+
+
+def lock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
+    """Keep these people together in `mode` (a move is a lock with a new partner).
+
+    Any other lock that shares a member is dropped (in mentoring and specialist
+    coaching the first member leads, and may lead several).
+    """
+    members = list(dict.fromkeys(members))
+    if len(members) < 2:
+        raise PairingError("a partnership needs at least two people")
+    rules = store.pairing_state(cohort["id"], EVERY_MODE)
+    ruled_out = {frozenset(p) for p in rules.get("forbidden", [])}
+    if any(frozenset((a, b)) in ruled_out for a in members for b in members if a != b):
+        raise PairingError("you ruled out this pair; allow it again before locking it")
+    shared = set(members[1:] if mode != "co-coaching" else members)
+
+    def change(state: Record) -> Record:
+        kept = [m for m in state.get("locked", [])
+                if not shared & set(m[1:] if mode != "co-coaching" else m)]
+        return {**state, "locked": [*kept, members]}
+
+    store.update_pairing_state(cohort["id"], mode, change)
+
+
+def unlock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
+    """Release a locked partnership: the next run may pair its members differently."""
+    store.update_pairing_state(cohort["id"], mode, lambda s: {
+        **s, "locked": [m for m in s.get("locked", []) if set(m) != set(members)]})
+
+
+def forbid(store: Store, cohort: Record, first: str, second: str) -> bool:
+    """Never put these two together, in any mode. True if it released a locked partnership holding them."""
+    if first == second:
+        raise PairingError("choose two different people")
+    pair = frozenset((first, second))
+    store.update_pairing_state(cohort["id"], EVERY_MODE, lambda s: {
+        **s, "forbidden": [*[p for p in s.get("forbidden", []) if frozenset(p) != pair], sorted(pair)]})
+    released = False
+    for mode in MODES:
+        state = store.pairing_state(cohort["id"], mode)
+        if any(pair <= set(m) for m in state.get("locked", [])):
+            released = True
+            store.update_pairing_state(cohort["id"], mode, lambda s: {
+                **s, "locked": [m for m in s.get("locked", []) if not pair <= set(m)]})
+    return released
+
+
+def allow(store: Store, cohort: Record, first: str, second: str) -> None:
+    """Let these two be paired again."""
+    pair = frozenset((first, second))
+    store.update_pairing_state(cohort["id"], EVERY_MODE, lambda s: {
+        **s, "forbidden": [p for p in s.get("forbidden", []) if frozenset(p) != pair]})
+
+
+def confirmed(store: Store, cohort: Record) -> list[Record]:
+    """The cohort's confirmed partnerships that still stand."""
+    return [p for p in store.list_partnerships(cohort["id"]) if p.get("status", "confirmed") == "confirmed"]
+
+
+def confirm(store: Store, cohort: Record, mode: str, proposal_id: str) -> list[Record]:
+    """Confirm the latest proposal for `mode`: store each partnership and settle its teachers' focus.
+
+    Raises `StaleProposal` if `proposal_id` is not the latest proposal (another
+    tab re-ran it, or it was already confirmed).
+    """
+    state = store.pairing_state(cohort["id"], mode)
+    proposal = state.get("proposal")
+    if not proposal or proposal.get("id") != proposal_id:
+        raise StaleProposal("These partnerships have changed since this page was opened (or were already "
+                            "confirmed). Review the latest proposal before confirming.")
+    if not proposal["pairs"]:
+        raise PairingError("there are no partnerships to confirm")
+    form = _agreement_form(store, cohort) if mode in PEER_MODES else None
+    made = [_partnership(mode, pair, form, proposal["options"]) for pair in proposal["pairs"]]
+    store.add_partnerships(cohort["id"], made)
+    teacher_ids = {r["id"] for r in store.list_responses(cohort["id"], status="submitted")}
+    for p in made:
+        for member in (m for m in p["members"] if m in teacher_ids):
+            store.update_response(cohort["id"], member, lambda r, p=p: _settle(r, p))
+    store.update_pairing_state(cohort["id"], mode, lambda s: {**s, "proposal": None, "locked": []})
+    return made
+
+
+def _agreement_form(store: Store, cohort: Record) -> list[str] | None:
+    """The learning agreement definition named by the questionnaire, published; [id, version] or None."""
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    form_id = pairing_of(definition).agreement
+    if not form_id:
+        return None
+    try:
+        agreement, _ = find_definition(form_id, None, definition_dirs(store.root.parent))
+    except UnknownForm as exc:
+        raise PairingError(f"the learning agreement form cannot be found: {exc}") from None
+    publish(store, agreement)
+    return [agreement.id, agreement.version]
+
+
+def _partnership(mode: str, pair: Record, form: list[str] | None, options: Record) -> Record:
+    keep = ("members", "names", "schools", "focus", "focus_title", "score", "criteria", "reasons", "group")
+    return {"id": secrets.token_hex(8), "mode": mode, "status": "confirmed", "confirmed_at": now(),
+            "options": options, **{k: pair[k] for k in keep if k in pair},
+            "agreement": {"form": form, "answers": {}, "revision": 0, "updated_at": None} if form else None}
+
+
+def _settle(record: Record, partnership: Record) -> Record:
+    """Note the partnership on the teacher's response; a confirmed partnership settles their focus."""
+    pair = dict(record.get("pair") or {})
+    pair["partnerships"] = {**pair.get("partnerships", {}), partnership["mode"]: partnership["id"]}
+    pair["status"] = "confirmed"
+    return {**record, "pair": pair}
+
+
+def dissolve(store: Store, cohort: Record, partnership_id: str) -> Record:
+    """Undo a confirmed partnership: its teachers are free to be paired again and to change their focus."""
+    partnership = store.update_partnership(cohort["id"], partnership_id,
+                                           lambda p: {**p, "status": "dissolved", "dissolved_at": now()})
+    for member in partnership["members"]:
+        record = store.get_response(cohort["id"], member)
+        if record is not None:
+            store.update_response(cohort["id"], member, lambda r: _release(r, partnership))
+    return partnership
+
+
+def _release(record: Record, partnership: Record) -> Record:
+    pair = dict(record.get("pair") or {})
+    held = {m: p for m, p in pair.get("partnerships", {}).items() if p != partnership["id"]}
+    return {**record, "pair": {"partnerships": held, "status": "confirmed" if held else "open"}}
+
+
+def partnerships_of(store: Store, cohort: Record, response_id: str) -> list[Record]:
+    """The confirmed partnerships a teacher belongs to."""
+    return [p for p in confirmed(store, cohort) if response_id in p["members"]]
