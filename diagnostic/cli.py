@@ -295,3 +295,7 @@ def main() -> None:
     """Entry point of the `diagnostic` console script."""
     cli.main(prog_name="diagnostic")
 
+
+
+# The partnership commands live in their own module and register themselves on `cli`.
+from diagnostic import cli_partnerships  # noqa: E402, F401

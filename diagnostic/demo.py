@@ -196,4 +196,40 @@ def seed_demo(store: Store, definition_dirs: list[Path], teachers: int = 60, see
     web.update({k: responses[0][k] for k in ("answers", "status", "submitted_at", "scores", "revision")})
     store.add_responses(DEMO_COHORT, [*responses, web])
     refit(store, cohort)  # so a specialist opening the demo sees its groups straight away
+    store.update_cohort(DEMO_COHORT, lambda c: {**c, "specialists": demo_specialists(definition)})
     return {"cohort": cohort, "created": True, "submitted": len(responses) + 1, "resume_token": token}
+
+
+def seed_network(store: Store, definition_dirs: list[Path], cohort_id: str, teachers: int, schools: int,
+                 seed: int = 7) -> dict[str, Any]:
+    """A large synthetic network (e.g. 2,000 teachers in 20 schools), grouped, with specialists listed.
+
+    Built from the same profiles as the demo, without the per-row validation
+    (the demo checks the generator through the importer), so it is quick.
+    """
+    if store.get_cohort(cohort_id):
+        raise ValueError(f"cohort {cohort_id!r} already exists")
+    if teachers < 1 or schools < 1:
+        raise ValueError("a network needs at least one teacher and one school")
+    definition, _ = find_definition("starting_point", None, definition_dirs)
+    names = [f"School {n + 1:02d}" for n in range(schools)]
+    cohort = create_cohort(store, definition, f"Synthetic network of {teachers} teachers", names, cohort_id=cohort_id)
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    responses, _ = planted_cohort(cohort, definition, teachers, seed, missing=0.02)
+    store.add_responses(cohort_id, responses)
+    refit(store, cohort)
+    count = max(3, teachers // 100)
+    store.update_cohort(cohort_id, lambda c: {**c, "specialists": demo_specialists(definition, count)})
+    return {"cohort": store.get_cohort(cohort_id), "submitted": len(responses)}
+
+
+def demo_specialists(definition: Definition, count: int = 3) -> list[dict[str, Any]]:
+    """Specialists for a synthetic cohort, each covering a few focuses of the menu in turn."""
+    focuses = [f.id for f in definition.learning_focuses.focuses] if definition.learning_focuses else []
+    found = []
+    for n in range(count if focuses else 0):
+        covers = [focuses[(3 * n + k) % len(focuses)] for k in range(3)]
+        found.append({"id": f"s-{n + 1:03d}", "name": f"Specialist {FAMILY_NAMES[n % len(FAMILY_NAMES)]}"
+                      + (f" {n // len(FAMILY_NAMES) + 1}" if n >= len(FAMILY_NAMES) else ""),
+                      "kind": "specialist", "expertise": list(dict.fromkeys(covers)), "capacity": 12})
+    return found

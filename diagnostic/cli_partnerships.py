@@ -1,0 +1,125 @@
+"""The `diagnostic pair`, `diagnostic specialists` and `diagnostic demo` commands (registered on the main CLI)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import click
+
+from diagnostic import partnerships
+from diagnostic.cli import _cohort, _data_dir, cli
+from diagnostic.cohorts import definition_dirs, published_definition
+from diagnostic.demo import seed_network
+from diagnostic.extensions import get_store
+from diagnostic.pairing import MODES, SCHOOL_RULES, PairingError
+from diagnostic.store import StoreError
+from forms.catalog import UnknownForm
+from forms.yamlfile import FileProblems
+
+UNPAIRED_SHOWN = 20  # beyond this, the terminal is no place to read them: --json has all
+
+
+@cli.command("pair")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.option("--mode", required=True, type=click.Choice(MODES), help="The kind of partnership.")
+@click.option("--school-rule", type=click.Choice(SCHOOL_RULES), help="Partners from the same school, across "
+              "schools preferred, or across schools required (default: any, or the last run's).")
+@click.option("--relax-focus", is_flag=True, default=None, help="Co-coaching: let partners have different focuses.")
+@click.option("--capacity", type=click.IntRange(1, 20), help="Mentoring: mentees per mentor.")
+@click.option("--by", type=click.Choice(["teacher", "group"]), help="Specialist coaching: allocate teachers or "
+              "whole starting-point groups.")
+@click.option("--confirm", "confirm_", is_flag=True, help="Confirm the proposal straight away.")
+@click.option("--json", "as_json_", is_flag=True, help="Print the proposal as JSON.")
+def pair(cohort_id: str, mode: str, school_rule: str | None, relax_focus: bool | None, capacity: int | None,
+         by: str | None, confirm_: bool, as_json_: bool) -> None:
+    """Propose coaching partnerships for a cohort (keeping the coordinator's locks and ruled-out pairs)."""
+    record, store = _cohort(cohort_id), get_store()
+    options = {k: v for k, v in {"school_rule": school_rule, "relax_focus": relax_focus, "capacity": capacity,
+                                 "by": by}.items() if v is not None}
+    try:
+        proposal = partnerships.run(store, record, mode, options)
+        made = partnerships.confirm(store, record, mode, proposal["id"]) if confirm_ else None
+    except (PairingError, StoreError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json_:
+        click.echo(json.dumps({**proposal, "confirmed": [p["id"] for p in made] if made else []}, indent=2,
+                              ensure_ascii=False))
+        return
+    for p in proposal["pairs"]:
+        lock = " (locked)" if p["locked"] else ""
+        click.echo(f"{' + '.join(p['names'])}: {p.get('focus_title') or '-'}, score {p['score']:.2f}{lock}")
+        for reason in p["reasons"]:
+            click.echo(f"    {reason}")
+    for u in proposal["unpaired"][:UNPAIRED_SHOWN]:
+        click.echo(f"not paired: {u['name']}: {u['reason']}")
+    if len(proposal["unpaired"]) > UNPAIRED_SHOWN:
+        click.echo(f"... and {len(proposal['unpaired']) - UNPAIRED_SHOWN} more not paired (see --json)")
+    for note in proposal["notes"]:
+        click.echo(f"note: {note}")
+    click.echo(f"{len(proposal['pairs'])} partnerships, {len(proposal['unpaired'])} not paired, total score "
+               f"{proposal['total_score']:.2f}" + (f"; confirmed {len(made)}" if made else ""))
+
+
+@cli.group()
+def specialists() -> None:
+    """List, add and remove a cohort's specialists (and internal experts) for specialist coaching."""
+
+
+@specialists.command("list")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+def specialists_list(cohort_id: str) -> None:
+    """Each specialist: id, name, kind, capacity and the focuses they cover."""
+    for s in partnerships.specialists(_cohort(cohort_id)):
+        click.echo(f"{s['id']}  {s['name']}  ({s.get('kind', 'specialist')}, takes {s['capacity']})  "
+                   f"{', '.join(s['expertise'])}")
+
+
+@specialists.command("add")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.option("--name", required=True, help="How teachers and coordinators know them.")
+@click.option("--focus", "focuses", multiple=True, required=True, help="A learning focus they cover (repeat).")
+@click.option("--capacity", type=click.IntRange(1, 50), default=10, show_default=True,
+              help="Teachers (or groups) they can take.")
+@click.option("--internal", is_flag=True, help="An internal expert (a teacher in the network), not a specialist.")
+def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacity: int, internal: bool) -> None:
+    """Add a specialist who can coach teachers on the focuses given."""
+    record = _cohort(cohort_id)
+    definition = published_definition(get_store(), record["form_id"], record["form_version"])
+    known = [f.id for f in definition.learning_focuses.focuses] if definition.learning_focuses else []
+    unknown = [f for f in focuses if f not in known]
+    if unknown:
+        raise click.ClickException(f"not on this cohort's menu: {', '.join(unknown)} (the menu has: "
+                                   f"{', '.join(known)})")
+    if not name.strip():
+        raise click.ClickException("give the specialist a name")
+    added = {"id": f"s-{secrets.token_hex(3)}", "name": name.strip(), "kind": "internal" if internal else "specialist",
+             "expertise": list(dict.fromkeys(focuses)), "capacity": capacity}
+    get_store().update_cohort(cohort_id, lambda c: {**c, "specialists": [*c.get("specialists", []), added]})
+    click.echo(added["id"])
+
+
+@specialists.command("remove")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.argument("specialist_id")
+def specialists_remove(cohort_id: str, specialist_id: str) -> None:
+    """Remove a specialist (their confirmed partnerships stay until undone)."""
+    record = _cohort(cohort_id)
+    if all(s["id"] != specialist_id for s in partnerships.specialists(record)):
+        raise click.ClickException(f"no specialist {specialist_id!r} in cohort {cohort_id!r}")
+    get_store().update_cohort(cohort_id, lambda c: {
+        **c, "specialists": [s for s in c.get("specialists", []) if s["id"] != specialist_id]})
+    click.echo(f"removed {specialist_id}")
+
+
+@cli.command("demo")
+@click.option("--cohort", "cohort_id", default="network", show_default=True, help="Id for the new cohort.")
+@click.option("--teachers", type=click.IntRange(1, 50_000), default=2000, show_default=True)
+@click.option("--schools", type=click.IntRange(1, 500), default=20, show_default=True)
+def demo(cohort_id: str, teachers: int, schools: int) -> None:
+    """Create a large synthetic network of submitted teachers, grouped, with specialists listed."""
+    try:
+        result = seed_network(get_store(), definition_dirs(_data_dir()), cohort_id, teachers, schools)
+    except (ValueError, StoreError, FileProblems, UnknownForm) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"cohort {cohort_id}: {result['submitted']} synthetic teachers in {schools} schools")
