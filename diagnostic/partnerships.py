@@ -112,11 +112,15 @@ def _scale(definition: Definition, question_id: str | None) -> tuple[int, int] |
     return (scale.min, scale.max) if scale and scale.max > scale.min else None
 
 
-def cohort_facts(store: Store, cohort: Record) -> list[dict[str, Any]]:
-    """Every submitted teacher of the cohort's questionnaire version, as the engine reads them."""
+def cohort_facts(store: Store, cohort: Record, with_groups: bool = True) -> list[dict[str, Any]]:
+    """Every submitted teacher of the cohort's questionnaire version, as the engine reads them.
+
+    `with_groups=False` skips reading the grouping (and placing late submissions), for pages that do not
+    need each teacher's starting-point group.
+    """
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     try:
-        current = grouping.current(store, cohort)
+        current = grouping.current(store, cohort) if with_groups else None
     except StoreError:
         current = None
     groups = {m["id"]: g["key"] for g in (current or {}).get("groups", []) for m in g["members"]}
@@ -151,7 +155,7 @@ def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None 
     proposal = propose(mode, teachers, engine_config(definition), options=options,
                        locked=state.get("locked", []), forbidden=rules.get("forbidden", []),
                        specialists=specialists(cohort))
-    proposal.update(id=secrets.token_hex(6), made_at=now(), settled=len([m for m in settled]))
+    proposal.update(id=secrets.token_hex(6), made_at=now(), settled=len(settled))
     store.update_pairing_state(cohort["id"], mode, lambda s: {**s, "options": proposal["options"],
                                                                "proposal": proposal})
     return proposal
