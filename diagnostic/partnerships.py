@@ -17,9 +17,10 @@ from diagnostic.choice import current_choice
 from diagnostic.cohorts import definition_dirs, publish, published_definition
 from diagnostic.journey import JourneyError, now
 from diagnostic.pairing import MODES, PairingError, propose
-from diagnostic.store import Record, Store, StoreError
+from diagnostic.store import Record, Store, StoreError, VersionConflict
 from forms.catalog import UnknownForm, find_definition
 from forms.schema import Definition, Pairing, Recommend
+from forms.yamlfile import FileProblems
 
 EVERY_MODE = "all"  # where rules that keep two people apart are kept
 PEER_MODES = ("co-coaching", "mentoring")
@@ -251,9 +252,13 @@ def _agreement_form(store: Store, cohort: Record) -> list[str] | None:
         return None
     try:
         agreement, _ = find_definition(form_id, None, definition_dirs(store.root.parent))
+        publish(store, agreement)
     except UnknownForm as exc:
         raise PairingError(f"the learning agreement form cannot be found: {exc}") from None
-    publish(store, agreement)
+    except FileProblems as exc:
+        raise PairingError(f"the learning agreement form has problems: {'; '.join(exc.lines())}") from None
+    except VersionConflict as exc:
+        raise PairingError(f"the learning agreement form changed without a new version: {exc}") from None
     return [agreement.id, agreement.version]
 
 

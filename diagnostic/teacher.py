@@ -325,3 +325,7 @@ def learning_menu():  # noqa: ANN201
     return render_template("teacher/menu.html", ranked=ranked, group=group, form=form, choice=choice, titles=titles,
                            locked=is_locked(record), kept=kept, errors=_menu_errors(form),
                            resume_link=_resume_link()), status
+
+
+# The partnership pages register their views on `bp`; imported last because they import `bp` from here.
+from diagnostic import partner  # noqa: E402, F401

@@ -1,0 +1,117 @@
+"""`diagnostic pair`, `diagnostic specialists` and `diagnostic demo`: partnerships from the command line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from diagnostic import create_app
+from diagnostic.cli import cli
+from diagnostic.cohorts import definition_dirs
+from diagnostic.demo import DEMO_COHORT, seed_demo
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A data directory with the demo cohort seeded once for the module."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    app = create_app({"TESTING": True, "DATA": str(data)})
+    with app.app_context():
+        seed_demo(app.extensions["store"], definition_dirs(data))
+    return data
+
+
+@pytest.fixture
+def app(tmp_path, template):
+    shutil.copytree(template, tmp_path / "data")
+    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+
+
+@pytest.fixture
+def invoke(runner):
+    def run(*args):
+        result = runner.invoke(cli, args=[str(a) for a in args])
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+        assert "Traceback" not in result.output
+        return result
+    return run
+
+
+def everyone(store, cohort_id=DEMO_COHORT):
+    return {r["id"] for r in store.list_responses(cohort_id, status="submitted")}
+
+
+@pytest.mark.parametrize("mode", ["co-coaching", "mentoring", "specialist"])
+def test_pair_json_lists_every_partnership_and_every_teacher_left_out(invoke, store, mode):
+    result = invoke("pair", "--cohort", DEMO_COHORT, "--mode", mode, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["mode"] == mode and data["pairs"]
+    for p in data["pairs"]:
+        assert {"members", "focus", "score", "criteria", "reasons"} <= set(p)
+        assert 1 <= len(p["reasons"]) <= 4 and all(0 <= v <= 1 for v in p["criteria"].values())
+    assert data["total_score"] == pytest.approx(sum(p["score"] for p in data["pairs"]), abs=0.01)
+    assert all(set(u) >= {"respondent", "reason"} and u["reason"] for u in data["unpaired"])
+    if mode == "co-coaching":  # every teacher is either paired or listed, exactly once
+        placed = [m for p in data["pairs"] for m in p["members"]] + [u["respondent"] for u in data["unpaired"]]
+        assert sorted(placed) == sorted(everyone(store))
+
+
+def test_pair_prints_partnerships_with_reasons_and_a_total(invoke):
+    result = invoke("pair", "--cohort", DEMO_COHORT, "--mode", "co-coaching", "--school-rule", "cross_required")
+    assert result.exit_code == 0
+    assert "    Both chose " in result.output
+    assert result.output.strip().splitlines()[-1].startswith(tuple("0123456789"))
+    assert "partnerships," in result.output.splitlines()[-1]
+
+
+def test_pair_confirm_settles_the_partnerships(invoke, store):
+    result = invoke("pair", "--cohort", DEMO_COHORT, "--mode", "mentoring", "--capacity", "1", "--confirm", "--json")
+    confirmed = json.loads(result.output)["confirmed"]
+    assert confirmed and len(store.list_partnerships(DEMO_COHORT)) == len(confirmed)
+    mentors = [p["members"][0] for p in store.list_partnerships(DEMO_COHORT)]
+    assert len(mentors) == len(set(mentors))  # capacity 1: one mentee each
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["pair", "--cohort", "nope", "--mode", "co-coaching"], "no cohort 'nope'"),
+    (["pair", "--cohort", DEMO_COHORT, "--mode", "pairs"], "Invalid value for '--mode'"),
+    (["pair", "--cohort", DEMO_COHORT, "--mode", "mentoring", "--capacity", "0"], "Invalid value for '--capacity'"),
+    (["specialists", "add", "--cohort", DEMO_COHORT, "--name", "X", "--focus", "juggling"],
+     "not on this cohort's menu: juggling"),
+    (["specialists", "add", "--cohort", DEMO_COHORT, "--name", " ", "--focus", "feedback"],
+     "give the specialist a name"),
+    (["specialists", "remove", "--cohort", DEMO_COHORT, "s-none"], "no specialist 's-none'"),
+])
+def test_bad_requests_get_one_clear_line(invoke, store, args, message):
+    before = store.get_cohort(DEMO_COHORT)
+    result = invoke(*args)
+    assert result.exit_code != 0 and message in result.output
+    assert store.get_cohort(DEMO_COHORT) == before and store.list_partnerships(DEMO_COHORT) == []
+
+
+def test_specialists_can_be_added_listed_and_removed(invoke, store):
+    added = invoke("specialists", "add", "--cohort", DEMO_COHORT, "--name", "Dr Talk", "--focus", "classroom_talk",
+                   "--focus", "questioning", "--capacity", "5", "--internal").output.strip()
+    listed = invoke("specialists", "list", "--cohort", DEMO_COHORT).output
+    assert f"{added}  Dr Talk  (internal, takes 5)  classroom_talk, questioning" in listed
+    invoke("specialists", "remove", "--cohort", DEMO_COHORT, added)
+    assert added not in invoke("specialists", "list", "--cohort", DEMO_COHORT).output
+
+
+def test_specialist_mode_without_specialists_says_what_to_do(invoke, store):
+    store.update_cohort(DEMO_COHORT, lambda c: {**c, "specialists": []})
+    result = invoke("pair", "--cohort", DEMO_COHORT, "--mode", "specialist")
+    assert result.exit_code == 1 and "no specialists are listed" in result.output
+
+
+def test_demo_makes_a_network_every_mode_can_pair(invoke, store):
+    assert invoke("demo", "--cohort", "net", "--teachers", "150", "--schools", "5").exit_code == 0
+    assert len(everyone(store, "net")) == 150
+    for mode in ("co-coaching", "mentoring", "specialist"):
+        data = json.loads(invoke("pair", "--cohort", "net", "--mode", mode, "--json").output)
+        assert data["pairs"], mode
+    again = invoke("demo", "--cohort", "net", "--teachers", "10")
+    assert again.exit_code == 1 and "already exists" in again.output

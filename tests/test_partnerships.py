@@ -1,0 +1,144 @@
+"""A cohort's partnerships: facts read from responses, the coordinator's rules, proposals, confirming and undoing."""
+
+from __future__ import annotations
+
+import pytest
+
+from diagnostic import partnerships
+from diagnostic.choice import ChoiceLocked, choose
+from diagnostic.cohorts import published_definition
+from diagnostic.csvio import submitted_response
+from diagnostic.pairing import PairingError
+
+BASE = {"consent": "yes", "focus_choice": ["questioning", "feedback", "metacognition"], "availability": ["lunchtime"],
+        "observation_comfort": 4, "coaching_role": "both", "career_stage": "established",
+        **{f"confidence_{f}": 3 for f in ("questioning", "feedback", "metacognition")}}
+
+
+@pytest.fixture
+def definition(store, cohort):
+    return published_definition(store, cohort["form_id"], cohort["form_version"])
+
+
+def add(store, cohort, definition, name, school="Ashfield", **answers):
+    """One submitted teacher with the given answers over a plain base."""
+    record = submitted_response(cohort, definition, {**BASE, "teacher_name": name, **answers}, name.lower(), school)
+    store.add_responses(cohort["id"], [record])
+    return record
+
+
+def test_facts_are_read_from_the_answers_the_pairing_section_names(store, cohort, definition):
+    record = add(store, cohort, definition, "Amira Patel", confidence_questioning=5, observation_comfort=2,
+                 partner_school="other_school", coaching_role="be_coached", career_stage="early_career")
+    facts = partnerships.teacher_facts(definition, record, group="B")
+    assert facts["name"] == "Amira Patel" and facts["school"] == "Ashfield" and facts["group"] == "B"
+    assert (facts["focus"], facts["focus_title"]) == ("questioning", "Questioning")
+    assert facts["confidence"]["questioning"] == 1.0 and facts["confidence_shown"]["questioning"] == "5 of 5"
+    assert facts["confidence"]["feedback"] == 0.5
+    assert facts["availability"] == ["lunchtime"] and facts["times"] == ["Lunchtime"]
+    assert facts["observation"] == 0.25 and facts["wish"] == "other"
+    assert (facts["coach"], facts["coached"], facts["stage"]) == (False, True, "mentee")
+
+
+def test_a_teacher_who_skipped_the_coaching_page_is_unknown_not_unwilling(store, cohort, definition):
+    record = add(store, cohort, definition, "Ben Jones")
+    for key in ("availability", "observation_comfort", "coaching_role", "career_stage", "teacher_name"):
+        record["answers"].pop(key)
+    facts = partnerships.teacher_facts(definition, record)
+    assert facts["availability"] is None and facts["observation"] is None
+    assert facts["coach"] is None and facts["coached"] is None and facts["stage"] is None
+    assert facts["name"] == "Teacher ben jones"  # the reference stands in for a missing name
+
+
+def test_a_proposal_is_stored_and_locks_survive_a_rerun(store, cohort, definition):
+    people = [add(store, cohort, definition, n) for n in ("Amy", "Bea", "Cal", "Dan")]
+    first = partnerships.run(store, cohort, "co-coaching")
+    assert store.pairing_state(cohort["id"], "co-coaching")["proposal"]["id"] == first["id"]
+    a, b, c, d = (p["id"] for p in people)
+    partnerships.lock(store, cohort, "co-coaching", [a, d])
+    again = partnerships.run(store, cohort, "co-coaching")
+    pairs = {frozenset(p["members"]): p for p in again["pairs"]}
+    assert pairs[frozenset((a, d))]["locked"] and pairs[frozenset((b, c))]["locked"] is False
+    # Moving Amy to Bea replaces the lock that held Amy.
+    partnerships.lock(store, cohort, "co-coaching", [a, b])
+    assert store.pairing_state(cohort["id"], "co-coaching")["locked"] == [[a, b]]
+
+
+def test_ruling_out_a_locked_pair_releases_the_lock_and_it_cannot_be_locked_again(store, cohort, definition):
+    a, b = (add(store, cohort, definition, n)["id"] for n in ("Amy", "Bea"))
+    partnerships.lock(store, cohort, "co-coaching", [a, b])
+    assert partnerships.forbid(store, cohort, a, b) is True
+    assert store.pairing_state(cohort["id"], "co-coaching")["locked"] == []
+    with pytest.raises(PairingError, match="ruled out"):
+        partnerships.lock(store, cohort, "co-coaching", [b, a])
+    proposal = partnerships.run(store, cohort, "co-coaching")
+    assert proposal["pairs"] == [] and {u["respondent"] for u in proposal["unpaired"]} == {a, b}
+    partnerships.allow(store, cohort, b, a)
+    assert [set(p["members"]) for p in partnerships.run(store, cohort, "co-coaching")["pairs"]] == [{a, b}]
+
+
+def test_confirming_stores_partnerships_settles_focus_and_leaves_them_out_of_the_next_run(store, cohort, definition):
+    people = [add(store, cohort, definition, n) for n in ("Amy", "Bea", "Cal")]
+    proposal = partnerships.run(store, cohort, "co-coaching")
+    made = partnerships.confirm(store, cohort, "co-coaching", proposal["id"])
+    assert [sorted(p["members"]) for p in made] == [sorted(r["id"] for r in people)]  # a trio: three teachers
+    assert made[0]["agreement"]["form"] == ["learning_agreement", "1"]
+    for r in people:
+        stored = store.get_response(cohort["id"], r["id"])
+        assert stored["pair"] == {"status": "confirmed", "partnerships": {"co-coaching": made[0]["id"]}}
+        with pytest.raises(ChoiceLocked):
+            choose(stored, ["feedback"], None, "", offered={"feedback"}, limit=1, pupil_groups=set())
+    assert store.pairing_state(cohort["id"], "co-coaching")["proposal"] is None
+    with pytest.raises(PairingError, match="already in a confirmed partnership"):
+        partnerships.run(store, cohort, "co-coaching")
+
+
+def test_a_stale_confirm_stores_nothing(store, cohort, definition):
+    for n in ("Amy", "Bea"):
+        add(store, cohort, definition, n)
+    old = partnerships.run(store, cohort, "co-coaching")
+    partnerships.run(store, cohort, "co-coaching")
+    with pytest.raises(partnerships.StaleProposal):
+        partnerships.confirm(store, cohort, "co-coaching", old["id"])
+    assert store.list_partnerships(cohort["id"]) == []
+    assert all(r.get("pair") is None for r in store.list_responses(cohort["id"]))
+
+
+def test_undoing_a_confirmation_frees_the_teachers(store, cohort, definition):
+    a, b = (add(store, cohort, definition, n)["id"] for n in ("Amy", "Bea"))
+    made = partnerships.confirm(store, cohort, "co-coaching", partnerships.run(store, cohort, "co-coaching")["id"])
+    partnerships.dissolve(store, cohort, made[0]["id"])
+    assert partnerships.confirmed(store, cohort) == []
+    assert store.get_response(cohort["id"], a)["pair"] == {"status": "open", "partnerships": {}}
+    assert [set(p["members"]) for p in partnerships.run(store, cohort, "co-coaching")["pairs"]] == [{a, b}]
+
+
+def test_mentoring_and_specialists_from_the_store(store, cohort, definition):
+    mentee = add(store, cohort, definition, "New Teacher", career_stage="early_career", coaching_role="be_coached")
+    mentor = add(store, cohort, definition, "Old Hand", career_stage="experienced", confidence_questioning=5)
+    proposal = partnerships.run(store, cohort, "mentoring")
+    assert [p["members"] for p in proposal["pairs"]] == [[mentor["id"], mentee["id"]]]
+    with pytest.raises(PairingError, match="no specialists"):
+        partnerships.run(store, cohort, "specialist")
+    store.update_cohort(cohort["id"], lambda c: {**c, "specialists": [
+        {"id": "s-1", "name": "Dr Quest", "kind": "specialist", "expertise": ["questioning"], "capacity": 1}]})
+    proposal = partnerships.run(store, store.get_cohort(cohort["id"]), "specialist")
+    assert len(proposal["pairs"]) == 1 and proposal["pairs"][0]["members"][0] == "s-1"
+    assert len(proposal["unpaired"]) == 1 and "full" in proposal["unpaired"][0]["reason"]
+    made = partnerships.confirm(store, cohort, "specialist", proposal["id"])
+    assert made[0]["agreement"] is None  # specialist coaching has no peer learning agreement
+
+
+@pytest.mark.parametrize(("mode", "message"), [("co-coaching", "no submitted teachers"),
+                                               ("pairs", "unknown mode")])
+def test_nothing_to_pair_is_a_clear_error(store, cohort, mode, message):
+    with pytest.raises(PairingError, match=message):
+        partnerships.run(store, cohort, mode)
+
+
+def test_a_partnership_needs_two_different_people(store, cohort, definition):
+    a = add(store, cohort, definition, "Amy")["id"]
+    with pytest.raises(PairingError):
+        partnerships.lock(store, cohort, "co-coaching", [a, a])
+    with pytest.raises(PairingError):
+        partnerships.forbid(store, cohort, a, a)
