@@ -797,7 +797,7 @@ def test_a_construct_naming_a_grid_instead_of_its_items_is_reported(tmp_path):
 
 # --- the shipped menu and recommend section, broken one way at a time --------------------------
 
-MENU_AND_RECOMMEND_PROBLEMS = [
+MENU_AND_RECOMMEND_PROBLEMS = [  # and the pairing section
     # (file changed, old text, new text, snippet on the reported line, fragment of the message)
     ("menu", "    builds: [efficacy]\n", "    builds: [efficacy, grit]\n", "builds: [efficacy, grit]",
      "focus 'feedback': builds names 'grit', which is not a construct in the questionnaire"),
@@ -821,6 +821,16 @@ MENU_AND_RECOMMEND_PROBLEMS = [
      "recommend: pupil_groups 'pupil_kinds' must name a multi_choice or single_choice question"),
     ("definition", "  choices: 1\n", "  choices: many\n", "choices: many",
      "recommend.choices: Input should be a valid integer"),
+    ("definition", "  availability: availability\n", "  availability: teacher_name\n", "availability: teacher_name",
+     "pairing: availability 'teacher_name' must name a multi_choice question"),
+    ("definition", "  coaches: [coach, both]", "  coaches: [coach, everyone]", "everyone",
+     "pairing: coaches names 'everyone', which is not a choice of 'coaching_role'"),
+    ("definition", "  mentors: [established, experienced]", "  mentors: [established, trainee]",
+     "mentors: [established, trainee]", "pairing: trainee cannot be both a mentee and a mentor stage"),
+    ("definition", "      focus: 3 ", "      focus: lots ", "focus: lots",
+     "pairing.weights.co_coaching.focus: Input should be a valid number"),
+    ("definition", "  mentor_capacity: 2 ", "  mentor_capacity: 0 ", "mentor_capacity: 0",
+     "pairing.mentor_capacity: Input should be greater than or equal to 1"),
 ]
 
 
