@@ -32,11 +32,12 @@ from diagnostic.pairing.facts import Cohort
 
 MODES = ("co-coaching", "mentoring", "specialist")
 SCHOOL_RULES = ("any", "same", "cross_preferred", "cross_required")
+OPTIONS = ("school_rule", "relax_focus", "capacity", "by")
 NO_FOCUS = "Has not chosen a learning focus yet, so there is nothing to pair them on."
 
 
 class PairingError(ValueError):
-    """The request cannot be run as asked (an unknown mode or option)."""
+    """The request cannot be run as asked (an unknown mode or option, or teachers without distinct ids)."""
 
 
 def propose(mode: str, teachers: list[dict[str, Any]], config: dict[str, Any], *,
@@ -63,19 +64,34 @@ def propose(mode: str, teachers: list[dict[str, Any]], config: dict[str, Any], *
     """
     if mode not in MODES:
         raise PairingError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    # A misspelt option would otherwise be ignored in silence and the proposal made without the rule.
+    unknown = sorted(set(options or {}) - set(OPTIONS), key=str)
+    if unknown:
+        raise PairingError(f"unknown option {unknown[0]!r}: choose from {', '.join(OPTIONS)}")
     options = {"school_rule": "any", "relax_focus": False, "capacity": config.get("mentor_capacity", 2),
                "by": "teacher", **(options or {})}
     if options["school_rule"] not in SCHOOL_RULES:
         raise PairingError(f"unknown school rule {options['school_rule']!r}: choose one of {', '.join(SCHOOL_RULES)}")
     if options["by"] not in ("teacher", "group"):
         raise PairingError("specialists are allocated by 'teacher' or by 'group'")
+    try:
+        options["capacity"] = int(options["capacity"])
+    except (TypeError, ValueError):
+        options["capacity"] = -1
+    if options["capacity"] < 0:
+        raise PairingError("a mentor's capacity is a whole number of mentees, 0 or more")
+    ids = [t.get("id") for t in teachers]
+    if None in ids or len(set(ids)) != len(ids):
+        # Two teachers under one id would be paired as one person and listed twice.
+        raise PairingError("every teacher needs an id of their own")
     options["step"], options["strong"] = config.get("step", 0.25), config.get("strong")
     cohort = Cohort(sorted(teachers, key=lambda t: t["id"]), [])
     weights = config["weights"][mode.replace("-", "_")]
     notes: list[str] = []
     forbid = {frozenset(p) for p in forbidden if len(set(p)) == 2}
-    known = {*cohort.index, *(s["id"] for s in specialists)}
-    locks = _usable_locks(locked, forbid, known, notes, shared_lead=mode != "co-coaching")
+    # Specialists lead specialist partnerships; everyone else in a partnership is a teacher of the cohort.
+    leads = {s["id"] for s in specialists} if mode == "specialist" else set(cohort.index)
+    locks = _usable_locks(locked, forbid, leads, set(cohort.index), notes, shared_lead=mode != "co-coaching")
     run = {"co-coaching": _co_coaching, "mentoring": _mentoring, "specialist": _specialist}[mode]
     pairs, unpaired, matching_total = run(cohort, weights, options, locks, forbid, list(specialists))
     return {"mode": mode, "options": {k: v for k, v in options.items() if k not in ("step", "strong")},
@@ -83,17 +99,21 @@ def propose(mode: str, teachers: list[dict[str, Any]], config: dict[str, Any], *
             "matching_total": round(matching_total, 3), "notes": notes}
 
 
-def _usable_locks(locked: list[list[str]], forbid: set[frozenset], known: set[str], notes: list[str], *,
-                  shared_lead: bool) -> list[list]:
+def _usable_locks(locked: list[list[str]], forbid: set[frozenset], leads: set[str], teachers: set[str],
+                  notes: list[str], *, shared_lead: bool) -> list[list]:
     """The locked partnerships that can be kept: known members, no one twice, no forbidden pair inside.
 
-    With `shared_lead` (mentoring, specialists) the first member leads and may lead several partnerships.
+    The first member must be one of `leads`, the others `teachers`. With
+    `shared_lead` (mentoring, specialists) the first member leads and may lead several partnerships.
     """
-    usable, taken = [], set()
+    usable, taken, known = [], set(), leads | teachers
     for members in locked:
         members = list(dict.fromkeys(members))
         if len(members) < 2 or any(m not in known for m in members):
             notes.append("A locked partnership names someone no longer in the cohort, so it was dropped.")
+        elif members[0] not in leads or any(m not in teachers for m in members[1:]):
+            notes.append("A locked partnership does not fit this kind of coaching (a specialist leads it, and "
+                         "only teachers follow), so it was dropped.")
         elif any(frozenset((a, b)) in forbid for a in members for b in members if a != b):
             notes.append("A locked partnership contains a pair you ruled out; ruling out wins, so it was dropped.")
         elif taken & set(members[1:] if shared_lead else members):
@@ -158,23 +178,31 @@ def _alone(teacher: dict, reason: str) -> dict[str, Any]:
 
 
 def _forbid(allowed: np.ndarray, rows: list[list[str]], cols: list[str], forbid: set[frozenset]) -> None:
-    """Mark ruled-out pairs (any member of a row with the column's person) as not allowed."""
+    """Mark ruled-out pairs (any member of a row with the column's person) as not allowed.
+
+    Looks up each member's ruled-out partners rather than testing every row against every column.
+    """
+    column = {person: k for k, person in enumerate(cols)}
+    partners = defaultdict(list)
+    for a, b in (tuple(pair) for pair in forbid):
+        partners[a].append(b)
+        partners[b].append(a)
     for r, members in enumerate(rows):
-        for k, other in enumerate(cols):
-            if any(frozenset((m, other)) in forbid for m in members):
-                allowed[r, k] = False
+        for other in (o for m in members for o in partners.get(m, ()) if o in column):
+            allowed[r, column[other]] = False
 
 
 def _mentoring(c: Cohort, weights: dict, options: dict, locks: list[list[str]], forbid: set[frozenset],
                specialists: list) -> tuple[list, list, float]:
     mentors = np.array([i for i, s in enumerate(c.stage) if s == "mentor"], dtype=int)
     mentor_ids = [c.teachers[i]["id"] for i in mentors]
+    locks = [[mentor, mentee] for mentor, *mentees in locks for mentee in mentees]  # one mentee per partnership
     locked_mentees = {m[1] for m in locks}
     mentees = np.array([i for i, s in enumerate(c.stage) if s == "mentee" and c.teachers[i]["id"] not in
                         locked_mentees], dtype=int)
     taken = defaultdict(int)
     pairs = []
-    for mentor, mentee, *_ in locks:
+    for mentor, mentee in locks:
         taken[mentor] += 1
         idx = np.array([c.index[mentee]]), np.array([c.index[mentor]])
         found, _ = assignment.mentoring_criteria(c, idx[1], idx[0], options["strong"], options["school_rule"])
@@ -260,7 +288,11 @@ def _specialist(c: Cohort, weights: dict, options: dict, locks: list[list[str]],
     placed = {r for r, _ in chosen}
     for r in (r for r in range(len(learners)) if r not in placed):
         title = (c.teachers[learners[r][0]].get("focus_title") or "their focus").lower()
-        why = (f"The specialists who cover {title} are full: their places went to closer matches."
-               if allowed[r].any() else f"No specialist listed covers {title}.")
+        if allowed[r].any():
+            why = f"The specialists who cover {title} are full: their places went to closer matches."
+        elif found["expertise"][r].any():  # someone covers it, but is ruled out for them or is one of them
+            why = f"Every specialist who covers {title} is ruled out for them, or is one of them."
+        else:
+            why = f"No specialist listed covers {title}."
         unpaired += [_alone(c.teachers[i], why) for i in learners[r]]
     return pairs, unpaired, float(sum(score[r, k] for r, k in chosen))

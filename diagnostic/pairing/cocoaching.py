@@ -19,7 +19,9 @@ from diagnostic.pairing.facts import UNKNOWN, Cohort, comfort, common_times, sch
 CRITERIA = ("focus", "confidence", "availability", "observation", "school", "wishes", "roles")
 SCALE = 1000  # scores become whole numbers for the matching: 0.001 is the finest difference kept
 FULL_GRAPH = 400  # a graph with more teachers than this keeps only each teacher's best candidates
-CANDIDATES = 40
+# With 40, a third of random one-graph cohorts of 250 to 700 teachers fell a little short of the optimum;
+# with 160 none did, for about 40% more time at 2,000 teachers.
+CANDIDATES = 160
 
 
 def criteria(c: Cohort, idx: np.ndarray, step: float, rule: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -55,19 +57,18 @@ def match(c: Cohort, idx: np.ndarray, weights: dict[str, float], options: dict[s
     found, allowed = criteria(c, idx, options["step"], options["school_rule"])
     if not options.get("relax_focus"):
         allowed &= found["focus"] > 0
-    ids = [c.teachers[i]["id"] for i in idx]
+    at = {c.teachers[i]["id"]: n for n, i in enumerate(idx)}  # a lookup, not a scan per ruled-out pair
     for pair in forbidden:
         a, b = tuple(pair)
-        if a in c.index and b in c.index:
-            where = [ids.index(x) for x in (a, b) if x in ids]
-            if len(where) == 2:
-                allowed[where[0], where[1]] = allowed[where[1], where[0]] = False
+        if a in at and b in at:
+            allowed[at[a], at[b]] = allowed[at[b], at[a]] = False
     score = sum(weights[k] * found[k] for k in CRITERIA)
     whole = np.rint(score * SCALE).astype(np.int64)
     edges = _edges(allowed, whole)
     graph = rx.PyGraph()
     graph.add_nodes_from(range(len(idx)))
-    graph.add_edges_from([(int(i), int(j), int(whole[i, j])) for i, j in edges])
+    first, second = edges.T
+    graph.add_edges_from(list(zip(first.tolist(), second.tolist(), whole[first, second].tolist(), strict=True)))
     matched = sorted(tuple(sorted(p)) for p in rx.max_weight_matching(graph, max_cardinality=True,
                                                                        weight_fn=lambda w: w))
     groups = [list(p) for p in matched]
@@ -86,19 +87,22 @@ def match(c: Cohort, idx: np.ndarray, weights: dict[str, float], options: dict[s
 def _edges(allowed: np.ndarray, whole: np.ndarray) -> np.ndarray:
     """The edges of the graph: every allowed pair, or each teacher's best candidates in a large graph.
 
-    Keeping the union of every teacher's `CANDIDATES` best partners loses no
-    optimality on the test cohorts (tests/test_pairing.py compares both).
+    A teacher keeps every partner at least as good as their `CANDIDATES`-th
+    best, ties included, so which of several equally good partners survive
+    never depends on the order of ids; an edge stays if either end keeps it.
+    This is a shortcut, not a guarantee: tests/test_pairing.py checks that it
+    finds the full graph's optimum on random cohorts of 250 to 450 teachers,
+    and at 1,000 to 2,000 teachers in one graph it can fall short by about one
+    point in 10,000 (the full graph would take 30 s at 2,000).
     """
     upper = np.triu(allowed, 1)
     if len(allowed) <= FULL_GRAPH:
         return np.argwhere(upper)
     ranked = np.where(allowed, whole, -1)
-    keep = np.zeros_like(allowed)
-    best = np.argsort(-ranked, axis=1, kind="stable")[:, :CANDIDATES]
-    rows = np.repeat(np.arange(len(allowed)), best.shape[1])
-    keep[rows, best.ravel()] = True
-    keep = (keep | keep.T) & upper
-    return np.argwhere(keep)
+    k = min(CANDIDATES, len(allowed)) - 1
+    kth = -np.partition(-ranked, k, axis=1)[:, k]  # each teacher's k-th best weight
+    keep = allowed & (ranked >= kth[:, None])
+    return np.argwhere((keep | keep.T) & upper)
 
 
 def _best_trio(t: int, groups: list[list[int]], allowed: np.ndarray, score: np.ndarray) -> int | None:

@@ -41,11 +41,14 @@ class Cohort:
             for f, level in (t.get("confidence") or {}).items():
                 if f in focus_at and level is not None:
                     self.confidence[i, focus_at[f]] = level
-        # Confidence in their own chosen focus (NaN if no focus or not answered).
-        self.own = np.where(self.focus >= 0, self.confidence[np.arange(n), np.maximum(self.focus, 0)], np.nan)
+        # Confidence in their own chosen focus (NaN if no focus or not answered). Indexed only where there is a
+        # focus: when nobody has chosen one, the confidence table has no columns to look in.
+        self.own = np.full(n, np.nan)
+        chose = np.flatnonzero(self.focus >= 0)
+        self.own[chose] = self.confidence[chose, self.focus[chose]]
         self.available = np.array([[x in (t.get("availability") or ()) for x in times] for t in teachers],
                                   dtype=float).reshape(n, len(times))
-        self.knows_times = np.array([bool(t.get("availability")) for t in teachers])
+        self.knows_times = np.array([bool(t.get("availability")) for t in teachers], dtype=bool)
         self.observation = _numbers(teachers, "observation")
         self.experience = _numbers(teachers, "experience")
         self.wish = np.array([{"same": 1, "other": 2}.get(t.get("wish"), 0) for t in teachers], dtype=int)
