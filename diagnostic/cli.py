@@ -284,6 +284,8 @@ def serve(demo: bool, host: str, port: int) -> None:
                    f"schools{' (already seeded)' if not result['created'] else ''}")
         click.echo(f"  invitation (try the questionnaire as a teacher): {base}/join/{cohort_record['invite']}")
         click.echo(f"  the specialist's view of its groups: {base}/specialist/cohorts/{DEMO_COHORT}/")
+        click.echo(f"  the coordinator's co-coaching partnerships: {base}/coordinator/cohorts/{DEMO_COHORT}/"
+                   "partnerships/co-coaching")
         if result.get("resume_token"):
             click.echo(f"  a demo teacher's private link (already submitted): {base}/resume/{result['resume_token']}")
     click.echo(f"Starting Points on {base}/  (data: {_data_dir()}; press Ctrl+C to stop)")

@@ -104,11 +104,10 @@ def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacit
 @click.argument("specialist_id")
 def specialists_remove(cohort_id: str, specialist_id: str) -> None:
     """Remove a specialist (their confirmed partnerships stay until undone)."""
-    record = _cohort(cohort_id)
-    if all(s["id"] != specialist_id for s in partnerships.specialists(record)):
-        raise click.ClickException(f"no specialist {specialist_id!r} in cohort {cohort_id!r}")
-    get_store().update_cohort(cohort_id, lambda c: {
-        **c, "specialists": [s for s in c.get("specialists", []) if s["id"] != specialist_id]})
+    try:
+        partnerships.remove_specialist(get_store(), _cohort(cohort_id), specialist_id)
+    except PairingError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"removed {specialist_id}")
 
 

@@ -10,6 +10,7 @@ Rules that keep two people apart hold for every mode; locks belong to one mode.
 from __future__ import annotations
 
 import secrets
+from collections import Counter
 from typing import Any
 
 from diagnostic import grouping
@@ -138,8 +139,8 @@ def specialists(cohort: Record) -> list[dict[str, Any]]:
 def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None = None) -> Record:
     """Propose partnerships for `mode` around the locks and rules, store the proposal and return it.
 
-    Teachers already in a confirmed partnership of this mode are left out and
-    listed as such.
+    Teachers already in a confirmed partnership of this mode are left out, except
+    that mentors and specialists keep the places they have not yet filled.
     """
     if mode not in MODES:
         raise PairingError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
@@ -147,19 +148,34 @@ def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None 
     state = store.pairing_state(cohort["id"], mode)
     rules = store.pairing_state(cohort["id"], EVERY_MODE)
     options = {**state.get("options", {}), **(options or {})}
-    settled = {m for p in confirmed(store, cohort) if p["mode"] == mode for m in p["members"]}
-    teachers = [t for t in cohort_facts(store, cohort) if t["id"] not in settled]
+    done = [p for p in confirmed(store, cohort) if p["mode"] == mode]
+    # In co-coaching everyone in a confirmed partnership is settled; a mentor or specialist only fills places.
+    settled = {m for p in done for m in (p["members"] if mode == "co-coaching" else p["members"][1:])}
+    used = Counter(p["members"][0] for p in done) if mode != "co-coaching" else Counter()
+    teachers = [{**t, "places_used": used[t["id"]]} for t in cohort_facts(store, cohort) if t["id"] not in settled]
     if not teachers:
         raise PairingError("no submitted teachers are waiting for a partnership in this cohort"
                            if not settled else "every submitted teacher is already in a confirmed partnership "
                                                "of this kind")
+    if mode == "specialist" and options.get("by") == "group" and not any(t.get("group") for t in teachers):
+        raise PairingError("this cohort has not been grouped by starting point yet: group it first, or allocate "
+                           "specialists teacher by teacher")
+    leads = [{**s, "capacity": max(0, int(s.get("capacity", 0)) - used[s["id"]])} for s in specialists(cohort)]
     proposal = propose(mode, teachers, engine_config(definition), options=options,
-                       locked=state.get("locked", []), forbidden=rules.get("forbidden", []),
-                       specialists=specialists(cohort))
+                       locked=state.get("locked", []), forbidden=rules.get("forbidden", []), specialists=leads)
     proposal.update(id=secrets.token_hex(6), made_at=now(), settled=len(settled))
     store.update_pairing_state(cohort["id"], mode, lambda s: {**s, "options": proposal["options"],
                                                                "proposal": proposal})
     return proposal
+
+
+def _known(store: Store, cohort: Record, ids: list[str]) -> None:
+    """Refuse ids that are neither a submitted teacher of the cohort nor one of its specialists."""
+    known = {r["id"] for r in store.list_responses(cohort["id"], status="submitted")}
+    known |= {s["id"] for s in specialists(cohort)}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise PairingError(f"no teacher or specialist {unknown[0]!r} in this cohort")
 
 
 def lock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
@@ -171,6 +187,12 @@ def lock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
     members = list(dict.fromkeys(members))
     if len(members) < 2:
         raise PairingError("a partnership needs at least two people")
+    _known(store, cohort, members)
+    lead_is_specialist = members[0] in {s["id"] for s in specialists(cohort)}
+    if (mode == "specialist") != lead_is_specialist or any(m in {s["id"] for s in specialists(cohort)}
+                                                            for m in members[1:]):
+        raise PairingError("in specialist coaching a specialist leads, with teachers; other partnerships are "
+                           "between teachers")
     rules = store.pairing_state(cohort["id"], EVERY_MODE)
     ruled_out = {frozenset(p) for p in rules.get("forbidden", [])}
     if any(frozenset((a, b)) in ruled_out for a in members for b in members if a != b):
@@ -195,6 +217,7 @@ def forbid(store: Store, cohort: Record, first: str, second: str) -> bool:
     """Never put these two together, in any mode. True if it released a locked partnership holding them."""
     if first == second:
         raise PairingError("choose two different people")
+    _known(store, cohort, [first, second])
     pair = frozenset((first, second))
     store.update_pairing_state(cohort["id"], EVERY_MODE, lambda s: {
         **s, "forbidden": [*[p for p in s.get("forbidden", []) if frozenset(p) != pair], sorted(pair)]})
@@ -233,13 +256,21 @@ def confirm(store: Store, cohort: Record, mode: str, proposal_id: str) -> list[R
                             "confirmed). Review the latest proposal before confirming.")
     if not proposal["pairs"]:
         raise PairingError("there are no partnerships to confirm")
+    ruled_out = {frozenset(p) for p in store.pairing_state(cohort["id"], EVERY_MODE).get("forbidden", [])}
+    listed = {s["id"] for s in specialists(cohort)}
+    if any(frozenset((a, b)) in ruled_out for p in proposal["pairs"] for a in p["members"] for b in p["members"]) \
+            or (mode == "specialist" and any(p["members"][0] not in listed for p in proposal["pairs"])):
+        raise StaleProposal("Since these partnerships were proposed, a pair in them was ruled out or a specialist "
+                            "was removed. Run them again before confirming.")
     form = _agreement_form(store, cohort) if mode in PEER_MODES else None
     made = [_partnership(mode, pair, form, proposal["options"]) for pair in proposal["pairs"]]
     store.add_partnerships(cohort["id"], made)
     teacher_ids = {r["id"] for r in store.list_responses(cohort["id"], status="submitted")}
+    joined: dict[str, list[Record]] = {}  # a mentor or trio member may join more than one partnership
     for p in made:
         for member in (m for m in p["members"] if m in teacher_ids):
-            store.update_response(cohort["id"], member, lambda r, p=p: _settle(r, p))
+            joined.setdefault(member, []).append(p)
+    store.update_responses(cohort["id"], {member: (lambda r, ps=ps: _settle(r, ps)) for member, ps in joined.items()})
     store.update_pairing_state(cohort["id"], mode, lambda s: {**s, "proposal": None, "locked": []})
     return made
 
@@ -269,29 +300,44 @@ def _partnership(mode: str, pair: Record, form: list[str] | None, options: Recor
             "agreement": {"form": form, "answers": {}, "revision": 0, "updated_at": None} if form else None}
 
 
-def _settle(record: Record, partnership: Record) -> Record:
-    """Note the partnership on the teacher's response; a confirmed partnership settles their focus."""
+def _settle(record: Record, joined: list[Record]) -> Record:
+    """Note the partnerships on the teacher's response; a confirmed partnership settles their focus."""
     pair = dict(record.get("pair") or {})
-    pair["partnerships"] = {**pair.get("partnerships", {}), partnership["mode"]: partnership["id"]}
+    pair["partnerships"] = {**pair.get("partnerships", {}), **{p["mode"]: p["id"] for p in joined}}
     pair["status"] = "confirmed"
     return {**record, "pair": pair}
 
 
 def dissolve(store: Store, cohort: Record, partnership_id: str) -> Record:
-    """Undo a confirmed partnership: its teachers are free to be paired again and to change their focus."""
+    """Undo a confirmed partnership: its teachers are free to be paired again and to change their focus.
+
+    A teacher still in another confirmed partnership (a mentor with a second mentee, say) stays settled.
+    """
+    if store.get_partnership(cohort["id"], partnership_id) is None:
+        raise PairingError(f"no partnership {partnership_id!r} in this cohort")
     partnership = store.update_partnership(cohort["id"], partnership_id,
                                            lambda p: {**p, "status": "dissolved", "dissolved_at": now()})
-    for member in partnership["members"]:
-        record = store.get_response(cohort["id"], member)
-        if record is not None:
-            store.update_response(cohort["id"], member, lambda r: _release(r, partnership))
+    standing = confirmed(store, cohort)
+    teachers = {r["id"] for r in store.list_responses(cohort["id"])}
+    store.update_responses(cohort["id"], {
+        m: (lambda r, m=m: _release(r, [p for p in standing if m in p["members"]]))
+        for m in partnership["members"] if m in teachers})
     return partnership
 
 
-def _release(record: Record, partnership: Record) -> Record:
-    pair = dict(record.get("pair") or {})
-    held = {m: p for m, p in pair.get("partnerships", {}).items() if p != partnership["id"]}
+def _release(record: Record, still: list[Record]) -> Record:
+    held = {p["mode"]: p["id"] for p in still}
     return {**record, "pair": {"partnerships": held, "status": "confirmed" if held else "open"}}
+
+
+def remove_specialist(store: Store, cohort: Record, specialist_id: str) -> None:
+    """Take a specialist off the cohort's list, with any partnership locked to them (confirmed ones stay)."""
+    if all(s["id"] != specialist_id for s in specialists(cohort)):
+        raise PairingError(f"no specialist {specialist_id!r} in this cohort")
+    store.update_cohort(cohort["id"], lambda c: {
+        **c, "specialists": [s for s in c.get("specialists", []) if s["id"] != specialist_id]})
+    store.update_pairing_state(cohort["id"], "specialist", lambda s: {
+        **s, "locked": [m for m in s.get("locked", []) if m[0] != specialist_id]})
 
 
 def partnerships_of(store: Store, cohort: Record, response_id: str) -> list[Record]:

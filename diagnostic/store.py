@@ -220,6 +220,23 @@ class Store:
                 table.update(new, doc_ids=[found.doc_id])
             return new
 
+    def update_responses(self, cohort_id: str, changes: dict[str, Callable[[Record], Record]]) -> None:
+        """`update_response` for many responses, one lock and one write per shard (NotFound if any is missing).
+
+        All are checked before anything is written to a shard, so a missing id leaves that shard untouched.
+        """
+        by_shard: dict[Path, list[str]] = {}
+        for response_id in changes:
+            by_shard.setdefault(self._shard(cohort_id, response_id), []).append(response_id)
+        for path, ids in by_shard.items():
+            with self._table(path, "responses") as table:
+                found = {r["id"]: r for r in table.search(Query().id.one_of(ids))}
+                missing = [i for i in ids if i not in found]
+                if missing:
+                    raise NotFound(f"no response {missing[0]!r} in cohort {cohort_id!r}")
+                for response_id in ids:
+                    table.update(changes[response_id](dict(found[response_id])), doc_ids=[found[response_id].doc_id])
+
     def list_responses(self, cohort_id: str, status: str | None = None) -> list[Record]:
         """A cohort's responses (optionally only those with this status), oldest first."""
         found = []

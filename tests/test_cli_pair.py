@@ -83,7 +83,7 @@ def test_pair_confirm_settles_the_partnerships(invoke, store):
      "not on this cohort's menu: juggling"),
     (["specialists", "add", "--cohort", DEMO_COHORT, "--name", " ", "--focus", "feedback"],
      "give the specialist a name"),
-    (["specialists", "remove", "--cohort", DEMO_COHORT, "s-none"], "no specialist 's-none'"),
+    (["specialists", "remove", "--cohort", DEMO_COHORT, "s-none"], "no specialist 's-none' in this cohort"),
 ])
 def test_bad_requests_get_one_clear_line(invoke, store, args, message):
     before = store.get_cohort(DEMO_COHORT)

@@ -122,11 +122,60 @@ def test_mentoring_and_specialists_from_the_store(store, cohort, definition):
         partnerships.run(store, cohort, "specialist")
     store.update_cohort(cohort["id"], lambda c: {**c, "specialists": [
         {"id": "s-1", "name": "Dr Quest", "kind": "specialist", "expertise": ["questioning"], "capacity": 1}]})
-    proposal = partnerships.run(store, store.get_cohort(cohort["id"]), "specialist")
+    cohort = store.get_cohort(cohort["id"])
+    proposal = partnerships.run(store, cohort, "specialist")
     assert len(proposal["pairs"]) == 1 and proposal["pairs"][0]["members"][0] == "s-1"
     assert len(proposal["unpaired"]) == 1 and "full" in proposal["unpaired"][0]["reason"]
     made = partnerships.confirm(store, cohort, "specialist", proposal["id"])
     assert made[0]["agreement"] is None  # specialist coaching has no peer learning agreement
+    # Dr Quest's one place is filled: the next run has no place for the other teacher.
+    again = partnerships.run(store, cohort, "specialist")
+    assert again["pairs"] == [] and "full" in again["unpaired"][0]["reason"]
+
+
+def test_a_mentor_keeps_their_unfilled_places_after_a_confirmation(store, cohort, definition):
+    mentor = add(store, cohort, definition, "Old Hand", career_stage="experienced", confidence_questioning=5)
+    first = add(store, cohort, definition, "New One", career_stage="early_career")
+    made = partnerships.confirm(store, cohort, "mentoring", partnerships.run(store, cohort, "mentoring")["id"])
+    assert made[0]["members"] == [mentor["id"], first["id"]]
+    second = add(store, cohort, definition, "New Two", career_stage="trainee")
+    third = add(store, cohort, definition, "New Three", career_stage="trainee")
+    proposal = partnerships.run(store, cohort, "mentoring")  # capacity 2: one place left
+    assert [p["members"][0] for p in proposal["pairs"]] == [mentor["id"]]
+    assert {u["respondent"] for u in proposal["unpaired"]} | {proposal["pairs"][0]["members"][1]} == \
+        {second["id"], third["id"]}
+
+
+def test_a_proposal_that_breaks_a_rule_made_since_cannot_be_confirmed(store, cohort, definition):
+    a, b = (add(store, cohort, definition, n)["id"] for n in ("Amy", "Bea"))
+    proposal = partnerships.run(store, cohort, "co-coaching")
+    partnerships.forbid(store, cohort, a, b)
+    with pytest.raises(partnerships.StaleProposal, match="ruled out"):
+        partnerships.confirm(store, cohort, "co-coaching", proposal["id"])
+    assert store.list_partnerships(cohort["id"]) == []
+
+
+@pytest.mark.parametrize("call", [
+    lambda store, cohort, a: partnerships.lock(store, cohort, "co-coaching", [a, "nobody"]),
+    lambda store, cohort, a: partnerships.forbid(store, cohort, "nobody", a),
+    lambda store, cohort, a: partnerships.lock(store, cohort, "specialist", [a, a + "x"]),
+    lambda store, cohort, a: partnerships.dissolve(store, cohort, "no-such-partnership"),
+    lambda store, cohort, a: partnerships.remove_specialist(store, cohort, "s-none"),
+])
+def test_unknown_people_and_partnerships_are_refused_and_change_nothing(store, cohort, definition, call):
+    a = add(store, cohort, definition, "Amy")["id"]
+    with pytest.raises(PairingError):
+        call(store, cohort, a)
+    assert store.pairing_state(cohort["id"], "co-coaching") == {"mode": "co-coaching"}
+    assert store.pairing_state(cohort["id"], "all") == {"mode": "all"}
+
+
+def test_specialists_by_group_need_a_grouped_cohort(store, cohort, definition):
+    add(store, cohort, definition, "Amy")
+    store.update_cohort(cohort["id"], lambda c: {**c, "specialists": [
+        {"id": "s-1", "name": "Dr Quest", "kind": "specialist", "expertise": ["questioning"], "capacity": 1}]})
+    with pytest.raises(PairingError, match="not been grouped"):
+        partnerships.run(store, store.get_cohort(cohort["id"]), "specialist", {"by": "group"})
 
 
 @pytest.mark.parametrize(("mode", "message"), [("co-coaching", "no submitted teachers"),
@@ -142,3 +191,16 @@ def test_a_partnership_needs_two_different_people(store, cohort, definition):
         partnerships.lock(store, cohort, "co-coaching", [a, a])
     with pytest.raises(PairingError):
         partnerships.forbid(store, cohort, a, a)
+
+
+def test_a_mentor_with_two_mentees_stays_settled_when_one_partnership_is_undone(store, cohort, definition):
+    mentor = add(store, cohort, definition, "Old Hand", career_stage="experienced", confidence_questioning=5)
+    for name in ("New One", "New Two"):
+        add(store, cohort, definition, name, career_stage="early_career")
+    made = partnerships.confirm(store, cohort, "mentoring", partnerships.run(store, cohort, "mentoring")["id"])
+    assert len(made) == 2 and all(p["members"][0] == mentor["id"] for p in made)
+    partnerships.dissolve(store, cohort, made[0]["id"])
+    assert store.get_response(cohort["id"], mentor["id"])["pair"] == {
+        "status": "confirmed", "partnerships": {"mentoring": made[1]["id"]}}
+    freed = store.get_response(cohort["id"], made[0]["members"][1])
+    assert freed["pair"]["status"] == "open"

@@ -139,3 +139,17 @@ def test_a_published_version_cannot_change(data_dir):
         store.publish_form("f", "1", "bbb", {"x": 2})
     assert store.publish_form("f", "2", "bbb", {"x": 2}) is True
     assert store.get_form("f", "1")["definition"] == {"x": 1}
+
+
+def test_updating_many_responses_writes_each_once_and_a_missing_one_leaves_its_shard_untouched(data_dir):
+    store = Store(data_dir)
+    records = [new_response(COHORT, respondent=f"t{n}")[0] for n in range(40)]
+    store.add_responses("north", records)
+    store.update_responses("north", {r["id"]: (lambda rec: {**rec, "revision": rec["revision"] + 1})
+                                     for r in records})
+    assert {r["revision"] for r in store.list_responses("north")} == {1}
+    ghost = records[0]["id"][:2] + "0" * 14  # same shard as the first record
+    with pytest.raises(NotFound):
+        store.update_responses("north", {records[0]["id"]: lambda rec: {**rec, "revision": 99},
+                                         ghost: lambda rec: rec})
+    assert store.get_response("north", records[0]["id"])["revision"] == 1

@@ -31,4 +31,4 @@ def cohorts():  # noqa: ANN201
 
 
 # The views register themselves on `bp` when imported.
-from diagnostic.coordinator import expertise, menu  # noqa: E402, F401
+from diagnostic.coordinator import expertise, menu, pairing, specialists  # noqa: E402, F401

@@ -207,7 +207,9 @@ def _mentoring(c: Cohort, weights: dict, options: dict, locks: list[list[str]], 
         idx = np.array([c.index[mentee]]), np.array([c.index[mentor]])
         found, _ = assignment.mentoring_criteria(c, idx[1], idx[0], options["strong"], options["school_rule"])
         pairs.append(_assigned(c, found, 0, 0, [c.index[mentor]], [c.index[mentee]], weights, locked=True))
-    capacity = [max(0, int(options["capacity"]) - taken[m]) for m in mentor_ids]
+    # Places already taken by confirmed partnerships (`places_used`) and by locks are not offered again.
+    capacity = [max(0, int(options["capacity"]) - taken[m] - int(c.teachers[c.index[m]].get("places_used") or 0))
+                for m in mentor_ids]
     found, allowed = assignment.mentoring_criteria(c, mentors, mentees, options["strong"], options["school_rule"])
     _forbid(allowed, [[c.teachers[i]["id"]] for i in mentees], mentor_ids, forbid)
     score = sum(weights[k] * found[k] for k in assignment.MENTORING)
@@ -230,6 +232,9 @@ def _assigned(c: Cohort, found: dict, r: int, k: int, leads: Any, learners: list
     if locked:
         reasons.insert(0, "Locked by the coordinator.")
     members = [c.teachers[i] for i in learners]
+    if len(members) > 1:  # a whole group: its focus is the one most of them chose that the specialist covers
+        covered = [m for m in members if m.get("focus") in head.get("expertise", [])] or members
+        first = max(covered, key=lambda m: sum(o.get("focus") == m.get("focus") for o in covered))
     return {"members": [head["id"], *(m["id"] for m in members)], "names": [head.get("name"),
             *(m.get("name") for m in members)], "schools": [head.get("school"), *(m.get("school") for m in members)],
             "focus": first.get("focus"), "focus_title": first.get("focus_title"),

@@ -12,6 +12,7 @@ The engine takes teachers as plain dicts (built from responses by
 - ``wish``: ``"same"`` or ``"other"``, the school they would like a partner from
 - ``coach``, ``coached``: whether they are willing to coach, and would like to be coached
 - ``stage``: ``"mentee"``, ``"mentor"`` or None; ``experience``: 0 (newest) to 1 (most experienced)
+- ``places_used``: for a mentor, how many mentees they already have in confirmed partnerships
 """
 
 from __future__ import annotations

@@ -1,0 +1,398 @@
+"""Coordinator pages: propose a cohort's coaching partnerships, adjust them (lock, rule out, move) and confirm.
+
+Every change to the coordinator's rules proposes the mode again straight away,
+so the proposal on the page is always the one that confirming would store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+
+from diagnostic import partnerships
+from diagnostic.cohorts import published_definition
+from diagnostic.coordinator import bp
+from diagnostic.coordinator.specialists import aria
+from diagnostic.extensions import get_store
+from diagnostic.pairing import MODES, PairingError
+
+TITLES = {"co-coaching": "Co-coaching", "mentoring": "Mentoring", "specialist": "Specialist coaching"}
+PARTNER = {"co-coaching": "partner", "mentoring": "mentor", "specialist": "specialist"}
+SCHOOL_RULES = [SelectChoice("any", "Any school: where partners work makes no difference"),
+                SelectChoice("same", "Same school only"),
+                SelectChoice("cross_preferred", "Different schools where possible"),
+                SelectChoice("cross_required", "Different schools only")]
+ALLOCATE = [SelectChoice("teacher", "To teachers one by one"), SelectChoice("group", "To whole starting-point groups")]
+CRITERIA = {"focus": "Shared learning focus", "confidence": "Confidence a step apart",
+            "availability": "Times in common", "observation": "Comfort being observed",
+            "school": "Programme's school rule", "wishes": "Their own school wishes", "roles": "Both willing to coach",
+            "strength": "Mentor strong in the focus", "experience": "Mentor's experience",
+            "expertise": "Expertise covers the focus", "need": "Need in the focus",
+            "wants_coaching": "Asked to be coached"}
+CAPACITY = "A mentor can take from 1 to 10 mentees."
+
+
+@bp.before_request
+def known_mode() -> None:
+    """Refuse a kind of partnership the engine does not offer (404), for every page that names one."""
+    mode = (request.view_args or {}).get("mode")
+    if mode is not None and mode not in MODES:
+        abort(404, "Partnerships come in three kinds: co-coaching, mentoring and specialist coaching. "
+                   "Pick one from the partnerships page.")
+
+
+# -- forms: one small form per action ------------------------------------------------------------------
+def _run_form(mode: str, options: dict[str, Any]) -> FlaskForm:
+    """The options that apply to this mode, filled in with the last run's."""
+    class RunForm(FlaskForm):
+        pass
+
+    if mode in partnerships.PEER_MODES:
+        RunForm.school_rule = RadioField("Schools", choices=SCHOOL_RULES, default=options.get("school_rule", "any"),
+                                         validators=[InputRequired("Choose how partners' schools count.")])
+    if mode == "co-coaching":
+        RunForm.relax_focus = BooleanField("Relax the shared-focus rule: pair teachers with different learning "
+                                           "focuses when that makes a better partnership",
+                                           default=options.get("relax_focus", False))
+    if mode == "mentoring":
+        RunForm.capacity = IntegerField("Mentees per mentor", default=options.get("capacity"),
+                                        validators=[InputRequired(CAPACITY), NumberRange(1, 10, CAPACITY)])
+    if mode == "specialist":
+        RunForm.by = RadioField("Allocate specialists", choices=ALLOCATE, default=options.get("by", "teacher"),
+                                validators=[InputRequired("Choose whether specialists take teachers or groups.")])
+    return RunForm()
+
+
+class PeopleForm(FlaskForm):
+    """Who an action is about, by id: people this page knows, two or more (or exactly `exactly`)."""
+
+    people = SelectMultipleField("People", validate_choice=False,
+                                 validators=[InputRequired("Choose who this is about.")])
+
+    def __init__(self, known: dict[str, str], *, exactly: int | None = None, leads: set[str] = frozenset()):
+        super().__init__()
+        self.known, self.exactly, self.leads = known, exactly, leads
+
+    def validate_people(self, field: SelectMultipleField) -> None:
+        ids = list(dict.fromkeys(field.data))
+        unknown = [p for p in ids if p not in self.known]
+        if unknown:
+            raise ValidationError(f"No one with the id “{unknown[0][:40]}” is waiting for a partnership of this kind "
+                                  "in this cohort. Reload the page and try again.")
+        if self.exactly and len(ids) != self.exactly:
+            raise ValidationError("Choose exactly two people to rule out.")
+        if len(ids) < 2:
+            raise ValidationError("Choose at least two different people.")
+        # In specialist coaching the specialist leads: first, and only first.
+        if self.leads and (ids[0] not in self.leads or self.leads & set(ids[1:])):
+            raise ValidationError("A specialist coaching partnership is one specialist with their teachers.")
+        field.data = ids
+
+
+class MoveForm(FlaskForm):
+    """Put one teacher with a chosen partner, mentor or specialist."""
+
+    teacher = HiddenField("Teacher to move", validators=[InputRequired("Say which teacher to move.")])
+    to = SelectField("Put them with", validate_choice=False, validators=[InputRequired("Choose who to put them with.")])
+
+    def __init__(self, leads: dict[str, str], **data: Any):
+        super().__init__(**data)
+        self.leads = leads
+
+    def validate_to(self, field: SelectField) -> None:
+        if field.data not in self.leads:
+            raise ValidationError("Choose someone from the list.")
+        if field.data == self.teacher.data:
+            raise ValidationError("Choose someone other than the teacher you are moving.")
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm the proposal shown on the page, named by its id."""
+
+    proposal = HiddenField("Proposal", validators=[InputRequired("The proposal to confirm is missing.")])
+
+
+class DissolveForm(FlaskForm):
+    """Undo one confirmed partnership, named by its id."""
+
+    partnership = HiddenField("Partnership", validators=[InputRequired("Say which partnership to undo.")])
+
+
+# -- what the page shows --------------------------------------------------------------------------------
+def together(names: list[str]) -> str:
+    """People's names in a sentence: "A and B", "A, B and C"; a large group as "A and 12 teachers"."""
+    names = [n or "someone" for n in names]
+    if len(names) > 4:
+        return f"{names[0]} and {len(names) - 1} teachers"
+    return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _context(mode: str) -> dict[str, Any]:
+    """Everything the pages need about who can be paired in this mode, read once per request."""
+    store, cohort = get_store(), g.cohort
+    facts = partnerships.cohort_facts(store, cohort)
+    listed = partnerships.specialists(cohort)
+    done = [p for p in partnerships.confirmed(store, cohort) if p["mode"] == mode]
+    settled = {m for p in done for m in p["members"]}
+    waiting = [t for t in facts if t["id"] not in settled]
+    teachers = {t["id"]: f"{t['name']} ({t['school']})" if t.get("school") else t["name"] for t in waiting}
+    leads = {s["id"]: s["name"] for s in listed} if mode == "specialist" else teachers
+    names = {t["id"]: t["name"] for t in facts} | {s["id"]: s["name"] for s in listed}
+    return {"store": store, "waiting": waiting, "leads": leads, "names": names, "confirmed": done,
+            "specialists": listed, "known": teachers | leads,
+            "state": store.pairing_state(cohort["id"], mode),
+            "forbidden": store.pairing_state(cohort["id"], partnerships.EVERY_MODE).get("forbidden", [])}
+
+
+def _broken(proposal: dict | None, forbidden: list[list[str]], specialists: list[dict], mode: str) -> list[str]:
+    """Why the stored proposal no longer fits the rules: a pair ruled out since, or a specialist removed since."""
+    ruled_out = {frozenset(p) for p in forbidden}
+    listed = {s["id"] for s in specialists}
+    found = []
+    for pair in (proposal or {}).get("pairs", []):
+        named = dict(zip(pair["members"], pair["names"], strict=False))
+        found += [f"{together(sorted((named[a], named[b])))} were ruled out as partners after it was made."
+                  for n, a in enumerate(pair["members"]) for b in pair["members"][n + 1:]
+                  if frozenset((a, b)) in ruled_out]
+        if mode == "specialist" and pair["members"][0] not in listed:
+            found.append(f"{pair['names'][0]} is no longer on this cohort's list of specialists.")
+    return found
+
+
+def _rows(proposal: dict | None, locked: list[list[str]], mode: str) -> list[dict[str, Any]]:
+    """The proposal's partnerships as table rows, with their lock as it stands and who in them can be moved."""
+    held = {frozenset(m) for m in locked}
+    rows = []
+    for n, pair in enumerate((proposal or {}).get("pairs", [])):
+        people = list(zip(pair["members"], pair["names"], pair["schools"], strict=False))
+        rows.append({**pair, "n": n, "together": together(pair["names"]), "people": people,
+                     "locked": frozenset(pair["members"]) in held,
+                     "movable": people if mode == "co-coaching" else people[1:]})
+    return rows
+
+
+def _run_again(mode: str) -> str:
+    """Propose the mode again after a change of rules (if it has a proposal), and say how that went."""
+    if not get_store().pairing_state(g.cohort["id"], mode).get("proposal"):
+        return f"Run {TITLES[mode].lower()} again to see the change."
+    try:
+        partnerships.run(get_store(), g.cohort, mode)
+    except PairingError as exc:
+        return f"The partnerships could not be proposed again: {_sentence(exc)}"
+    return "The partnerships below were proposed again with this change."
+
+
+def _mentor_capacity() -> int:
+    definition = published_definition(get_store(), g.cohort["form_id"], g.cohort["form_version"])
+    return partnerships.pairing_of(definition).mentor_capacity
+
+
+# -- the page and its actions -------------------------------------------------------------------------------
+@bp.get("/cohorts/<cohort_id>/partnerships/<mode>")
+def partnerships_page(cohort_id: str, mode: str, run_form: FlaskForm | None = None,  # noqa: ANN201
+                      errors: list[tuple[str, str]] = (), status: int = 200):
+    """The latest proposal for this kind of partnership with its options and actions, rules and confirmed ones."""
+    ctx = _context(mode)
+    state, proposal = ctx["state"], ctx["state"].get("proposal")
+    options = {"capacity": _mentor_capacity(), **state.get("options", {})}
+    # Ruled-out pairs are stored by id; the coordinator reads them by name, in alphabetical order.
+    named = [sorted((ctx["names"].get(i, "someone no longer in the cohort"), i) for i in p) for p in ctx["forbidden"]]
+    forbidden = [{"names": [n for n, _ in pair], "people": [i for _, i in pair]} for pair in sorted(named)]
+    return render_template(
+        "coordinator/pairing.html", cohort=g.cohort, mode=mode, modes=MODES, titles=TITLES, partner=PARTNER[mode],
+        criteria=CRITERIA, run_form=run_form or _run_form(mode, options), proposal=proposal,
+        rows=_rows(proposal, state.get("locked", []), mode), broken=_broken(proposal, ctx["forbidden"],
+                                                                            ctx["specialists"], mode),
+        forbidden=forbidden, confirmed=ctx["confirmed"], specialists=ctx["specialists"],
+        waiting=len(ctx["waiting"]), errors=list(errors), together=together, aria=aria), status
+
+
+def _refused(mode: str, errors: list[str], anchor: str, status: int):  # noqa: ANN202
+    return partnerships_page(g.cohort["id"], mode, errors=[(e, anchor) for e in errors], status=status)
+
+
+def _form_errors(form: FlaskForm) -> list[str]:
+    return [e for name, found in form.errors.items() if name != "csrf_token" for e in found]
+
+
+@bp.post("/cohorts/<cohort_id>/partnerships/<mode>/run")
+def run_partnerships(cohort_id: str, mode: str):  # noqa: ANN201
+    """Propose partnerships with the options chosen, keeping the locks and ruled-out pairs."""
+    form = _run_form(mode, {})
+    if not form.validate_on_submit():
+        errors = [(f"{form[name].label.text}: {e}", form[name].id) for name, found in form.errors.items()
+                  if name != "csrf_token" for e in found]
+        return partnerships_page(cohort_id, mode, run_form=form, errors=errors, status=422)
+    options = {name: value for name, value in form.data.items() if name != "csrf_token"}
+    facts = partnerships.cohort_facts(get_store(), g.cohort)
+    problem = None
+    if mode in partnerships.PEER_MODES and len(facts) == 1:
+        problem = (f"Only one teacher in this cohort has submitted their questionnaire, so there is no one to pair "
+                   f"them with yet: {TITLES[mode].lower()} needs at least two.")
+    elif options.get("by") == "group" and not any(t["group"] for t in facts):
+        problem = ("This cohort has not been grouped by starting point yet, so specialists can only take teachers "
+                   "one by one. Group the cohort on the specialist pages first.")
+    if problem is None:
+        try:
+            proposal = partnerships.run(get_store(), g.cohort, mode, options)
+        except PairingError as exc:
+            problem = _sentence(exc)
+    if problem:
+        return partnerships_page(cohort_id, mode, run_form=form, errors=[(problem, "run-options")], status=409)
+    flash(f"Proposed {len(proposal['pairs'])} {TITLES[mode].lower()} partnership"
+          f"{'s' if len(proposal['pairs']) != 1 else ''}; {len(proposal['unpaired'])} "
+          f"teacher{'s are' if len(proposal['unpaired']) != 1 else ' is'} not placed yet.")
+    return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
+
+
+@bp.post("/cohorts/<cohort_id>/partnerships/<mode>/lock")
+def lock_partnership(cohort_id: str, mode: str):  # noqa: ANN201
+    """Keep these people together whenever this kind of partnership is proposed again."""
+    ctx = _context(mode)
+    form = PeopleForm(ctx["known"], leads=set(ctx["leads"]) if mode == "specialist" else frozenset())
+    if not form.validate_on_submit():
+        return _refused(mode, _form_errors(form), "proposal", 422)
+    try:
+        partnerships.lock(ctx["store"], g.cohort, mode, form.people.data)
+    except PairingError as exc:
+        return _refused(mode, [_sentence(exc)], "ruled-out", 409)
+    flash(f"Locked {together([ctx['names'][p] for p in form.people.data])} together. {_run_again(mode)}")
+    return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
+
+
+@bp.post("/cohorts/<cohort_id>/partnerships/<mode>/unlock")
+def unlock_partnership(cohort_id: str, mode: str):  # noqa: ANN201
+    """Release a locked partnership, so the next proposal may pair its members differently."""
+    ctx = _context(mode)
+    form = PeopleForm(ctx["known"])
+    if not form.validate_on_submit():
+        return _refused(mode, _form_errors(form), "proposal", 422)
+    if not any(set(m) == set(form.people.data) for m in ctx["state"].get("locked", [])):
+        return _refused(mode, ["That partnership is not locked, so there is nothing to unlock."], "proposal", 409)
+    partnerships.unlock(ctx["store"], g.cohort, mode, form.people.data)
+    flash(f"Unlocked {together([ctx['names'][p] for p in form.people.data])}. {_run_again(mode)}")
+    return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
+
+
+@bp.post("/cohorts/<cohort_id>/partnerships/<mode>/forbid")
+def forbid_pair(cohort_id: str, mode: str):  # noqa: ANN201
+    """Never put these two together, in any kind of partnership."""
+    ctx = _context(mode)
+    form = PeopleForm(ctx["known"], exactly=2)
+    if not form.validate_on_submit():
+        return _refused(mode, _form_errors(form), "proposal", 422)
+    first, second = form.people.data
+    released = partnerships.forbid(ctx["store"], g.cohort, first, second)
+    lock = " They were locked together, so that lock was removed." if released else ""
+    flash(f"Ruled out {together([ctx['names'][first], ctx['names'][second]])} as partners in every kind of "
+          f"partnership.{lock} {_run_again(mode)}")
+    return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
+
+
+@bp.post("/cohorts/<cohort_id>/partnerships/<mode>/allow")
+def allow_pair(cohort_id: str, mode: str):  # noqa: ANN201
+    """Let a ruled-out pair be put together again."""
+    ctx = _context(mode)
+    form = PeopleForm({i: i for p in ctx["forbidden"] for i in p} | ctx["names"], exactly=2)
+    if not form.validate_on_submit():
+        return _refused(mode, _form_errors(form), "ruled-out", 422)
+    first, second = form.people.data
+    if frozenset((first, second)) not in {frozenset(p) for p in ctx["forbidden"]}:
+        return _refused(mode, ["Those two are not ruled out, so there is nothing to allow."], "ruled-out", 409)
+    partnerships.allow(ctx["store"], g.cohort, first, second)
+    names = together([ctx["names"].get(p, "someone no longer in the cohort") for p in (first, second)])
+    flash(f"{names[:1].upper()}{names[1:]} may be paired again. {_run_again(mode)}")
+    return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
+
+
+@bp.route("/cohorts/<cohort_id>/partnerships/<mode>/move", methods=["GET", "POST"])
+def move_teacher(cohort_id: str, mode: str):  # noqa: ANN201
+    """Choose the partner, mentor or specialist to put one teacher with (a lock with them)."""
+    ctx = _context(mode)
+    form = MoveForm(ctx["leads"], teacher=request.args.get("teacher"))
+    teacher = next((t for t in ctx["waiting"] if t["id"] == form.teacher.data), None)
+    if teacher is None:
+        abort(404, f"That teacher is not waiting for a {TITLES[mode].lower()} partnership in this cohort. "
+                   "Go back to the partnerships page and choose again.")
+    form.to.choices = _move_choices(mode, teacher, ctx)
+    problem = None
+    if form.validate_on_submit():
+        members = [form.to.data, teacher["id"]]
+        try:
+            partnerships.lock(ctx["store"], g.cohort, mode, members)
+        except PairingError as exc:
+            problem = _sentence(exc)
+        else:
+            flash(f"Put {teacher['name']} with {ctx['names'][form.to.data]} and locked them together. "
+                  f"{_run_again(mode)}")
+            return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
+    errors = [(problem, "to")] if problem else [(e, "to") for e in _form_errors(form)]
+    status = 409 if problem else 422 if errors else 200
+    current = next((r for r in _rows(ctx["state"].get("proposal"), [], mode) if teacher["id"] in r["members"]), None)
+    return render_template("coordinator/pairing_move.html", cohort=g.cohort, mode=mode, title=TITLES[mode],
+                           partner=PARTNER[mode], teacher=teacher, form=form, errors=errors,
+                           current=current, aria=aria), status
+
+
+def _move_choices(mode: str, teacher: dict[str, Any], ctx: dict[str, Any]) -> list[SelectChoice]:
+    """Who the teacher could be put with, the likeliest first: same focus, mentors, specialists in their focus."""
+    if mode == "specialist":
+        fits = {s["id"] for s in ctx["specialists"] if teacher.get("focus") in s.get("expertise", [])}
+        heading = f"Specialists in {(teacher.get('focus_title') or 'their focus').lower()}"
+    elif mode == "mentoring":
+        fits = {t["id"] for t in ctx["waiting"] if t.get("stage") == "mentor"}
+        heading = "Experienced colleagues"
+    else:
+        fits = {t["id"] for t in ctx["waiting"] if t.get("focus") and t.get("focus") == teacher.get("focus")}
+        heading = f"Also chose {(teacher.get('focus_title') or 'their focus').lower()}"
+    others = sorted(((i, name) for i, name in ctx["leads"].items() if i != teacher["id"]), key=lambda o: o[1])
+    return [SelectChoice(i, name, optgroup=heading if i in fits else "Everyone else")
+            for i, name in sorted(others, key=lambda o: o[0] not in fits)]
+
+
+@bp.post("/cohorts/<cohort_id>/partnerships/<mode>/confirm")
+def confirm_partnerships(cohort_id: str, mode: str):  # noqa: ANN201
+    """Confirm the proposal on the page: store each partnership and settle its teachers' learning focus."""
+    ctx = _context(mode)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _refused(mode, _form_errors(form), "confirm", 422)
+    proposal = ctx["state"].get("proposal") or {}
+    broken = _broken(proposal, ctx["forbidden"], ctx["specialists"], mode)
+    if broken and proposal.get("id") == form.proposal.data:
+        return _refused(mode, ["This proposal no longer fits your rules, so nothing was confirmed: "
+                               f"{' '.join(broken)} Run it again, then confirm."], "run-options", 409)
+    try:
+        made = partnerships.confirm(ctx["store"], g.cohort, mode, form.proposal.data)
+    except (partnerships.StaleProposal, PairingError) as exc:
+        return _refused(mode, [_sentence(exc)], "confirm", 409)
+    flash(f"Confirmed {len(made)} {TITLES[mode].lower()} partnership{'s' if len(made) != 1 else ''}. "
+          "Each teacher's learning focus is now settled.")
+    return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
+
+
+@bp.post("/cohorts/<cohort_id>/partnerships/<mode>/dissolve")
+def dissolve_partnership(cohort_id: str, mode: str):  # noqa: ANN201
+    """Undo a confirmed partnership: its teachers may be paired again and change their learning focus."""
+    ctx = _context(mode)
+    form = DissolveForm()
+    if not form.validate_on_submit():
+        return _refused(mode, _form_errors(form), "confirmed", 422)
+    found = next((p for p in ctx["confirmed"] if p["id"] == form.partnership.data), None)
+    if found is None:
+        return _refused(mode, [f"There is no confirmed {TITLES[mode].lower()} partnership with that id in this "
+                               "cohort: it may have been undone already."], "confirmed", 404)
+    partnerships.dissolve(ctx["store"], g.cohort, found["id"])
+    flash(f"Undid the confirmed partnership of {together(found['names'])}. They may now change their learning "
+          "focus, and are paired again the next time you run this.")
+    return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
