@@ -64,12 +64,22 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.extensions["store"] = Store(data_dir)
 
-    from diagnostic import coordinator, errors, extensions, specialist, teacher
+    from diagnostic import admin, auth, coordinator, errors, extensions, specialist, teacher
 
     extensions.init_app(app)
     errors.init_app(app)
+    auth.login_manager.init_app(app)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(teacher.bp)
     app.register_blueprint(specialist.bp)
     app.register_blueprint(coordinator.bp)
+    app.register_blueprint(admin.bp)
     app.add_url_rule("/", "home", teacher.home)
+
+    @app.context_processor
+    def _staff_home() -> dict[str, str]:
+        from flask_login import current_user
+
+        role = current_user.role if current_user and current_user.is_authenticated else None
+        return {"staff_home": auth.HOMES.get(role, "home")}
     return app

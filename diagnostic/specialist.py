@@ -1,7 +1,8 @@
 """Specialist pages: a cohort's groups by starting point, how far to trust them, and who is in each.
 
-Views are shaped by role: who may open them is decided in one place (the
-blueprint's `before_request`), which also loads the cohort named in the URL.
+Who may open them is decided in one place (the blueprint's `before_request`):
+specialists assigned to the cohort named in the URL, and admins. It also loads
+the cohort.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from diagnostic import charts, grouping, menu
+from diagnostic.accounts import can_see
+from diagnostic.auth import require
 from diagnostic.extensions import get_store
 from diagnostic.group_exports import members_csv, profiles_csv, summary
 from diagnostic.grouping import NAME_LIMIT, NOTE_LIMIT, GroupingError
@@ -48,7 +52,8 @@ class LabelForm(FlaskForm):
 
 @bp.before_request
 def load_cohort() -> None:
-    """Load the cohort named in the URL (404 if unknown)."""
+    """Only specialists (and admins) of this cohort get in; then load the cohort named in the URL (404 if unknown)."""
+    require("specialist", "admin")
     cohort_id = (request.view_args or {}).get("cohort_id")
     if cohort_id is not None:
         g.cohort = get_store().get_cohort(cohort_id)
@@ -68,7 +73,7 @@ def cohorts():  # noqa: ANN201
     """Every cohort with its response counts and whether it has been grouped."""
     store = get_store()
     rows = []
-    for cohort in store.list_cohorts():
+    for cohort in (c for c in store.list_cohorts() if can_see(current_user.record, c["id"])):
         try:
             saved = store.load_grouping(cohort["id"])
         except DamagedGrouping:

@@ -1,8 +1,8 @@
 """All storage: TinyDB files under the data directory, safe for several threads and processes.
 
 This is the only module that imports `tinydb`. Its interface is narrow (cohorts,
-published form versions, responses, each cohort's grouping and partnerships) so that a server
-database can replace it.
+published form versions, responses, each cohort's grouping and partnerships,
+staff accounts, the audit log) so that a server database can replace it.
 
 Why it is shaped like this:
 - TinyDB as shipped is not safe for concurrent writers, so every operation opens
@@ -344,6 +344,52 @@ class Store:
             new = change(dict(found))
             table.update(new, doc_ids=[found.doc_id])
         return new
+
+    # -- staff accounts and the audit log ---------------------------------------------------
+    def add_user(self, user: Record) -> Record:
+        """Store a new staff account (its `id` and `email` must be new)."""
+        with self._table(self.root / "users.json", "users") as table:
+            if table.contains((Query().id == user["id"]) | (Query().email == user["email"])):
+                raise StoreError(f"an account for {user['email']!r} already exists")
+            table.insert(user)
+        return user
+
+    def get_user(self, user_id: str) -> Record | None:
+        """The staff account with this id, or None."""
+        with self._table(self.root / "users.json", "users") as table:
+            found = table.get(Query().id == user_id)
+        return dict(found) if found else None
+
+    def find_user(self, email: str) -> Record | None:
+        """The staff account with this (lower-case) e-mail address, or None."""
+        with self._table(self.root / "users.json", "users") as table:
+            found = table.get(Query().email == email)
+        return dict(found) if found else None
+
+    def list_users(self) -> list[Record]:
+        """Every staff account, oldest first."""
+        with self._table(self.root / "users.json", "users") as table:
+            return [dict(u) for u in table.all()]
+
+    def update_user(self, user_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a staff account under the lock and store what it returns (NotFound if none)."""
+        with self._table(self.root / "users.json", "users") as table:
+            found = table.get(Query().id == user_id)
+            if found is None:
+                raise NotFound(f"no account {user_id!r}")
+            new = change(dict(found))
+            table.update(new, doc_ids=[found.doc_id])
+        return new
+
+    def log(self, entry: Record) -> None:
+        """Append an entry to the audit log (who did what, when)."""
+        with self._table(self.root / "audit.json", "audit") as table:
+            table.insert(entry)
+
+    def audit_log(self) -> list[Record]:
+        """The audit log, oldest first."""
+        with self._table(self.root / "audit.json", "audit") as table:
+            return [dict(e) for e in table.all()]
 
 
 GROUPING_KEYS = {"groups": list, "members": dict, "model": dict, "features": list, "quality": dict, "params": dict,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
 
 from diagnostic import create_app
+from diagnostic.accounts import create_user, start_session
 from diagnostic.cohorts import create_cohort, definition_dirs
 from forms.catalog import find_definition
 
@@ -19,8 +21,41 @@ def app(tmp_path):
     return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
 
 
+def sign_in_as(client, app, role: str, cohorts=(), email: str | None = None) -> dict:
+    """Sign `client` in as a new staff account with this role (and cohorts), as the sign-in page would.
+
+    The session is set directly rather than posting a password, which keeps
+    hundreds of tests from paying for password hashing; tests/test_auth.py
+    covers the real sign-in page.
+    """
+    store = app.extensions["store"]
+    with app.app_context():
+        user = create_user(store, email or f"{role}-{secrets.token_hex(3)}@example.org", role, list(cohorts))
+        token = start_session(store, user)
+    with client.session_transaction() as session:
+        session["_user_id"], session["_fresh"] = f"{user['id']}:{token}", True
+    return user
+
+
 @pytest.fixture
 def client(app):
+    """A browser signed in as an admin, who may open every staff page (teachers' pages ignore it)."""
+    browser = app.test_client()
+    sign_in_as(browser, app, "admin")
+    return browser
+
+
+@pytest.fixture
+def staff(app):
+    """A second browser, signed in as an admin, for tests where a teacher uses `client`."""
+    browser = app.test_client()
+    sign_in_as(browser, app, "admin")
+    return browser
+
+
+@pytest.fixture
+def anonymous(app):
+    """A browser nobody has signed in on."""
     return app.test_client()
 
 

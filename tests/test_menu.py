@@ -106,15 +106,15 @@ def test_specialist_sees_fitting_focuses_per_group_with_input(client, demo):
     assert "Specialist input:" in page.text and "Workshop:" in page.text
 
 
-def test_coordinator_restricts_and_weights_the_menu(client, demo, store, teacher):
+def test_coordinator_restricts_and_weights_the_menu(client, staff, demo, store, teacher):
     post_choice(client, focus="metacognition", goal="")
-    page = client.get("/coordinator/cohorts/demo/menu")
+    page = staff.get("/coordinator/cohorts/demo/menu")
     token = CSRF.search(page.text).group(1)
     data = {"csrf_token": token, "offered_questioning": "y", "offered_feedback": "y", "weight_feedback": "2"}
-    assert client.post("/coordinator/cohorts/demo/menu", data=data).status_code == 302
+    assert staff.post("/coordinator/cohorts/demo/menu", data=data).status_code == 302
     settings = store.get_cohort("demo")["menu_settings"]
     assert settings["offered"] == ["questioning", "feedback"] and settings["weights"]["feedback"] == 2.0
-    assert "Metacognition: 1 teacher" in client.get("/coordinator/cohorts/demo/menu").text
+    assert "Metacognition: 1 teacher" in staff.get("/coordinator/cohorts/demo/menu").text
     menu = client.get("/questionnaire/menu").text
     assert menu.count('class="focus-card"') == 2 and "no longer offers Metacognition" in menu
 

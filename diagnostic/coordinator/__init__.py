@@ -1,14 +1,19 @@
 """The coordinator blueprint: the programme's menu, coaching partnerships and the network's expertise.
 
-Access control arrives with accounts; the views are shaped for the coordinator
-role, with the cohort named in the URL loaded in one place (`load_cohort`).
+Who may open a view is decided once, in `load_cohort`: coordinators of the
+cohort named in the URL, and admins. Coordinators see what forming partnerships
+needs (names, schools, chosen focus, availability, willingness to coach,
+confidence in the focus), never a teacher's beliefs or barriers answers.
 Each page's views live in their own module of this package.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template, request
+from flask_login import current_user
 
+from diagnostic.accounts import can_see
+from diagnostic.auth import require
 from diagnostic.extensions import get_store
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -16,7 +21,8 @@ bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
 @bp.before_request
 def load_cohort() -> None:
-    """Load the cohort named in the URL (404 if unknown)."""
+    """Only coordinators (and admins) of this cohort get in; then load the cohort named in the URL (404 if unknown)."""
+    require("coordinator", "admin")
     cohort_id = (request.view_args or {}).get("cohort_id")
     if cohort_id is not None:
         g.cohort = get_store().get_cohort(cohort_id)
@@ -27,7 +33,8 @@ def load_cohort() -> None:
 @bp.get("/")
 def cohorts():  # noqa: ANN201
     """Every cohort, with links to its menu settings, partnerships and expertise map."""
-    return render_template("coordinator/cohorts.html", cohorts=get_store().list_cohorts())
+    return render_template("coordinator/cohorts.html", cohorts=[c for c in get_store().list_cohorts()
+                                                                if can_see(current_user.record, c["id"])])
 
 
 # The views register themselves on `bp` when imported.
