@@ -299,5 +299,5 @@ def main() -> None:
 
 
 
-# The partnership commands live in their own module and register themselves on `cli`.
-from diagnostic import cli_partnerships  # noqa: E402, F401
+# The partnership and account commands live in their own modules and register themselves on `cli`.
+from diagnostic import cli_accounts, cli_partnerships  # noqa: E402, F401

@@ -8,9 +8,11 @@ validation as a CSV import, so the demo data is valid by construction.
 from __future__ import annotations
 
 import random
+import secrets
 from pathlib import Path
 from typing import Any
 
+from diagnostic.accounts import ROLES, create_user
 from diagnostic.cohorts import create_cohort, published_definition
 from diagnostic.csvio import submitted_response, validate_row
 from diagnostic.grouping import refit
@@ -197,7 +199,21 @@ def seed_demo(store: Store, definition_dirs: list[Path], teachers: int = 60, see
     store.add_responses(DEMO_COHORT, [*responses, web])
     refit(store, cohort)  # so a specialist opening the demo sees its groups straight away
     store.update_cohort(DEMO_COHORT, lambda c: {**c, "specialists": demo_specialists(definition)})
-    return {"cohort": cohort, "created": True, "submitted": len(responses) + 1, "resume_token": token}
+    return {"cohort": cohort, "created": True, "submitted": len(responses) + 1, "resume_token": token,
+            "accounts": demo_accounts(store)}
+
+
+def demo_accounts(store: Store) -> list[dict[str, str]]:
+    """One staff account per role for the demo, each with a fresh random password (shown once, then hashed)."""
+    made = []
+    for role in ROLES:
+        email = f"{role}@demo.example"
+        if store.find_user(email):
+            continue
+        password = secrets.token_urlsafe(12)
+        create_user(store, email, role, [DEMO_COHORT] if role != "admin" else [], password, actor="demo")
+        made.append({"email": email, "role": role, "password": password})
+    return made
 
 
 def seed_network(store: Store, definition_dirs: list[Path], cohort_id: str, teachers: int, schools: int,
