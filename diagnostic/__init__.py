@@ -39,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(
         DATA=os.environ.get("DIAGNOSTIC_DATA", "instance"),
         MAX_CONTENT_LENGTH=256 * 1024,
+        MIN_GROUP_SIZE=5,  # coordinators see no figures about a group smaller than this
         BASE_URL=None,
         PRODUCTION=False,
         SESSION_COOKIE_HTTPONLY=True,

@@ -433,3 +433,18 @@ def test_a_cohort_without_schools_or_teachers_shows_empty_pages(client, store, s
     other = create_cohort(store, shipped, "Second network")
     answer = client.get(f"/coordinator/cohorts/{other['id']}/{path}")
     assert answer.status_code == 200 and "Second network" in answer.text
+
+
+@pytest.mark.parametrize(("smallest", "withheld"), [(5, False), (50, True)])
+def test_group_allocations_speak_of_the_group_and_withhold_figures_for_small_groups(app, coordinator, store, cohort,
+                                                                                  planted, smallest, withheld):
+    from diagnostic.grouping import refit
+
+    refit(store, cohort, 2)
+    app.config["MIN_GROUP_SIZE"] = smallest
+    add_specialist(coordinator, expertise=("questioning", "feedback", "metacognition", "classroom_talk"))
+    assert coordinator.post("/partnerships/specialist/run", by="group").status_code == 302
+    page = shown(coordinator.get("/partnerships/specialist"))
+    assert "teachers in the group" in page
+    assert " of 5)" not in page  # no one's own rating appears in a group's reasons
+    assert ("Figures withheld: a group of fewer than 50 teachers." in page) is withheld

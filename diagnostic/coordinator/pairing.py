@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
@@ -172,9 +172,13 @@ def _broken(proposal: dict | None, forbidden: list[list[str]], specialists: list
 def _rows(proposal: dict | None, locked: list[list[str]], mode: str) -> list[dict[str, Any]]:
     """The proposal's partnerships as table rows, with their lock as it stands and who in them can be moved."""
     held = {frozenset(m) for m in locked}
+    smallest = current_app.config["MIN_GROUP_SIZE"]
     rows = []
     for n, pair in enumerate((proposal or {}).get("pairs", [])):
         people = list(zip(pair["members"], pair["names"], pair["schools"], strict=False))
+        if pair.get("group") and len(pair["members"]) - 1 < smallest:
+            # A small group's averaged figures would come close to one teacher's own: withhold them.
+            pair = {**pair, "criteria": {}, "score": None, "withheld": smallest}
         rows.append({**pair, "n": n, "together": together(pair["names"]), "people": people,
                      "locked": frozenset(pair["members"]) in held,
                      "movable": people if mode == "co-coaching" else people[1:]})

@@ -289,6 +289,8 @@ def _specialist(c: Cohort, weights: dict, options: dict, locks: list[list[str]],
                          lead=specialists[k])
         if options["by"] == "group":
             made["group"] = c.teachers[learners[r][0]].get("group")
+            made["reasons"] = sentences.for_group(specialists[k], [c.teachers[i] for i in learners[r]],
+                                                  made["criteria"])
         pairs.append(made)
     placed = {r for r, _ in chosen}
     for r in (r for r in range(len(learners)) if r not in placed):

@@ -121,3 +121,17 @@ def explain(phrases: dict, criteria: dict[str, float], weights: dict[str, float]
     if weak:
         found.append("Trade-off: " + phrases[weak[0]](a, b, criteria[weak[0]])[1])
     return found
+
+
+def for_group(specialist: Teacher, members: list[Teacher], criteria: dict[str, float]) -> list[str]:
+    """Why a whole starting-point group goes to a specialist, in group terms only (no one's own ratings)."""
+    covered = [m for m in members if m.get("focus") in specialist.get("expertise", [])]
+    titles = sorted({_focus(m).lower() for m in covered})
+    found = [f"{specialist.get('name')} covers {', '.join(titles) or 'none of their focuses'}, chosen by "
+             f"{len(covered)} of the {len(members)} teachers in the group."]
+    if criteria.get("need", 0) >= WELL_MET:
+        found.append("The group is, on the whole, least confident in the focuses it chose.")
+    if len(covered) < len(members):
+        found.append(f"Trade-off: {len(members) - len(covered)} of them chose a focus this specialist does not "
+                     "cover.")
+    return found
