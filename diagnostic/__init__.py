@@ -45,6 +45,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # a teacher may leave a page open for hours; the session bounds it
+        TRUSTED_HOSTS=None,  # host names this site answers to; any other Host header gets a 400
+        PROXY_COUNT=0,  # reverse proxies in front whose X-Forwarded-For and -Proto headers are believed
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI=None,  # None: DATA/ratelimits.sqlite3, shared by every worker on DATA
+        RATELIMIT_SIGN_IN="5 per minute; 30 per hour",  # failed staff sign-ins per client address
+        RATELIMIT_RESUME="10 per minute",  # unrecognised private links per client address
+        RATELIMIT_JOIN="30 per minute",  # unrecognised invitation links per client address
     )
     data_dir = Path((test_config or {}).get("DATA") or app.config["DATA"])
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -59,15 +66,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
                 "development key in the data directory is refused)"
             )
         app.config["SECRET_KEY"] = _secret_key(data_dir)
-    if app.config["PRODUCTION"]:
-        app.config["SESSION_COOKIE_SECURE"] = True
 
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.extensions["store"] = Store(data_dir)
 
-    from diagnostic import admin, auth, coordinator, errors, extensions, specialist, teacher
+    from diagnostic import admin, auth, coordinator, errors, extensions, limits, production, specialist, teacher
 
+    production.init_app(app)
     extensions.init_app(app)
+    limits.init_app(app)
     errors.init_app(app)
     auth.login_manager.init_app(app)
     app.register_blueprint(auth.bp)

@@ -77,7 +77,11 @@ def find(store: Store, cohort: Record, partnership_id: str, response_id: str) ->
 
 def check_open(partnership: Record) -> None:
     """Raise `Dissolved` or `NoAgreement` unless partners can fill in this partnership's agreement."""
-    if partnership.get("status", "confirmed") != "confirmed":
+    status = partnership.get("status", "confirmed")
+    if status == "withdrawn":
+        raise Dissolved("Your partner has withdrawn from the programme, so this learning agreement is closed. "
+                        "Your coordinator will help you find a new partner.")
+    if status != "confirmed":
         raise Dissolved("This partnership has been ended by your coordinator, so its learning agreement is closed.")
     if not partnership.get("agreement"):
         raise NoAgreement("This partnership has no learning agreement to fill in: your specialist plans the "

@@ -18,6 +18,7 @@ from wtforms.validators import InputRequired, Length
 
 from diagnostic.accounts import audit, authenticate, can_see, end_session, session_user, start_session
 from diagnostic.extensions import get_store
+from diagnostic.limits import limit_failures
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -82,6 +83,7 @@ class SignInForm(FlaskForm):
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limit_failures("RATELIMIT_SIGN_IN", 401, methods=["POST"])
 def sign_in():  # noqa: ANN201
     """Staff sign in with their e-mail address and password; a new session starts."""
     form = SignInForm()

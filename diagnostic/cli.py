@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 from werkzeug.serving import run_simple
 
 from diagnostic import create_app, grouping, menu
@@ -23,6 +23,7 @@ from diagnostic.demo import DEMO_COHORT, seed_demo
 from diagnostic.extensions import get_store
 from diagnostic.group_exports import summary
 from diagnostic.grouping import GroupingError
+from diagnostic.production import serve as serve_with_gunicorn
 from diagnostic.store import StoreError, VersionConflict
 from forms.catalog import UnknownForm, find_definition
 from forms.loader import as_json, digest, load_definition
@@ -267,12 +268,27 @@ def recommend_cmd(cohort_id: str, respondent: str | None, as_json_: bool) -> Non
 
 
 # -- serving ---------------------------------------------------------------------
-@cli.command("serve")
+# Without an app context: --production builds its own apps, and must not build a development one first.
+@cli.command("serve", with_appcontext=False)
 @click.option("--demo", is_flag=True, help="Seed a demo cohort of synthetic teachers first.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
-def serve(demo: bool, host: str, port: int) -> None:
-    """Run the web app (development server) and print the addresses to open."""
+@click.option("--production", is_flag=True,
+              help="Serve with gunicorn and the production settings (needs DIAGNOSTIC_SECRET_KEY).")
+@click.option("--workers", type=click.IntRange(1, 64), help="gunicorn worker processes with --production [default: 2].")
+@click.pass_context
+def serve(ctx: click.Context, demo: bool, host: str, port: int, production: bool, workers: int | None) -> None:
+    """Run the web app and print the addresses to open: the development server, or gunicorn with --production."""
+    if production:
+        _serve_production(ctx, demo, host, port, workers or 2)
+        return
+    if workers is not None:
+        raise click.UsageError("--workers is for gunicorn: use it with --production")
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    if app.config["PRODUCTION"]:
+        raise click.ClickException("PRODUCTION is on: serve with 'diagnostic serve --production' (gunicorn), "
+                                   "never the development server")
+    ctx.with_resource(app.app_context())
     base = f"http://{host}:{port}"
     if demo:
         try:
@@ -293,6 +309,21 @@ def serve(demo: bool, host: str, port: int) -> None:
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
+def _serve_production(ctx: click.Context, demo: bool, host: str, port: int, workers: int) -> None:
+    if demo:
+        raise click.UsageError("--demo adds synthetic teachers to try the app: leave it out with --production")
+    data = ctx.meta.get("diagnostic.data")
+    config = {"PRODUCTION": True, **({"DATA": data} if data else {})}
+    try:
+        # Built here first so that a missing secret key is one clear line, not every worker failing to boot.
+        app = create_app(config)
+    except RuntimeError as exc:
+        raise click.ClickException(f"cannot serve in production: {exc}") from None
+    click.echo(f"Starting Points with gunicorn on http://{host}:{port}/, {workers} workers "
+               f"(data: {app.config['DATA']}; press Ctrl+C to stop). Users reach it over HTTPS, through your proxy.")
+    serve_with_gunicorn(lambda: create_app(config), host, port, workers)
+
+
 def main() -> None:
     """Entry point of the `diagnostic` console script."""
     cli.main(prog_name="diagnostic")
@@ -300,4 +331,4 @@ def main() -> None:
 
 
 # The partnership and account commands live in their own modules and register themselves on `cli`.
-from diagnostic import cli_accounts, cli_partnerships  # noqa: E402, F401
+from diagnostic import cli_accounts, cli_partnerships, cli_privacy  # noqa: E402, F401

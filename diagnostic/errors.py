@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
+from diagnostic import limits
 from diagnostic.grouping import GroupingError
 from diagnostic.journey import JourneyError
 from diagnostic.store import StoreError
@@ -19,6 +22,7 @@ TITLES = {
     410: "This questionnaire has closed",
     413: "Too much was sent",
     422: "Some answers need checking",
+    429: "Too many attempts",
 }
 MESSAGES = {
     404: "Check the link you were sent. If you typed it, it may have a mistake.",
@@ -41,6 +45,21 @@ def init_app(app: Flask) -> None:
         return error_page(400, "This page had expired or was opened in another browser, so nothing was "
                                "saved from it. Go back, reload the page and try again.",
                           "Your answers were not sent")
+
+    @app.errorhandler(429)
+    def _too_many(exc: HTTPException):  # noqa: ANN202
+        wait = limits.retry_after()
+        minutes = math.ceil(wait / 60)
+        page, status = error_page(429, "There were too many attempts from your network, so this is paused for "
+                                       f"now. Nothing was changed. Try again in {minutes} "
+                                       f"minute{'s' if minutes != 1 else ''}.")
+        return page, status, {"Retry-After": str(wait)}
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(exc: SecurityError):  # noqa: ANN202
+        # The Host header is not in TRUSTED_HOSTS: no URL can be built for it, so no page with links.
+        return "400 Bad Request: this site does not answer to that host name.\n", 400, {
+            "Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # noqa: ANN202

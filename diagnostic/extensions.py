@@ -18,10 +18,12 @@ SECURITY_HEADERS = {
     # Resume links carry a secret: never send the current URL to another site.
     "Referrer-Policy": "no-referrer",
 }
+# In production only: browsers that have seen it use HTTPS for this site for a year, whatever link is opened.
+HSTS = "max-age=31536000"
 
 
 def init_app(app: Flask) -> None:
-    """Attach CSRF protection and the security headers to every response."""
+    """Attach CSRF protection and the security headers (HSTS too in production) to every response."""
     csrf.init_app(app)
 
     @app.after_request
@@ -30,6 +32,8 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault(name, value)
         if response.mimetype == "text/html":
             response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["PRODUCTION"]:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
 

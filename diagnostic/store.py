@@ -217,7 +217,7 @@ class Store:
                 raise NotFound(f"no response {response_id!r} in cohort {cohort_id!r}")
             new = change(dict(found))
             if new != found:
-                table.update(new, doc_ids=[found.doc_id])
+                table.update(_replacing(new), doc_ids=[found.doc_id])
             return new
 
     def update_responses(self, cohort_id: str, changes: dict[str, Callable[[Record], Record]]) -> None:
@@ -235,7 +235,17 @@ class Store:
                 if missing:
                     raise NotFound(f"no response {missing[0]!r} in cohort {cohort_id!r}")
                 for response_id in ids:
-                    table.update(changes[response_id](dict(found[response_id])), doc_ids=[found[response_id].doc_id])
+                    table.update(_replacing(changes[response_id](dict(found[response_id]))),
+                                 doc_ids=[found[response_id].doc_id])
+
+    def remove_response(self, cohort_id: str, response_id: str) -> Record:
+        """Delete a response for good and return what it was (NotFound if there is none)."""
+        with self._table(self._shard(cohort_id, response_id), "responses") as table:
+            found = table.get(Query().id == response_id)
+            if found is None:
+                raise NotFound(f"no response {response_id!r} in cohort {cohort_id!r}")
+            table.remove(doc_ids=[found.doc_id])
+        return dict(found)
 
     def list_responses(self, cohort_id: str, status: str | None = None) -> list[Record]:
         """A cohort's responses (optionally only those with this status), oldest first."""
@@ -269,17 +279,7 @@ class Store:
         """A cohort's stored grouping, or None if it has never been grouped."""
         folder = self._cohort_dir(cohort_id)
         with FileLock(str(folder / "grouping.lock"), mode=0o600):
-            try:
-                record = json.loads((folder / "grouping.json").read_bytes())
-            except FileNotFoundError:
-                return None
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} cannot be read ({exc}); "
-                                      "re-run the grouping") from None
-        if not _grouping_shape(record):
-            raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} are not in the expected shape; "
-                                  "re-run the grouping")
-        return record
+            return _read_grouping(folder / "grouping.json", cohort_id)
 
     def load_model(self, cohort_id: str) -> bytes | None:
         """The bytes of a cohort's fitted model, or None if there is none."""
@@ -289,6 +289,25 @@ class Store:
                 return (folder / "model.joblib").read_bytes()
             except FileNotFoundError:
                 return None
+
+    def update_grouping(self, cohort_id: str,
+                        change: Callable[[Record, bytes | None], tuple[Record, bytes | None]]) -> None:
+        """Apply `change` to a cohort's grouping and model bytes under the lock and store what it returns.
+
+        Nothing happens if the cohort has never been grouped; a model of None removes the model file.
+        """
+        folder = self._cohort_dir(cohort_id)
+        with FileLock(str(folder / "grouping.lock"), mode=0o600):
+            record = _read_grouping(folder / "grouping.json", cohort_id)
+            if record is None:
+                return
+            model_path = folder / "model.joblib"
+            record, model = change(record, model_path.read_bytes() if model_path.exists() else None)
+            if model is None:
+                model_path.unlink(missing_ok=True)
+            else:
+                write_atomic(model_path, model)
+            write_atomic(folder / "grouping.json", json.dumps(record, separators=(",", ":")).encode())
 
     def set_group_label(self, cohort_id: str, key: str, label: Record) -> Record:
         """Store the specialist's name and note for a group (kept across re-groupings)."""
@@ -342,8 +361,13 @@ class Store:
             if found is None:
                 raise NotFound(f"no partnership {partnership_id!r} in cohort {cohort_id!r}")
             new = change(dict(found))
-            table.update(new, doc_ids=[found.doc_id])
+            table.update(_replacing(new), doc_ids=[found.doc_id])
         return new
+
+    def remove_partnership(self, cohort_id: str, partnership_id: str) -> None:
+        """Delete a partnership record for good (nothing happens if there is none)."""
+        with self._table(self._cohort_dir(cohort_id) / "partnerships.json", "partnerships") as table:
+            table.remove(Query().id == partnership_id)
 
     # -- staff accounts and the audit log ---------------------------------------------------
     def add_user(self, user: Record) -> Record:
@@ -395,6 +419,29 @@ class Store:
 GROUPING_KEYS = {"groups": list, "members": dict, "model": dict, "features": list, "quality": dict, "params": dict,
                  "columns": list, "cohort_means": dict, "k": int, "method": str, "fitted_at": str, "responses": int}
 GROUP_KEYS = {"key": str, "centre": dict, "means": dict, "generated_name": str, "generated_description": str}
+
+
+def _replacing(new: Record) -> Callable[[dict], None]:
+    """A TinyDB update that makes a record exactly `new`: a plain update keeps any key `new` left out."""
+    def replace(doc: dict) -> None:
+        doc.clear()
+        doc.update(new)
+    return replace
+
+
+def _read_grouping(path: Path, cohort_id: str) -> Record | None:
+    """A saved grouping, None if there is none, or `DamagedGrouping` if it cannot be read or is misshapen."""
+    try:
+        record = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} cannot be read ({exc}); "
+                              "re-run the grouping") from None
+    if not _grouping_shape(record):
+        raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} are not in the expected shape; "
+                              "re-run the grouping")
+    return record
 
 
 def _grouping_shape(record: Any) -> bool:

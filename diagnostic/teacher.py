@@ -31,6 +31,7 @@ from diagnostic.journey import (
     token_matches,
     visible_sections,
 )
+from diagnostic.limits import limit_failures
 from diagnostic.summary import describe_answer, review_rows, starting_point
 from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
 from forms.conditions import holds
@@ -86,6 +87,7 @@ def _start_form(cohort: dict) -> FlaskForm:
 
 
 @bp.route("/join/<invite>", methods=["GET", "POST"])
+@limit_failures("RATELIMIT_JOIN", 404)
 def join(invite: str):  # noqa: ANN201
     """An invitation: explain the questionnaire, then start a private response."""
     store = get_store()
@@ -111,6 +113,7 @@ def join(invite: str):  # noqa: ANN201
 
 
 @bp.route("/resume/<token>")
+@limit_failures("RATELIMIT_RESUME", 404)
 def resume(token: str):  # noqa: ANN201
     """A private resume link: reopen this teacher's response where they left off."""
     parts = parse_token(token)
@@ -328,4 +331,4 @@ def learning_menu():  # noqa: ANN201
 
 
 # The partnership pages register their views on `bp`; imported last because they import `bp` from here.
-from diagnostic import partner  # noqa: E402, F401
+from diagnostic import my_data, partner  # noqa: E402, F401

@@ -43,6 +43,7 @@ ACCESS = {
     "teacher.join": EVERYONE, "teacher.resume": EVERYONE,
     "teacher.current": TEACHER, "teacher.page": TEACHER, "teacher.review": TEACHER, "teacher.submit_response": TEACHER,
     "teacher.summary": TEACHER, "teacher.learning_menu": TEACHER, "teacher.partner": TEACHER,
+    "teacher.my_data": TEACHER, "teacher.my_data_json": TEACHER, "teacher.ask_for_erasure": TEACHER,
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,
     "specialist.focuses": SPECIALIST, "specialist.export": SPECIALIST, "specialist.regroup": SPECIALIST,
@@ -56,6 +57,7 @@ ACCESS = {
     "coordinator.expertise_csv": COORDINATOR, "coordinator.expertise_json": COORDINATOR,
     "admin.home": ADMIN, "admin.users": ADMIN, "admin.user": ADMIN, "admin.user_access": ADMIN,
     "admin.user_password": ADMIN, "admin.audit_log": ADMIN, "admin.cohorts": ADMIN, "admin.definitions": ADMIN,
+    "admin.erasure": ADMIN,
 }
 
 

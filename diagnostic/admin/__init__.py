@@ -28,4 +28,4 @@ def home():  # noqa: ANN201
 
 
 # The views register themselves on `bp` when imported.
-from diagnostic.admin import audit, cohorts, users  # noqa: E402, F401
+from diagnostic.admin import audit, cohorts, erasure, users  # noqa: E402, F401

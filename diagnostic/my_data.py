@@ -1,0 +1,60 @@
+"""Teacher pages for their own data: what is held and who sees it, a download of all of it, and asking for erasure.
+
+The views are registered on the teacher blueprint, so `load_response` has put
+this teacher's cohort and response in `g` before any of them runs: the session
+decides whose data it is, never the address.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from diagnostic.erasure import request_erasure, teacher_data
+from diagnostic.extensions import get_store
+from diagnostic.teacher import _resume_link, bp
+
+ASKED = ("Your request is recorded. An admin will erase your data; until they do, your private link still "
+         "works, so you can download a copy first.")
+
+
+class AskForm(FlaskForm):
+    """Asking for erasure: a button, with the CSRF token."""
+
+
+@bp.get("/questionnaire/my-data")
+def my_data():  # noqa: ANN201
+    """What is held about me, who can see it, a download of it all and a button to ask for it to be deleted."""
+    data = teacher_data(get_store(), g.cohort, g.response)
+    return render_template("teacher/my_data.html", data=data, form=AskForm(), resume_link=_resume_link())
+
+
+@bp.get("/questionnaire/my-data.json")
+def my_data_json():  # noqa: ANN201
+    """Everything held about me, as a JSON file to keep."""
+    body = json.dumps(teacher_data(get_store(), g.cohort, g.response), indent=2, ensure_ascii=False)
+    # A browser or proxy must not keep a copy of someone's self-assessment around.
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": 'attachment; filename="starting-points-my-data.json"', "Cache-Control": "no-store"})
+
+
+@bp.post("/questionnaire/my-data/delete")
+def ask_for_erasure():  # noqa: ANN201
+    """Record that I asked for my data to be deleted; an admin erases it."""
+    if not AskForm().validate_on_submit():
+        abort(400)
+    request_erasure(get_store(), g.cohort, g.response["id"])
+    flash(ASKED)
+    return redirect(url_for(".my_data"))
+
+
+@bp.after_request
+def partner_told_once(response: Response) -> Response:
+    """A partner's withdrawal is told once: once the partner page has shown it, it is cleared."""
+    record = g.get("response") or {}
+    if request.endpoint == "teacher.partner" and response.status_code == 200 and record.get("partner_withdrew"):
+        get_store().update_response(g.cohort["id"], record["id"], lambda r: {
+            k: v for k, v in r.items() if k != "partner_withdrew"})
+    return response

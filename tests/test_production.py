@@ -1,0 +1,243 @@
+"""Production: its own secret key, HTTPS-only settings, trusted hosts, proxies, and serving with gunicorn."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from gunicorn.config import Config
+
+import diagnostic.cli
+from diagnostic import create_app
+from diagnostic.accounts import create_user
+from diagnostic.cli import cli
+from diagnostic.production import gunicorn_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = secrets.token_hex(32)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> str:
+    """A fresh data directory, and an environment without production settings of its own."""
+    for name in ("DIAGNOSTIC_SECRET_KEY", "DIAGNOSTIC_PRODUCTION", "DIAGNOSTIC_TRUSTED_HOSTS", "DIAGNOSTIC_DATA"):
+        monkeypatch.delenv(name, raising=False)
+    return str(tmp_path / "data")
+
+
+# -- the secret key and HTTPS-only settings --------------------------------------------------------------
+def test_production_refuses_the_generated_development_key(data_dir):
+    create_app({"DATA": data_dir})  # a development run leaves its generated key in the data directory
+    assert (Path(data_dir) / "secret_key").exists()
+    with pytest.raises(RuntimeError, match="set DIAGNOSTIC_SECRET_KEY"):
+        create_app({"DATA": data_dir, "PRODUCTION": True})
+
+
+def test_production_starts_with_its_own_key_and_https_only_settings(data_dir, monkeypatch):
+    monkeypatch.setenv("DIAGNOSTIC_PRODUCTION", "1")
+    monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", KEY)
+    app = create_app({"DATA": data_dir})
+    assert app.secret_key == KEY and not (Path(data_dir) / "secret_key").exists()
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax" and app.config["PREFERRED_URL_SCHEME"] == "https"
+    page = app.test_client().get("/sign-in", base_url="https://cpd.example.org")
+    assert page.status_code == 200
+    cookie = page.headers["Set-Cookie"]
+    assert "; Secure" in cookie and "; HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert page.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_hsts_is_sent_only_in_production(data_dir):
+    development = create_app({"TESTING": True, "DATA": data_dir}).test_client().get("/")
+    assert development.status_code == 200 and "Strict-Transport-Security" not in development.headers
+    production = create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY}).test_client().get("/")
+    assert production.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+# -- hosts and proxies ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("from_env", [False, True])
+def test_only_trusted_hosts_are_answered(data_dir, monkeypatch, from_env):
+    config = {"TESTING": True, "DATA": data_dir}
+    if from_env:
+        monkeypatch.setenv("DIAGNOSTIC_TRUSTED_HOSTS", "cpd.example.org, www.cpd.example.org")
+    else:
+        config["TRUSTED_HOSTS"] = ["cpd.example.org", "www.cpd.example.org"]
+    browser = create_app(config).test_client()
+    assert browser.get("/", headers={"Host": "cpd.example.org"}).status_code == 200
+    assert browser.get("/sign-in", headers={"Host": "www.cpd.example.org:443"}).status_code == 200
+    refused = browser.get("/", headers={"Host": "cpd.example.org.evil.example"})
+    assert refused.status_code == 400 and "does not answer to that host name" in refused.text
+    assert browser.post("/sign-in", headers={"Host": "evil.example"}).status_code == 400
+
+
+def test_any_host_is_answered_when_none_are_listed(data_dir):
+    assert create_app({"TESTING": True, "DATA": data_dir}).test_client().get(
+        "/", headers={"Host": "anything.example"}).status_code == 200
+
+
+def test_x_forwarded_for_is_believed_only_behind_a_proxy(data_dir):
+    config = {"TESTING": True, "DATA": data_dir, "RATELIMIT_RESUME": "1 per minute"}
+    direct = create_app(config).test_client()
+    assert direct.get("/resume/unknown", headers={"X-Forwarded-For": "203.0.113.5"}).status_code == 404
+    # a client cannot dodge the limit by claiming another address
+    assert direct.get("/resume/unknown", headers={"X-Forwarded-For": "203.0.113.6"}).status_code == 429
+
+    proxied = create_app({**config, "DATA": data_dir + "-proxied", "PROXY_COUNT": 1}).test_client()
+    assert proxied.get("/resume/unknown", headers={"X-Forwarded-For": "203.0.113.5"}).status_code == 404
+    assert proxied.get("/resume/unknown", headers={"X-Forwarded-For": "203.0.113.5"}).status_code == 429
+    assert proxied.get("/resume/unknown", headers={"X-Forwarded-For": "203.0.113.6"}).status_code == 404
+
+
+# -- the WSGI entry point and `diagnostic serve --production` ----------------------------------------------------
+def test_the_wsgi_module_builds_a_production_app(data_dir, monkeypatch):
+    monkeypatch.setenv("DIAGNOSTIC_DATA", data_dir)
+    monkeypatch.delitem(sys.modules, "diagnostic.wsgi", raising=False)
+    with pytest.raises(RuntimeError, match="DIAGNOSTIC_SECRET_KEY"):
+        importlib.import_module("diagnostic.wsgi")
+    monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", KEY)
+    monkeypatch.delitem(sys.modules, "diagnostic.wsgi", raising=False)
+    app = importlib.import_module("diagnostic.wsgi").app
+    assert app.config["PRODUCTION"] and app.config["DATA"] == data_dir and app.secret_key == KEY
+
+
+@pytest.fixture
+def gunicorn_runs(monkeypatch):
+    calls = []
+    monkeypatch.setattr(diagnostic.cli, "serve_with_gunicorn", lambda *args: calls.append(args))
+    return calls
+
+
+def test_serve_production_without_a_secret_key_says_to_set_one(data_dir, gunicorn_runs):
+    result = CliRunner().invoke(cli, ["--data", data_dir, "serve", "--production"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "set DIAGNOSTIC_SECRET_KEY" in result.output
+    assert gunicorn_runs == [] and not (Path(data_dir) / "secret_key").exists()
+
+
+def test_serve_production_runs_gunicorn_workers_on_the_data_directory(data_dir, monkeypatch, gunicorn_runs):
+    monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", KEY)
+    result = CliRunner().invoke(cli, ["--data", data_dir, "serve", "--production", "--port", "8001"])
+    assert result.exit_code == 0, result.output
+    assert "gunicorn on http://127.0.0.1:8001/, 2 workers" in result.output
+    factory, host, port, workers = gunicorn_runs[0]
+    assert (host, port, workers) == ("127.0.0.1", 8001, 2)
+    app = factory()  # what each worker builds
+    assert app.config["PRODUCTION"] and app.config["DATA"] == data_dir and app.secret_key == KEY
+
+    again = CliRunner().invoke(cli, ["--data", data_dir, "serve", "--production", "--workers", "4"])
+    assert again.exit_code == 0 and gunicorn_runs[1][3] == 4
+
+
+@pytest.mark.parametrize("args", [["--workers", "3"], ["--production", "--demo"], ["--production", "--workers", "0"]])
+def test_serve_refuses_options_that_do_not_fit(data_dir, monkeypatch, gunicorn_runs, args):
+    monkeypatch.setattr(diagnostic.cli, "run_simple", lambda *a, **k: pytest.fail("the server started"))
+    monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", KEY)
+    result = CliRunner().invoke(cli, ["--data", data_dir, "serve", *args])
+    assert result.exit_code == 2 and gunicorn_runs == []
+
+
+def test_the_development_server_is_refused_in_production(data_dir, monkeypatch):
+    monkeypatch.setattr(diagnostic.cli, "run_simple", lambda *a, **k: pytest.fail("the server started"))
+    app = create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY})
+    result = app.test_cli_runner().invoke(cli, ["serve"])
+    assert result.exit_code == 1 and "diagnostic serve --production" in result.output
+
+
+@pytest.mark.parametrize(("host", "bind"), [("127.0.0.1", "127.0.0.1:8000"), ("::1", "[::1]:8000")])
+def test_gunicorn_accepts_the_settings(host, bind):
+    config = Config()
+    for name, value in gunicorn_settings(host, 8000, 2).items():
+        config.set(name, value)
+    assert config.bind == [bind] and config.workers == 2 and config.control_socket_disable
+
+
+# -- the real thing -------------------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _fetch(url: str, data: bytes | None = None, cookie: str | None = None):
+    request = urllib.request.Request(url, data=data, headers={"Cookie": cookie} if cookie else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, dict(answer.headers), answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def _parent(pid: int) -> int:
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if _parent(int(proc.name)) == pid:
+                    found.append(int(proc.name))
+            except OSError:
+                continue  # it ended while we looked
+    return sorted(found)
+
+
+@pytest.mark.slow
+def test_serve_production_runs_gunicorn_with_two_workers_sharing_the_limits(data_dir, tmp_path):
+    app = create_app({"DATA": data_dir})
+    create_user(app.extensions["store"], "admin@example.org", "admin", [], "correct horse battery")
+    port, log = _free_port(), tmp_path / "server.log"
+    command = [sys.executable, "-c", "from diagnostic.cli import main; main()", "--data", data_dir,
+               "serve", "--production", "--workers", "2", "--port", str(port)]
+    with log.open("w") as out:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                  env={**os.environ, "DIAGNOSTIC_SECRET_KEY": KEY})
+    try:
+        base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
+        while len(re.findall(r"Booting worker with pid: (\d+)", log.read_text())) < 2:
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        while True:
+            try:
+                status, headers, _ = _fetch(f"{base}/")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        assert status == 200 and headers["Server"].startswith("gunicorn")
+        assert headers["Strict-Transport-Security"] == "max-age=31536000"
+
+        # two worker processes, children of the one gunicorn master this command became
+        workers = [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log.read_text())]
+        assert len(workers) == 2 and _children(server.pid) == sorted(workers)
+
+        status, headers, page = _fetch(f"{base}/sign-in")
+        assert status == 200 and "Password" in page
+        cookie = headers["Set-Cookie"].split(";", 1)[0]  # Secure: a browser would send it only over HTTPS
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+        form = f"csrf_token={token}&email=admin%40example.org&password=wrong+password+here".encode()
+        # each request is a new connection, served by whichever worker takes it: the count is shared
+        assert [_fetch(f"{base}/sign-in", form, cookie)[0] for _ in range(6)] == [401] * 5 + [429]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            code = server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            raise
+    assert code == 0 and "Shutting down: Master" in log.read_text()
