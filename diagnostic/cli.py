@@ -304,6 +304,13 @@ def serve(ctx: click.Context, demo: bool, host: str, port: int, production: bool
                    "partnerships/co-coaching")
         if result.get("resume_token"):
             click.echo(f"  a demo teacher's private link (already submitted): {base}/resume/{result['resume_token']}")
+        if result.get("accounts"):
+            click.echo(f"  staff sign in at {base}/sign-in (these passwords are shown only now):")
+            for account in result["accounts"]:
+                click.echo(f"    {account['role']}: {account['email']}  {account['password']}")
+        else:
+            click.echo("  staff accounts: specialist@demo.example, coordinator@demo.example, admin@demo.example "
+                       "(reset a password with: diagnostic users set-password --email ...)")
     click.echo(f"Starting Points on {base}/  (data: {_data_dir()}; press Ctrl+C to stop)")
     # Flask refuses app.run() inside its own CLI, so start werkzeug's server directly.
     run_simple(host, port, current_app._get_current_object(), threaded=True)

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import diagnostic.cli
+from diagnostic.accounts import authenticate
 from diagnostic.cli import cli
 from diagnostic.demo import DEMO_COHORT, PROFILES, teacher_row
 from diagnostic.journey import new_response
@@ -538,9 +539,15 @@ def test_serve_demo_seeds_a_demo_cohort_and_prints_its_links(invoke, app, client
     summary = client.get(link.group(1), follow_redirects=True)
     assert summary.status_code == 200 and summary.request.path != link.group(1)
 
+    # one staff account per role, whose printed password signs in (shown only when first made)
+    accounts = re.findall(r"^    (specialist|coordinator|admin): (\S+)  (\S+)$", result.output, re.M)
+    assert [a[0] for a in accounts] == ["specialist", "coordinator", "admin"]
+    assert all(authenticate(store, email, password)["role"] == role for role, email, password in accounts)
+
     again = invoke("serve", "--demo")
     assert_clean(again, 0)
     assert "already seeded" in again.output
+    assert not any(password in again.output for _, _, password in accounts)
     assert store.count_responses(DEMO_COHORT) == {"submitted": 61}
     assert f"/join/{demo['invite']}" in again.output
     assert len(served) == 2
