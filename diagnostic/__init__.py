@@ -45,6 +45,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # a teacher may leave a page open for hours; the session bounds it
+        # Pages send Referrer-Policy: no-referrer, so over HTTPS browsers post with no Referer for Flask-WTF's
+        # strict check to compare and it would refuse every form; the session's token and SameSite cookies remain.
+        WTF_CSRF_SSL_STRICT=False,
         TRUSTED_HOSTS=None,  # host names this site answers to; any other Host header gets a 400
         PROXY_COUNT=0,  # reverse proxies in front whose X-Forwarded-For and -Proto headers are believed
         RATELIMIT_ENABLED=True,
