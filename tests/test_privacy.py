@@ -1,0 +1,76 @@
+"""Coordinators see what pairing needs, never a teacher's beliefs or barriers: every coordinator page, checked."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from diagnostic import create_app, partnerships
+from diagnostic.accounts import create_user, start_session
+from diagnostic.cohorts import definition_dirs, published_definition
+from diagnostic.demo import DEMO_COHORT, seed_demo
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    data = tmp_path_factory.mktemp("privacy") / "data"
+    app = create_app({"TESTING": True, "DATA": str(data)})
+    with app.app_context():
+        store = app.extensions["store"]
+        seed_demo(store, definition_dirs(data))
+        cohort = store.get_cohort(DEMO_COHORT)
+        made = partnerships.run(store, cohort, "mentoring")
+        partnerships.confirm(store, cohort, "mentoring", made["id"])  # so the confirmed list shows too
+        for mode in ("co-coaching", "mentoring", "specialist"):
+            partnerships.run(store, cohort, mode)
+    return data
+
+
+@pytest.fixture
+def coordinator(tmp_path, template):
+    shutil.copytree(template, tmp_path / "data")
+    app = create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+    store = app.extensions["store"]
+    browser = app.test_client()
+    with app.app_context():
+        account = create_user(store, "coordinator@example.org", "coordinator", [DEMO_COHORT])
+        token = start_session(store, account)
+    with browser.session_transaction() as session:
+        session["_user_id"] = f"{account['id']}:{token}"
+    return app, browser
+
+
+def private_words(definition) -> list[str]:
+    """Text that would only appear if a teacher's beliefs or barriers were shown: items, construct names, barriers."""
+    words = [c.label for c in definition.constructs]
+    words += [item.text for q in definition.questions() if q.id.startswith("beliefs_") for item in q.items]
+    words += [c.label for c in definition.question("barriers").options]
+    return words
+
+
+def test_no_coordinator_page_or_download_shows_beliefs_or_barriers(coordinator):
+    app, browser = coordinator
+    store = app.extensions["store"]
+    definition = published_definition(store, "starting_point", store.get_cohort(DEMO_COHORT)["form_version"])
+    words = private_words(definition)
+    assert "Worry about being judged" in words and "Learner-centred beliefs" in words
+    values = {"cohort_id": DEMO_COHORT, "mode": "co-coaching"}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("coordinator.") or "GET" not in rule.methods:
+            continue
+        for mode in (["co-coaching", "mentoring", "specialist"] if "<mode>" in rule.rule else [None]):
+            url = rule.rule.replace("<cohort_id>", values["cohort_id"]).replace("<mode>", mode or "")
+            query = {}
+            if "move" in rule.rule:  # the move page needs a teacher in the mode's current proposal
+                pairs = (store.pairing_state(DEMO_COHORT, mode).get("proposal") or {}).get("pairs")
+                if not pairs:
+                    continue
+                query = {"teacher": pairs[0]["members"][-1]}
+            page = browser.get(url, query_string=query)
+            assert page.status_code == 200, url
+            shown = [w for w in words if w in page.get_data(as_text=True)]
+            assert shown == [], f"{url} shows {shown}"
+            checked += 1
+    assert checked >= 10  # menu, three partnerships pages, moves, specialists, expertise and its downloads
