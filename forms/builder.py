@@ -238,5 +238,6 @@ def error_links(form: PageForm, questions: list[Question]) -> list[tuple[str, st
                 label = sub.label.text if q.is_grid or q.type == "ranking" else q.prompt
                 if q.type == "ranking":
                     label = f"{q.prompt} ({sub.label.text.lower()})"
-                links += [(f"{label}: {error}", anchor) for error in sub.errors]
+                # "Do you agree?: Tick the box" reads badly: drop the prompt's own closing mark before the colon.
+                links += [(f"{label.rstrip(' .?!:')}: {error}", anchor) for error in sub.errors]
     return links
