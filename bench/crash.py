@@ -1,0 +1,161 @@
+"""Crash test: SIGKILL the production server (master and workers) at random moments under load, restart it,
+and check that every acknowledged write survived, that the store loads and that teachers can resume.
+
+Usage: .venv/bin/python bench/crash.py [--quick] [--teachers N] [--kills K] [--workers W] [--tmp DIR]
+
+On a fresh data directory with a demo-like cohort made with `diagnostic cohort create`, it starts
+`diagnostic --data DIR serve --production --workers W` and drives the simulated teachers of bench/traffic.py
+through the whole questionnaire with little thinking, so the workers are busy writing. Meanwhile it kills the
+server's whole process group with SIGKILL K times, each after a random pause, and starts it again on the same
+port with the same secret key. A teacher whose request fails waits, then opens their private link in a fresh
+browser, as a person would: it must lead to the page after their last acknowledged save (or one further, if
+the kill came after a save was stored but before its answer was sent), and they carry on from there. Once
+every teacher has finished, every private link is opened again, the server is stopped, and the store is
+checked: every JSON file parses, every acknowledged save and submission is there, no stored answer is one a
+teacher never sent, no response is stored twice. Prints one JSON object (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import traffic  # noqa: E402
+
+# A request in flight when the server died: the connection was dropped (not refused: that is a server down).
+CUT_OFF = {"ServerDisconnectedError", "ClientOSError", "ClientPayloadError"}
+
+
+async def _killer(server: traffic.Server, run: traffic.Run, kills: int, gap: tuple[float, float],
+                  rng: random.Random, finished: asyncio.Event, outcomes_so_far) -> list[dict]:  # noqa: ANN001
+    """Kill the server `kills` times at random moments while teachers are still running; restart it each time."""
+    done = []
+    began = time.monotonic()
+    for _ in range(kills):
+        try:
+            await asyncio.wait_for(finished.wait(), rng.uniform(*gap))
+            break  # every teacher finished first
+        except TimeoutError:
+            pass
+        at = time.monotonic()
+        acknowledged = outcomes_so_far()
+        await asyncio.to_thread(server.kill)
+        killed = time.monotonic() - at
+        restart = await asyncio.to_thread(server.start)
+        done.append({"at_seconds": round(at - began, 2), "teachers_in_flight": run.in_flight,
+                     "acknowledged_writes_before": acknowledged, "kill_seconds": round(killed, 3),
+                     "restart_seconds": round(restart, 2)})
+    return done
+
+
+def crash_run(root: Path, teachers: int = 200, kills: int = 5, workers: int = 2, think: tuple = (0.0, 0.3),
+              gap: tuple = (2.0, 5.0), ramp: float = 2.0, timeout: float = 300.0, seed: int = 2026) -> dict:
+    """The whole crash test on a fresh data directory under `root`; returns the figures and checks."""
+    data = root / "data"
+    cohort, invite = traffic.create_cohort(data, "Crash test")
+    definition = traffic.load_definition(data, cohort)
+    plans = traffic.make_plans(definition, teachers, seed)
+    key = traffic.new_key()
+    server = traffic.app_server(data, workers, traffic.free_port(), key, root / "server.log")
+    run = traffic.Run(server.base, invite, key, think=think, ramp=ramp, recover=True, max_requests=250)
+    rng = random.Random(seed)
+
+    async def both() -> tuple[list, float, list]:
+        finished = asyncio.Event()
+
+        async def load() -> tuple[list, float]:
+            try:
+                return await traffic.drive(run, plans, timeout)
+            finally:
+                finished.set()
+
+        def acknowledged() -> int:
+            return sum(len(o.saves) + o.submitted + (o.response_id is not None) for o in run.outcomes)
+
+        (outcomes, wall), killed = await asyncio.gather(
+            load(), _killer(server, run, kills, gap, rng, finished, acknowledged))
+        return outcomes, wall, killed
+
+    began = time.monotonic()
+    server.start()
+    try:
+        outcomes, wall, killed = asyncio.run(both())
+        resume_links = asyncio.run(traffic.check_resume_links(server.base, outcomes))
+    finally:
+        server.stop()
+    files = traffic.check_files(data)
+    try:
+        store = traffic.check_store(data, cohort, definition, outcomes, exact=False)
+    except Exception as exc:  # noqa: BLE001 - "the store loads" is what is being tested: report, don't crash
+        store = {"ok": False, "problems": [f"the store does not load: {type(exc).__name__}: {exc}"]}
+    resumes = [r for o in outcomes for r in o.resumes]
+    result = {
+        "teachers": teachers, "teachers_completed": sum(o.done for o in outcomes),
+        "kills": killed, "kills_wanted": kills, "workers": workers,
+        "interruptions": sum(o.interruptions for o in outcomes),
+        "requests_cut_off_by_a_kill": sum(s.status in CUT_OFF for s in run.samples),
+        "teachers_interrupted": sum(o.interruptions > 0 for o in outcomes),
+        "resumes_during_load": {"count": len(resumes), "to_the_right_page": sum(r["ok"] for r in resumes),
+                                "wrong": [r for r in resumes if not r["ok"]][:5]},
+        "errors": traffic.errors(run.samples), "failures": [o.failure for o in outcomes if o.failure][:5],
+        **traffic.throughput(run.samples), "wall_seconds": round(wall, 2),
+        "latency_ms": traffic.latency(run.samples),
+        "store": store, "files": files, "resume_links_after": resume_links,
+        "elapsed_seconds": round(time.monotonic() - began, 1),
+    }
+    result["checks"] = {
+        "killed_as_often_as_wanted": len(killed) == kills,
+        "every_teacher_completed": result["teachers_completed"] == teachers,
+        "every_acknowledged_write_survived": store.get("lost_saves") == 0 and store.get("lost_submissions") == 0
+        and store.get("ok", False),
+        "store_loads_every_file_parses": files["ok"] and "responses_stored" in store,
+        "resumes_led_to_the_right_page": len(resumes) == result["resumes_during_load"]["to_the_right_page"],
+        "every_private_link_opens_the_response": resume_links["ok"],
+        "no_5xx": not any(s.isdigit() and int(s) >= 500 for s in result["errors"]),
+    }
+    result["all_ok"] = all(result["checks"].values())
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke test: 20 teachers, 2 kills")
+    parser.add_argument("--teachers", type=int, help="simulated teachers (default 200; --quick 20)")
+    parser.add_argument("--kills", type=int, help="SIGKILLs of the whole server (default 5; --quick 2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--think", type=float, nargs=2, default=[0.0, 0.3], metavar=("LOW", "HIGH"),
+                        help="seconds a teacher takes over a page, uniform")
+    parser.add_argument("--gap", type=float, nargs=2, metavar=("LOW", "HIGH"),
+                        help="seconds between a restart and the next kill, uniform (default 2 5; --quick 0.5 1.5)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds after which every teacher stops")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--tmp", help="where to create the temporary data directory (default: system temp)")
+    args = parser.parse_args()
+    teachers = args.teachers or (20 if args.quick else 200)
+    kills = args.kills if args.kills is not None else (2 if args.quick else 5)
+    gap = tuple(args.gap or ([0.5, 1.5] if args.quick else [2.0, 5.0]))
+
+    with tempfile.TemporaryDirectory(prefix="bench-crash-", dir=args.tmp) as tmp:
+        result = crash_run(Path(tmp), teachers, kills, args.workers, tuple(args.think), gap,
+                           timeout=args.timeout, seed=args.seed)
+        result["settings"] = {"think_seconds": args.think, "gap_seconds": list(gap), "seed": args.seed,
+                              "timeout_seconds": args.timeout}
+        result["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count(),
+                             "platform": platform.platform(), "tmp_filesystem": traffic.filesystem(Path(tmp).resolve()),
+                             "load_average_end": traffic.load_average()}
+    print(json.dumps(result, indent=2))
+    sys.exit(0 if result["all_ok"] else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Crash safety, end to end: the production server is SIGKILLed twice under load and nothing acknowledged is lost.
+
+A small run of bench/crash.py (see bench/README.md): 10 simulated teachers answer the whole questionnaire over
+HTTP against `diagnostic serve --production --workers 2` while the whole process group (gunicorn's master and
+its workers) is killed with SIGKILL and started again. Teachers whose request fails come back through their
+private link, which must lead them to the right page.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+
+
+def _crash_module():
+    spec = importlib.util.spec_from_file_location("bench_crash", BENCH / "crash.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_acknowledged_writes_survive_sigkill_of_the_whole_server(tmp_path, monkeypatch):
+    for name in ("DIAGNOSTIC_SECRET_KEY", "DIAGNOSTIC_PRODUCTION", "DIAGNOSTIC_TRUSTED_HOSTS", "DIAGNOSTIC_DATA"):
+        monkeypatch.delenv(name, raising=False)
+    crash = _crash_module()
+    result = crash.crash_run(tmp_path, teachers=10, kills=2, workers=2, think=(0.1, 0.3), gap=(0.3, 1.0),
+                             ramp=0.5, timeout=120, seed=7)
+    report = json.dumps({k: result[k] for k in ("checks", "kills", "store", "files", "resumes_during_load",
+                                                "resume_links_after", "errors", "failures")}, indent=1)
+    assert len(result["kills"]) == 2, report  # both kills came while teachers were still answering
+    assert result["teachers_completed"] == 10, report
+    store = result["store"]
+    assert store["lost_saves"] == 0 and store["lost_submissions"] == 0 and store["duplicated"] == 0, report
+    assert store["acknowledged_submissions"] == 10 and store["submitted_stored"] == 10, report
+    assert store["responses_with_answers_never_sent"] == 0 and store["ok"], report
+    assert result["files"]["ok"] and not result["files"]["damaged"], report
+    resumes = result["resumes_during_load"]
+    assert resumes["count"] >= 1 and resumes["to_the_right_page"] == resumes["count"], report
+    assert result["resume_links_after"]["ok"] and result["resume_links_after"]["links_opened"] == 10, report
+    assert result["all_ok"], report
+
+
+def test_the_store_check_notices_a_lost_save_a_lost_submission_and_a_stranger(tmp_path):
+    crash = _crash_module()
+    traffic = crash.traffic
+    from diagnostic.journey import new_response
+    from diagnostic.store import Store
+
+    data = tmp_path / "data"
+    cohort_id, _ = traffic.create_cohort(data, "Check the checker")
+    definition = traffic.load_definition(data, cohort_id)
+    plan = traffic.make_plans(definition, 1, seed=1)[0]
+    store = Store(data)
+    record, token = new_response(store.get_cohort(cohort_id))
+    stranger, _ = new_response(store.get_cohort(cohort_id))
+    store.add_responses(cohort_id, [record, stranger])
+    first = plan.path[0].rsplit("/", 1)[1]
+    told = traffic.Outcome(plan, response_id=record["id"], token=token, joins_sent=1, submitted=True,
+                           saves=[(int(first), plan.page_answers[int(first)])])
+    found = traffic.check_store(data, cohort_id, definition, [told], exact=True)
+    assert found["lost_saves"] == 1 and found["lost_submissions"] == 1
+    assert found["stored_without_acknowledgement"] == 1 and not found["ok"]
+    assert traffic.check_store(data, cohort_id, definition, [traffic.Outcome(plan, response_id=record["id"],
+                                                                             joins_sent=2)], exact=False)["ok"]
