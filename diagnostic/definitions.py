@@ -50,7 +50,8 @@ def add_upload(store: Store, data_dir: Path, name: str, content: bytes) -> str:
     Raises `UploadProblems` (nothing written) if it is too big, not YAML, invalid, or
     changes a published version.
     """
-    shown = Path(name or "upload.yaml").name or "upload.yaml"
+    # The name is the browser's: keep it on one line, so each problem stays one `NAME:LINE: message` line.
+    shown = " ".join(Path(name or "").name.splitlines()) or "upload.yaml"
     if len(content) > UPLOAD_LIMIT:
         raise UploadProblems([f"{shown}:0: the file is larger than {UPLOAD_LIMIT // 1024} KB"])
     target_dir = Path(data_dir) / "definitions"

@@ -8,6 +8,7 @@ mutating a shared class, as the WTForms documentation advises.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -26,7 +27,7 @@ from wtforms import (
     ValidationError,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from forms.conditions import holds
@@ -88,6 +89,19 @@ class _SelectionCount:
             raise ValidationError(f"Choose no more than {self.high} (you chose {count})")
 
 
+class _NothingTicked(Optional):
+    """Optional for a group of checkboxes: the checks are skipped only when nothing at all was posted.
+
+    WTForms' Optional also stops when the *first* value posted is empty, and clears the errors found so
+    far, "not a valid choice" among them, so a post of ["", "anything", ...] would be kept as the answer.
+    """
+
+    def __call__(self, form: Form, field: SelectMultipleField) -> None:
+        if not field.raw_data:
+            field.errors[:] = []
+            raise StopValidation()
+
+
 def _choices(q: Question) -> list[SelectChoice]:
     return [SelectChoice(c.id, c.label) for c in q.options]
 
@@ -130,8 +144,8 @@ def _fields(q: Question) -> list[tuple[str, Any]]:
         return [(q.id, RadioField(q.prompt, choices=_choices(q), validators=required))]
     if kind == "multi_choice":
         count = _SelectionCount(q.min_selected, q.max_selected)
-        return [(q.id, CheckboxesField(q.prompt, choices=_choices(q),
-                                       validators=[*required, count]))]
+        checks = required if q.required is True else [_NothingTicked()]
+        return [(q.id, CheckboxesField(q.prompt, choices=_choices(q), validators=[*checks, count]))]
     if kind == "ranking":
         return [(q.id, FormField(_ranking_form(q), label=q.prompt))]
     if kind in ("short_text", "long_text"):
@@ -143,11 +157,21 @@ def _fields(q: Question) -> list[tuple[str, Any]]:
         message = "Enter a whole number" if q.integer is not False else "Enter a number"
         bounded = q.min is not None or q.max is not None
         bounds = [NumberRange(min=q.min, max=q.max, message=_range_message(q))] if bounded else []
-        return [(q.id, field(q.prompt, validators=[*required, *bounds], render_kw={"inputmode": "numeric"},
+        return [(q.id, field(q.prompt, validators=[*required, _finite, *bounds], render_kw={"inputmode": "numeric"},
                              description=message))]
     if kind == "consent":
         return [(q.id, BooleanField(q.prompt, validators=required))]
     raise ValueError(f"unknown question type {kind!r}")
+
+
+def _finite(form: Form, field: FloatField | IntegerField) -> None:
+    """Refuse what no bound can be checked against: float() reads "nan" and "inf", int() reads 400 digits."""
+    try:
+        finite = field.data is None or math.isfinite(field.data)
+    except OverflowError:  # an integer too large for a float; NumberRange would raise it
+        finite = False
+    if not finite:
+        raise StopValidation("Enter a number")  # one message, not the range's too
 
 
 def _range_message(q: Question) -> str:

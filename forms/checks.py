@@ -11,7 +11,7 @@ from typing import Any
 
 from forms.pairing import pairing_problems
 from forms.schema import Menu
-from forms.yamlfile import Problem
+from forms.yamlfile import Problem, hashable, listed
 
 MULTI = ("multi_choice", "ranking")
 IDENT = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -52,7 +52,7 @@ def _choice_ids(q: dict, data: dict, menu: Menu | None) -> list[str] | None:
         lists = data.get("choice_lists")
         choices = lists.get(choices) if isinstance(lists, dict) else None
     if isinstance(choices, list):
-        return [c.get("id") for c in choices if isinstance(c, dict)]
+        return [c.get("id") for c in choices if isinstance(c, dict) and hashable(c.get("id"))]
     return None
 
 
@@ -220,30 +220,33 @@ def _grouping_problems(data: dict, menu: Menu | None) -> list[Problem]:
         return []
     by_id = {q["id"]: q for _, q in _questions(data) if isinstance(q.get("id"), str)}
     answers = {a for q in by_id.values() for a, _ in _answers(q, (), menu)}
-    constructs = {c.get("id") for c in data.get("constructs") or [] if isinstance(c, dict)}
+    constructs = _construct_ids(data)
     scale_owner = {a: q for q in by_id.values() if q.get("type") in ("likert", "number")
                    for a, _ in _answers(q, (), menu)}
     problems: list[Problem] = []
     seen: set[str] = set()
     taken: dict[str, str] = {}  # each construct or answer feeds one block only, or its column would be doubled
     blocks = grouping.get("blocks") if isinstance(grouping.get("blocks"), list) else []
-    for i, block in enumerate(b for b in blocks if isinstance(b, dict)):
+    for i, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            continue  # the schema reports it; counting only mappings would point at the wrong block
         where, name = ("grouping", "blocks", i), f"grouping block '{block.get('id')}': "
-        if block.get("id") in seen:
+        if hashable(block.get("id")) and block.get("id") in seen:
             problems.append(Problem(where + ("id",), f"{name}duplicate block id"))
-        seen.add(block.get("id"))
+        if hashable(block.get("id")):
+            seen.add(block.get("id"))
 
         def take(item: str, at: tuple, what: str, block: dict = block, name: str = name) -> None:
             if item in taken:
                 problems.append(Problem(at, f"{name}{what} is already used by block '{taken[item]}'"))
             taken.setdefault(item, str(block.get("id")))
 
-        for k, cid in enumerate(block.get("constructs") or []):
+        for k, cid in enumerate(listed(block.get("constructs"))):
             if isinstance(cid, str) and cid not in constructs:
                 problems.append(Problem(where + ("constructs", k), f"{name}unknown construct '{cid}'"))
             elif isinstance(cid, str):
                 take(f"construct {cid}", where + ("constructs", k), f"construct '{cid}'")
-        for k, qid in enumerate(block.get("questions") or []):
+        for k, qid in enumerate(listed(block.get("questions"))):
             q = by_id.get(qid) if isinstance(qid, str) else None
             if isinstance(qid, str) and q is None:
                 problems.append(Problem(where + ("questions", k), f"{name}unknown question '{qid}'"))
@@ -255,13 +258,13 @@ def _grouping_problems(data: dict, menu: Menu | None) -> list[Problem]:
                     take(f"answer {answer}", where + ("questions", k), f"'{answer}' (in question '{qid}')")
                 if isinstance(block.get("strength"), str) and q.get("type") == "multi_choice":
                     problems.extend(_strength_problems(block, q, qid, where, name, answers, data, menu))
-        for k, answer in enumerate(block.get("answers") or []):
+        for k, answer in enumerate(listed(block.get("answers"))):
             owner = scale_owner.get(answer) if isinstance(answer, str) else None
             if isinstance(answer, str) and owner is None:
                 problems.append(Problem(where + ("answers", k), f"{name}'{answer}' is not a likert or number answer"))
             elif owner is not None:
                 take(f"answer {answer}", where + ("answers", k), f"'{answer}'")
-    for k, qid in enumerate(grouping.get("describe") or []):
+    for k, qid in enumerate(listed(grouping.get("describe"))):
         q = by_id.get(qid) if isinstance(qid, str) else None
         if isinstance(qid, str) and (q is None or q.get("type") not in DESCRIBES_GROUP):
             problems.append(Problem(("grouping", "describe", k), f"grouping describe: '{qid}' must name a "
@@ -280,9 +283,14 @@ def _strength_problems(block: dict, q: dict, qid: str, where: tuple, name: str, 
     return problems
 
 
+def _construct_ids(data: dict) -> set:
+    constructs = data.get("constructs") if isinstance(data.get("constructs"), list) else []
+    return {c.get("id") for c in constructs if isinstance(c, dict) and hashable(c.get("id"))}
+
+
 def menu_problems(menu: Menu, data: dict) -> list[Problem]:
     """What a menu names that the definition using it does not have: constructs, pupil priorities, pupil groups."""
-    constructs = {c.get("id") for c in data.get("constructs") or [] if isinstance(c, dict)}
+    constructs = _construct_ids(data)
     recommend = data.get("recommend") if isinstance(data.get("recommend"), dict) else {}
     by_id = {q["id"]: q for _, q in _questions(data) if isinstance(q.get("id"), str)}
     known = {"builds": ("construct", constructs), "rests_on": ("construct", constructs)}
@@ -325,12 +333,12 @@ def _recommend_problems(data: dict, menu: Menu | None) -> list[Problem]:
                                     f"recommend: no '{pattern}' answer for focus(es) {', '.join(missing)}"))
     barriers = by_id.get(recommend.get("barriers")) if isinstance(recommend.get("barriers"), str) else None
     choices = set(_choice_ids(barriers, data, menu) or []) if barriers else set()
-    for k, barrier in enumerate(recommend.get("time_barriers") or []):
+    for k, barrier in enumerate(listed(recommend.get("time_barriers"))):
         if barrier not in choices:
             problems.append(Problem(("recommend", "time_barriers", k), f"recommend: time barrier '{barrier}' is not "
                                                                         "a choice of the barriers question"))
     pattern = recommend.get("barrier_strength")
-    for choice in sorted(choices) if isinstance(pattern, str) else []:
+    for choice in sorted(c for c in choices if isinstance(c, str)) if isinstance(pattern, str) else []:
         if pattern.replace("{choice}", choice) not in answers:
             problems.append(Problem(("recommend", "barrier_strength"), f"recommend: no '{pattern}' answer for "
                                                                         f"barrier '{choice}'"))

@@ -37,9 +37,18 @@ def _read_menu(path: Path | str) -> tuple[Menu, dict]:
     return menu, lines
 
 
+SHIPPED_MENUS = Path(__file__).parent / "definitions"
+
+
 def menu_path(definition_path: Path | str, menu_id: str) -> Path:
-    """Where a definition's `menu:` lives: a YAML file of that name beside the definition."""
-    return Path(definition_path).with_name(f"{menu_id.replace('_', '-')}.yaml")
+    """Where a definition's `menu:` lives: a YAML file of that name beside the definition, else a shipped one.
+
+    The shipped menus are the fallback because an admin's upload is checked with them available
+    (diagnostic/definitions.py), so a definition kept in `DATA/definitions/` must find them too.
+    """
+    beside = Path(definition_path).with_name(f"{menu_id.replace('_', '-')}.yaml")
+    shipped = SHIPPED_MENUS / beside.name
+    return shipped if not beside.exists() and shipped.is_file() else beside
 
 
 def load_definition(path: Path | str) -> Definition:
@@ -115,7 +124,9 @@ def as_json(definition: Definition) -> dict[str, Any]:
 
 def snapshot(definition: Definition) -> dict[str, Any]:
     """The normalised definition as stored when published; `Definition.model_validate` reads it back."""
-    return definition.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    # Not exclude_none: a None that is not the default (`pairing: {strong: null}`, no threshold) would be
+    # dropped and read back as the default. exclude_defaults already leaves out every None that is.
+    return definition.model_dump(mode="json", by_alias=True, exclude_defaults=True)
 
 
 def digest(definition: Definition) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from forms.schema import Menu
+from forms.yamlfile import listed
 
 # key in `pairing:` -> the question types it may name
 PAIRING_QUESTIONS = {
@@ -38,13 +39,13 @@ def pairing_problems(data: dict, menu: Menu | None, questions: dict[str, dict], 
         q = questions.get(qid) if isinstance(qid, str) else None
         if q is None or not isinstance(pairing.get(key), list):
             continue
-        known = set(choice_ids(q) or [])
+        known = choice_ids(q) or []
         for k, choice in enumerate(pairing[key]):
-            if choice not in known:
+            if choice not in known:  # a list, not a set: a raw choice may be a list or mapping
                 problems.append((("pairing", key, k), f"pairing: {key} names '{choice}', which is not a choice of "
                                                       f"'{qid}'"))
-    overlap = set(pairing.get("mentees") or []) & set(pairing.get("mentors") or [])
+    overlap = set(listed(pairing.get("mentees"))) & set(listed(pairing.get("mentors")))
     if overlap:
-        problems.append((("pairing", "mentors"), f"pairing: {', '.join(sorted(overlap))} cannot be both a mentee "
-                                                 "and a mentor stage"))
+        stages = ", ".join(sorted(map(str, overlap)))
+        problems.append((("pairing", "mentors"), f"pairing: {stages} cannot be both a mentee and a mentor stage"))
     return problems

@@ -142,7 +142,7 @@ class ItemsFromMenu(Strict):
     """Build a grid's items from the menu of learning focuses, one per focus."""
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*\{focus\}[a-z0-9_]*$")
-    text: str = "{title}"
+    text: str = Field("{title}", min_length=1)
 
 
 class Question(Strict):
@@ -162,8 +162,10 @@ class Question(Strict):
     max_selected: int | None = Field(None, ge=1)
     max_ranked: int | None = Field(None, ge=1, le=10)
     max_length: int | None = Field(None, ge=1, le=20000)
-    min: float | None = None
-    max: float | None = None
+    # Finite: NaN would switch the bound off (every comparison with it is false), and the published snapshot
+    # (pydantic's JSON mode) writes NaN and infinity as null, so the cohort would get other bounds.
+    min: float | None = Field(None, allow_inf_nan=False)
+    max: float | None = Field(None, allow_inf_nan=False)
     integer: bool | None = None
 
     ALLOWED: ClassVar[dict[str, set[str]]] = {
@@ -405,7 +407,8 @@ class Definition(Versioned):
     description: str | None = None
     menu: str | None = None
     scales: dict[Ident, Scale] = {}
-    choice_lists: dict[Ident, list[Choice]] = {}
+    # Not empty: a question names a list by id, and a question with no choices cannot be answered.
+    choice_lists: dict[Ident, Annotated[list[Choice], Field(min_length=1)]] = {}
     sections: list[Section] = Field(min_length=1)
     constructs: list[Construct] = []
     learning_focus: LearningFocusKeys | None = None

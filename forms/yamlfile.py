@@ -122,6 +122,20 @@ def _record_lines(loader: yaml.SafeLoader, node: yaml.Node, path: Path_, lines: 
             _record_lines(loader, item, path + (index,), lines, duplicates)
 
 
+def hashable(value: Any) -> bool:
+    """Whether a raw YAML value can be a set member or mapping key (a list, mapping or !!set cannot)."""
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def listed(value: Any) -> list:
+    """A raw YAML list's hashable entries; anything that is not a list gives none (the schema reports it)."""
+    return [v for v in value if hashable(v)] if isinstance(value, list) else []
+
+
 def line_of(lines: dict[Path_, int], where: Path_ | int) -> int:
     """The line of the deepest part of `where` that exists in the file."""
     if isinstance(where, int):

@@ -27,8 +27,8 @@ class Checkboxes(SelectMultipleField):
 def _access_fields(form: type, cohorts: list[dict]) -> None:
     form.role = RadioField("Role", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
                            validators=[InputRequired("Choose a role.")])
-    form.cohorts = Checkboxes("Cohorts", choices=[SelectChoice(c["id"], c["name"]) for c in cohorts],
-                              validators=[Optional()])
+    # No Optional(): it would stop the checks at an empty first value and let unknown ids through.
+    form.cohorts = Checkboxes("Cohorts", choices=[SelectChoice(c["id"], c["name"]) for c in cohorts])
 
 
 def _add_form(cohorts: list[dict]) -> FlaskForm:
