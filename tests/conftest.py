@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from diagnostic import create_app
 from diagnostic.accounts import create_user, start_session
 from diagnostic.cohorts import create_cohort, definition_dirs
+from diagnostic.demo import seed_demo
 from forms.catalog import find_definition
 
 SHIPPED_FORM = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
@@ -80,3 +82,20 @@ def shipped(app):
 def cohort(store, shipped):
     """A cohort on the shipped questionnaire, in two schools."""
     return create_cohort(store, shipped, "Test network", ["Ashfield", "Brook Lane"])
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory):
+    """A data directory with the demo cohort seeded (and grouped) once per test module."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    app = create_app({"TESTING": True, "DATA": str(data)})
+    with app.app_context():
+        seed_demo(app.extensions["store"], definition_dirs(data))
+    return data
+
+
+@pytest.fixture
+def demo_app(tmp_path, demo_data):
+    """The app on this test's own copy of the demo data directory (a module uses it as its `app`)."""
+    shutil.copytree(demo_data, tmp_path / "data")
+    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import yaml
+from pages import page_fields
 from werkzeug.datastructures import MultiDict
 
 from diagnostic import create_app
@@ -347,25 +348,6 @@ def _shipped(data_dir: Path, form_id: str = "starting_point"):  # noqa: ANN202
     return definition
 
 
-def _page_fields(section, row: dict[str, str]) -> list[tuple[str, str]]:  # noqa: ANN001
-    """What a browser posts for one questionnaire page, from CSV-style cells."""
-    pairs = []
-    for q in section.questions:
-        for answer_id in q.answer_ids():
-            cell = row.get(answer_id)
-            if not cell:
-                continue
-            if q.type == "multi_choice":
-                pairs += [(answer_id, v) for v in cell.split(";")]
-            elif q.type == "ranking":
-                pairs += [(f"{answer_id}-rank_{n}", v) for n, v in enumerate(cell.split(";"), start=1)]
-            elif q.type == "consent":
-                pairs.append((answer_id, "y"))
-            else:
-                pairs.append((answer_id, cell))
-    return pairs
-
-
 REVISION = re.compile(r'name="revision" type="hidden" value="(\d+)"')
 
 
@@ -464,7 +446,7 @@ class Builder:
             for _ in range(2):  # a second press goes past the soft-required warning
                 html = self.get(client, f"/questionnaire/page/{number}").text
                 data = MultiDict([("csrf_token", csrf(html)), ("revision", REVISION.search(html).group(1)),
-                                  *_page_fields(section, row)])
+                                  *page_fields(section, row)])
                 answer = self.post(client, f"/questionnaire/page/{number}", data, follow=False)
                 assert answer.status_code == 302, answer.text
                 if "check=1" not in answer.location:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import copy
 import json
 import re
-import shutil
 
 import joblib
 import pytest
 
-from diagnostic import create_app, grouping
+from diagnostic import grouping
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.demo import DEMO_COHORT, planted_cohort, seed_demo
+from diagnostic.cohorts import create_cohort, published_definition
+from diagnostic.demo import DEMO_COHORT, planted_cohort
 from diagnostic.grouping import rename
 from diagnostic.journey import new_response
 
@@ -21,20 +20,10 @@ PROGRESS = re.compile(r"^\[\s*\d+\.\ds\] \S")
 GROUP_LINE = re.compile(r"^  ([A-Z]+): (.+) \((\d+) teachers?\)$")
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """A data directory with the demo cohort seeded (and grouped) once for the module."""
-    data = tmp_path_factory.mktemp("demo") / "data"
-    app = create_app({"TESTING": True, "DATA": str(data)})
-    with app.app_context():
-        seed_demo(app.extensions["store"], definition_dirs(data))
-    return data
-
-
 @pytest.fixture
-def app(tmp_path, template):
-    shutil.copytree(template, tmp_path / "data")
-    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+def app(demo_app):
+    """Every test here starts from its own copy of the seeded demo cohort."""
+    return demo_app
 
 
 @pytest.fixture(autouse=True)

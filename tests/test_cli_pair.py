@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from diagnostic import create_app
 from diagnostic.cli import cli
-from diagnostic.cohorts import definition_dirs
-from diagnostic.demo import DEMO_COHORT, seed_demo
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """A data directory with the demo cohort seeded once for the module."""
-    data = tmp_path_factory.mktemp("demo") / "data"
-    app = create_app({"TESTING": True, "DATA": str(data)})
-    with app.app_context():
-        seed_demo(app.extensions["store"], definition_dirs(data))
-    return data
+from diagnostic.demo import DEMO_COHORT
 
 
 @pytest.fixture
-def app(tmp_path, template):
-    shutil.copytree(template, tmp_path / "data")
-    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+def app(demo_app):
+    """Every test here starts from its own copy of the seeded demo cohort."""
+    return demo_app
 
 
 @pytest.fixture

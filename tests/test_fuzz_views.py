@@ -21,6 +21,7 @@ from fuzz_strategies import FORMULAS, HUGE_TEXT, UNICODE, WORDS, World, file_sna
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
+from pages import page_fields
 from test_partner import build
 from werkzeug.datastructures import MultiDict
 
@@ -137,23 +138,6 @@ def field_values(definition: Definition, section) -> dict[str, list[str]]:
 # -- the teacher's questionnaire --------------------------------------------------------------------------
 
 
-def page_pairs(section, row: dict[str, str]) -> list[tuple[str, str]]:
-    """What a browser posts for one page, from CSV-style cells."""
-    pairs = []
-    for q in section.questions:
-        for answer_id in q.answer_ids():
-            cell = row.get(answer_id)
-            if not cell:
-                continue
-            if q.type == "multi_choice":
-                pairs += [(answer_id, v) for v in cell.split(";")]
-            elif q.type == "ranking":
-                pairs += [(f"{answer_id}-rank_{n}", v) for n, v in enumerate(cell.split(";"), start=1)]
-            else:
-                pairs.append((answer_id, "y" if q.type == "consent" else cell))
-    return pairs
-
-
 def a_teacher_row(definition: Definition) -> dict[str, str]:
     """A valid teacher's cells, with two barriers chosen so that every page of the questionnaire is shown."""
     row = teacher_row(definition, PROFILES[1], random.Random(7))
@@ -182,7 +166,7 @@ def teacher(app, store, cohort):
     for number, section in enumerate(definition.sections, start=1):
         for _ in range(2):  # a soft-required question left empty is warned about once, then the page is saved
             html = browser.get(f"/questionnaire/page/{number}").text
-            data = MultiDict([token, ("revision", REVISION.search(html).group(1)), *page_pairs(section, row)])
+            data = MultiDict([token, ("revision", REVISION.search(html).group(1)), *page_fields(section, row)])
             answer = browser.post(f"/questionnaire/page/{number}", data=data)
             assert answer.status_code == 302, answer.text
             if "check=1" not in answer.location:
@@ -237,7 +221,7 @@ def test_the_real_answers_with_some_cells_changed_are_saved_validly_or_change_no
     definition = teacher["definition"]
     number = data.draw(st.integers(1, 8)) if data else 1
     section = definition.sections[number - 1]
-    pairs = page_pairs(section, a_teacher_row(definition))
+    pairs = page_fields(section, a_teacher_row(definition))
     if data:
         real = field_values(definition, section)
         for _ in range(data.draw(st.integers(1, 3))):
@@ -541,7 +525,7 @@ def test_a_checkbox_group_whose_first_value_is_empty_is_refused_not_stored(teach
     # anything after it was stored as the answer, past the choices and max_selected.
     record = restore(teacher)
     section = teacher["definition"].sections[0]
-    pairs = [p for p in page_pairs(section, a_teacher_row(teacher["definition"])) if p[0] != "subjects"]
+    pairs = [p for p in page_fields(section, a_teacher_row(teacher["definition"])) if p[0] != "subjects"]
     pairs += [("subjects", value) for value in values]
     before = file_snapshot(teacher["store"].root)
     answer = send(teacher["browser"], "/questionnaire/page/1", [("revision", str(record["revision"])), *pairs],

@@ -6,6 +6,7 @@ import random
 import re
 
 import pytest
+from pages import page_fields
 from werkzeug.datastructures import MultiDict
 
 from diagnostic.demo import PROFILES, teacher_row
@@ -27,25 +28,6 @@ def checked(html: str, name: str) -> list[str]:
 
 def revision(html: str) -> str:
     return REVISION.search(html).group(1)
-
-
-def page_fields(section, row: dict[str, str]) -> list[tuple[str, str]]:
-    """What a browser posts for one page, from CSV-style cells."""
-    pairs = []
-    for q in section.questions:
-        for answer_id in q.answer_ids():
-            cell = row.get(answer_id)
-            if not cell:
-                continue
-            if q.type == "multi_choice":
-                pairs += [(answer_id, v) for v in cell.split(";")]
-            elif q.type == "ranking":
-                pairs += [(f"{answer_id}-rank_{n}", v) for n, v in enumerate(cell.split(";"), start=1)]
-            elif q.type == "consent":
-                pairs.append((answer_id, "y"))
-            else:
-                pairs.append((answer_id, cell))
-    return pairs
 
 
 def start(client, cohort, school="Ashfield"):
