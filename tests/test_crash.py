@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,8 +30,11 @@ def test_acknowledged_writes_survive_sigkill_of_the_whole_server(tmp_path, monke
     for name in ("DIAGNOSTIC_SECRET_KEY", "DIAGNOSTIC_PRODUCTION", "DIAGNOSTIC_TRUSTED_HOSTS", "DIAGNOSTIC_DATA"):
         monkeypatch.delenv(name, raising=False)
     crash = _crash_module()
-    result = crash.crash_run(tmp_path, teachers=10, kills=2, workers=2, think=(0.1, 0.3), gap=(0.3, 1.0),
-                             ramp=0.5, timeout=120, seed=7)
+    # In a thread of its own: the run uses asyncio.run, and the browser tests' Playwright may already have an
+    # event loop running in this thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        result = pool.submit(crash.crash_run, tmp_path, teachers=10, kills=2, workers=2, think=(0.1, 0.3),
+                             gap=(0.3, 1.0), ramp=0.5, timeout=120, seed=7).result()
     report = json.dumps({k: result[k] for k in ("checks", "kills", "store", "files", "resumes_during_load",
                                                 "resume_links_after", "errors", "failures")}, indent=1)
     assert len(result["kills"]) == 2, report  # both kills came while teachers were still answering
