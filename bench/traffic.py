@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from flask import Flask  # noqa: E402
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
+from save_submit import filesystem  # noqa: E402, F401  (one copy, shared with the page-save benchmark)
 
 from diagnostic import create_app  # noqa: E402
 from diagnostic.cohorts import published_definition  # noqa: E402
@@ -608,16 +609,3 @@ def new_key() -> str:
 def load_average() -> list[float]:
     """The 1, 5 and 15 minute load averages."""
     return [round(x, 2) for x in os.getloadavg()]
-
-
-def filesystem(path: Path) -> str:
-    """The file system type holding `path` (fsync costs depend on it: tmpfs makes it free)."""
-    best, kind = "", "unknown"
-    try:
-        for line in Path("/proc/mounts").read_text().splitlines():
-            mount, fstype = line.split()[1:3]
-            if str(path).startswith(mount) and len(mount) > len(best):
-                best, kind = mount, fstype
-    except OSError:
-        pass
-    return kind

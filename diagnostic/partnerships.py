@@ -243,11 +243,26 @@ def confirmed(store: Store, cohort: Record) -> list[Record]:
     return [p for p in store.list_partnerships(cohort["id"]) if p.get("status", "confirmed") == "confirmed"]
 
 
+def broken(store: Store, cohort: Record, proposal: Record | None, mode: str) -> list[str]:
+    """Why a stored proposal no longer fits the rules: a pair ruled out since, or a specialist removed since."""
+    ruled_out = {frozenset(p) for p in store.pairing_state(cohort["id"], EVERY_MODE).get("forbidden", [])}
+    listed = {s["id"] for s in specialists(cohort)}
+    found = []
+    for pair in (proposal or {}).get("pairs", []):
+        named = {m: n or "someone" for m, n in zip(pair["members"], pair["names"], strict=False)}
+        found += [f"{' and '.join(sorted((named[a], named[b])))} were ruled out as partners after it was made."
+                  for n, a in enumerate(pair["members"]) for b in pair["members"][n + 1:]
+                  if frozenset((a, b)) in ruled_out]
+        if mode == "specialist" and pair["members"][0] not in listed:
+            found.append(f"{pair['names'][0]} is no longer on this cohort's list of specialists.")
+    return found
+
+
 def confirm(store: Store, cohort: Record, mode: str, proposal_id: str) -> list[Record]:
     """Confirm the latest proposal for `mode`: store each partnership and settle its teachers' focus.
 
     Raises `StaleProposal` if `proposal_id` is not the latest proposal (another
-    tab re-ran it, or it was already confirmed).
+    tab re-ran it, or it was already confirmed), or if rules made since break it.
     """
     state = store.pairing_state(cohort["id"], mode)
     proposal = state.get("proposal")
@@ -256,12 +271,10 @@ def confirm(store: Store, cohort: Record, mode: str, proposal_id: str) -> list[R
                             "confirmed). Review the latest proposal before confirming.")
     if not proposal["pairs"]:
         raise PairingError("there are no partnerships to confirm")
-    ruled_out = {frozenset(p) for p in store.pairing_state(cohort["id"], EVERY_MODE).get("forbidden", [])}
-    listed = {s["id"] for s in specialists(cohort)}
-    if any(frozenset((a, b)) in ruled_out for p in proposal["pairs"] for a in p["members"] for b in p["members"]) \
-            or (mode == "specialist" and any(p["members"][0] not in listed for p in proposal["pairs"])):
-        raise StaleProposal("Since these partnerships were proposed, a pair in them was ruled out or a specialist "
-                            "was removed. Run them again before confirming.")
+    problems = broken(store, cohort, proposal, mode)
+    if problems:
+        raise StaleProposal("This proposal no longer fits your rules, so nothing was confirmed: "
+                            f"{' '.join(problems)} Run it again, then confirm.")
     form = _agreement_form(store, cohort) if mode in PEER_MODES else None
     made = [_partnership(mode, pair, form, proposal["options"]) for pair in proposal["pairs"]]
     store.add_partnerships(cohort["id"], made)

@@ -154,21 +154,6 @@ def _context(mode: str) -> dict[str, Any]:
             "forbidden": store.pairing_state(cohort["id"], partnerships.EVERY_MODE).get("forbidden", [])}
 
 
-def _broken(proposal: dict | None, forbidden: list[list[str]], specialists: list[dict], mode: str) -> list[str]:
-    """Why the stored proposal no longer fits the rules: a pair ruled out since, or a specialist removed since."""
-    ruled_out = {frozenset(p) for p in forbidden}
-    listed = {s["id"] for s in specialists}
-    found = []
-    for pair in (proposal or {}).get("pairs", []):
-        named = dict(zip(pair["members"], pair["names"], strict=False))
-        found += [f"{together(sorted((named[a], named[b])))} were ruled out as partners after it was made."
-                  for n, a in enumerate(pair["members"]) for b in pair["members"][n + 1:]
-                  if frozenset((a, b)) in ruled_out]
-        if mode == "specialist" and pair["members"][0] not in listed:
-            found.append(f"{pair['names'][0]} is no longer on this cohort's list of specialists.")
-    return found
-
-
 def _rows(proposal: dict | None, locked: list[list[str]], mode: str) -> list[dict[str, Any]]:
     """The proposal's partnerships as table rows, with their lock as it stands and who in them can be moved."""
     held = {frozenset(m) for m in locked}
@@ -215,8 +200,8 @@ def partnerships_page(cohort_id: str, mode: str, run_form: FlaskForm | None = No
     return render_template(
         "coordinator/pairing.html", cohort=g.cohort, mode=mode, modes=MODES, titles=TITLES, partner=PARTNER[mode],
         criteria=CRITERIA, run_form=run_form or _run_form(mode, options), proposal=proposal,
-        rows=_rows(proposal, state.get("locked", []), mode), broken=_broken(proposal, ctx["forbidden"],
-                                                                            ctx["specialists"], mode),
+        rows=_rows(proposal, state.get("locked", []), mode), broken=partnerships.broken(ctx["store"], g.cohort,
+                                                                                       proposal, mode),
         forbidden=forbidden, confirmed=ctx["confirmed"], specialists=ctx["specialists"],
         waiting=len(ctx["waiting"]), errors=list(errors), together=together, aria=aria), status
 
@@ -371,11 +356,6 @@ def confirm_partnerships(cohort_id: str, mode: str):  # noqa: ANN201
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _refused(mode, _form_errors(form), "confirm", 422)
-    proposal = ctx["state"].get("proposal") or {}
-    broken = _broken(proposal, ctx["forbidden"], ctx["specialists"], mode)
-    if broken and proposal.get("id") == form.proposal.data:
-        return _refused(mode, ["This proposal no longer fits your rules, so nothing was confirmed: "
-                               f"{' '.join(broken)} Run it again, then confirm."], "run-options", 409)
     try:
         made = partnerships.confirm(ctx["store"], g.cohort, mode, form.proposal.data)
     except (partnerships.StaleProposal, PairingError) as exc:
