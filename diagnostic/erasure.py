@@ -263,8 +263,8 @@ def _group_of(store: Store, cohort: Record, response_id: str) -> Record | None:
     for group in (current or {}).get("groups", []):
         for member in group["members"]:
             if member["id"] == response_id:
-                return {"key": group["key"], "name": group["name"], "how_clearly": member["confidence"],
-                        "far_from_the_group_centre": member["outlier"]}
+                return {"group": group["key"], "title": grouping.title_for_teacher(group, member),
+                        "how_clearly": member["confidence"], "far_from_the_group_centre": member["outlier"]}
     return None
 
 

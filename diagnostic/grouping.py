@@ -202,6 +202,8 @@ def current(store: Store, cohort: Record) -> Record | None:
         label = names.get(group["key"], {})
         group["name"] = label.get("name") or group["generated_name"]
         group["note"] = label.get("note") or ""
+        # The planning name and note are the specialists' own; teachers only ever see this title.
+        group["teacher_title"] = label.get("teacher_title") or ""
         group["renamed"] = bool(label.get("name"))
         rows = [_member_row(by_id[rid], m) for rid, m in members.items() if m["group"] == group["key"]]
         group["members"] = sorted(rows, key=lambda m: (-m["confidence"], m["respondent"]))
@@ -255,15 +257,25 @@ def place(store: Store, cohort: Record, record: Record, responses: list[Record])
             for r, label, c, o, xy in zip(responses, labels, confidence, outliers, coords, strict=True)}
 
 
-def rename(store: Store, cohort: Record, key: str, name: str, note: str) -> Record:
-    """Store the specialist's own name and note for a group; an empty name goes back to the generated one."""
+def rename(store: Store, cohort: Record, key: str, name: str, note: str, teacher_title: str = "") -> Record:
+    """Store the specialists' planning name and note for a group, and the title its teachers see.
+
+    An empty name goes back to the generated one; an empty teacher title shows teachers no title at all.
+    """
     record = store.load_grouping(cohort["id"])
     if record is None or key not in {g["key"] for g in record["groups"]}:
         raise GroupingError(f"there is no group {key!r} in the current grouping of cohort {cohort['id']!r}")
-    name, note = " ".join(name.split()), note.strip()
-    if len(name) > NAME_LIMIT or len(note) > NOTE_LIMIT:
-        raise GroupingError(f"a group name is at most {NAME_LIMIT} characters and a note at most {NOTE_LIMIT}")
-    return store.set_group_label(cohort["id"], key, {"name": name, "note": note, "updated_at": now()})
+    name, note, teacher_title = " ".join(name.split()), note.strip(), " ".join(teacher_title.split())
+    if len(name) > NAME_LIMIT or len(note) > NOTE_LIMIT or len(teacher_title) > TITLE_LIMIT:
+        raise GroupingError(f"a group name is at most {NAME_LIMIT} characters, a note at most {NOTE_LIMIT} and "
+                            f"a title for teachers at most {TITLE_LIMIT}")
+    return store.set_group_label(cohort["id"], key, {"name": name, "note": note, "teacher_title": teacher_title,
+                                                     "updated_at": now()})
 
 
-NAME_LIMIT, NOTE_LIMIT = 80, 2000
+def title_for_teacher(group: Record, member: Record) -> str | None:
+    """The group title a member may see: the one written for teachers, never to a teacher who fits poorly."""
+    return None if member.get("outlier") else group.get("teacher_title") or None
+
+
+NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT = 80, 2000, 80

@@ -37,10 +37,14 @@ def group_contexts(store: Store, cohort: Record, responses: list[Record]) -> dic
         members = [m["id"] for m in group["members"] if m["id"] in by_id]
         chosen = {m: current_choice(by_id[m], definition)["focuses"][:1] for m in members}
         counts = Counter(f for focuses in chosen.values() for f in focuses)
-        for m in members:
+        for member in group["members"]:
+            m = member["id"]
+            if m not in by_id:
+                continue
             mine = Counter(chosen[m])
-            contexts[m] = {"group": group["key"], "name": group["name"], "others": len(members) - 1,
-                           "choosing": dict(counts - mine)}
+            # Teachers see the title written for them, never the specialists' planning name.
+            contexts[m] = {"group": group["key"], "title": grouping.title_for_teacher(group, member),
+                           "others": len(members) - 1, "choosing": dict(counts - mine)}
     return contexts
 
 

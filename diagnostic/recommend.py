@@ -140,7 +140,7 @@ def recommend(plan: dict[str, Any], answers: dict[str, Any], scores: dict[str, A
     school : str, optional
         Their school, for school weights.
     group : dict, optional
-        Their starting-point group: ``{"name", "others": number of other members,
+        Their starting-point group: ``{"group", "title", "others": number of other members,
         "choosing": {focus id: how many of the others chose it}}``.
 
     Returns

@@ -21,7 +21,7 @@ from diagnostic.accounts import can_see
 from diagnostic.auth import require
 from diagnostic.extensions import get_store
 from diagnostic.group_exports import members_csv, profiles_csv, summary
-from diagnostic.grouping import NAME_LIMIT, NOTE_LIMIT, GroupingError
+from diagnostic.grouping import NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT, GroupingError
 from diagnostic.store import DamagedGrouping
 from models.clustering import METHODS
 
@@ -48,6 +48,11 @@ class LabelForm(FlaskForm):
                        description="Leave empty to use the generated name.")
     note = TextAreaField("Note for planning", validators=[Length(max=NOTE_LIMIT)],
                          description="For example, what input this group needs first.")
+    teacher_title = StringField("Title the teachers in this group see", validators=[Length(max=TITLE_LIMIT)],
+                                description="Every teacher in this group reads this on their menu of learning "
+                                            "focuses and in their data download (teachers who fit the group poorly "
+                                            "see no title). The name and note above are for specialists only. Leave "
+                                            "empty to show teachers no title.")
 
 
 @bp.before_request
@@ -131,10 +136,12 @@ def group(cohort_id: str, key: str):  # noqa: ANN201
     if damaged:
         return overview(cohort_id, problem=damaged, status=409)
     found = _group(record, key)
-    form = LabelForm(data={"name": found["name"] if found["renamed"] else "", "note": found["note"]})
+    form = LabelForm(data={"name": found["name"] if found["renamed"] else "", "note": found["note"],
+                           "teacher_title": found["teacher_title"]})
     if form.validate_on_submit():
-        grouping.rename(get_store(), g.cohort, key, form.name.data or "", form.note.data or "")
-        flash("Saved the group's name and note.")
+        grouping.rename(get_store(), g.cohort, key, form.name.data or "", form.note.data or "",
+                        form.teacher_title.data or "")
+        flash("Saved the group's name, note and title for teachers.")
         return redirect(url_for(".group", cohort_id=cohort_id, key=key))
     status = 422 if form.errors else 200
     styles = charts.group_styles(record["groups"])

@@ -398,9 +398,10 @@ def test_a_specialist_signs_in_reviews_the_groups_and_renames_one(site, new_page
     expect(name).to_have_attribute("maxlength", "80")  # a longer name cannot be typed, so is never refused
     name.fill("Confident but short of time")
     page.get_by_label("Note for planning").fill("Start with light-touch retrieval practice.")
-    page.get_by_role("button", name="Save name and note").click()
+    page.get_by_role("button", name="Save name, note and title").click()
 
-    expect(page.get_by_role("status").filter(has_text="Saved the group's name and note.")).to_be_visible()
+    saved = page.get_by_role("status").filter(has_text="Saved the group's name, note and title for teachers.")
+    expect(saved).to_be_visible()
     expect(heading(page)).to_have_text("Confident but short of time")
     expect(page.locator("main")).to_contain_text(f"Generated name: {generated}")
     check_page(page, "specialist-06-group-renamed")

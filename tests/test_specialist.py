@@ -248,7 +248,7 @@ def test_name_and_note_are_saved_and_shown_on_the_overview_and_group_page(client
     saved = label(client, "B", "Keen beginners", "Start with modelling and worked examples.")
     assert saved.status_code == 302 and saved.location.endswith("/specialist/cohorts/planted/groups/B")
     page = client.get(saved.location)
-    assert "Saved the group&#39;s name and note." in page.text
+    assert "Saved the group&#39;s name, note and title for teachers." in page.text
     assert "<h1>Keen beginners</h1>" in page.text and f"Generated name: {html.escape(generated)}" in page.text
     assert 'value="Keen beginners"' in page.text
     assert re.search(r"<textarea[^>]*>\s*Start with modelling and worked examples.</textarea>", page.text)
