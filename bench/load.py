@@ -56,7 +56,12 @@ def home():
 @app.route("/join/<invite>", methods=["GET", "POST"])
 def join(invite):
     if request.method == "POST":
-        return redirect("/questionnaire/page/1?new=1")
+        return redirect("/resume/base.0123456789abcdef." + secrets.token_hex(24) + "?new=1")
+    return page()
+
+
+@app.get("/resume/<token>")
+def private_link(token):
     return page()
 
 

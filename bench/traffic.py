@@ -383,12 +383,16 @@ async def _join(browser: Browser, run: Run, plan: Plan, outcome: Outcome) -> str
     outcome.joins_sent += 1
     status, location, _ = await browser.go("join_post", "POST", f"/join/{run.invite}",
                                            [("csrf_token", hidden.get("csrf_token", "")), ("school", plan.school)])
-    if status != 302 or not location.startswith("/questionnaire/page/"):
+    if status != 302 or not location.startswith("/resume/"):
         raise Unexpected(f"join answered {status} {location}")
+    # The private link is shown once, on the page join leads to; the session holds only a reference.
+    outcome.token = location.split("/resume/", 1)[1].split("?", 1)[0]
     session = _serializer(run.key).loads(browser.cookie) if run.key else {}
-    outcome.token = session.get("token", "")
     outcome.response_id = session.get("response", [None, None])[1]
-    return location
+    status, _, _ = await browser.go("link_get", "GET", location)
+    if status != 200:
+        raise Unexpected(f"the private link page answered {status}")
+    return "/questionnaire/page/1"
 
 
 async def _resume(browser: Browser, outcome: Outcome) -> str:

@@ -78,6 +78,27 @@ def new_response(cohort: Record, *, school: str | None = None, respondent: str |
     return record, f"{cohort['id']}.{response_id}.{secret}"
 
 
+def new_link(record: Record) -> tuple[Record, str]:
+    """A new private link for a response: the old link stops working, and so does every session opened with it."""
+    secret = secrets.token_hex(24)
+    return {**record, "token_hash": hash_secret(secret)}, f"{record['cohort']}.{record['id']}.{secret}"
+
+
+def session_ref(record: Record) -> list[str]:
+    """What a browser's session keeps to find its response: ids and a check of the link, never the link.
+
+    The check is the start of the stored hash, so a session ends when its link is replaced, and a copied
+    session cookie reveals nothing that opens the response once that session is over.
+    """
+    return [record["cohort"], record["id"], record.get("token_hash", "")[:16]]
+
+
+def session_matches(record: Record, check: str) -> bool:
+    """Whether a session's check still fits the response's private link (constant time)."""
+    current = record.get("token_hash", "")[:16]
+    return bool(current) and hmac.compare_digest(current, check)
+
+
 def parse_token(token: str) -> tuple[str, str, str] | None:
     """Split a resume token into (cohort id, response id, secret), or None if malformed."""
     match = TOKEN_RE.match(token or "")

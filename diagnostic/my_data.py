@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 
 from diagnostic.erasure import request_erasure, teacher_data
 from diagnostic.extensions import get_store
-from diagnostic.teacher import _resume_link, bp
+from diagnostic.teacher import bp
 
 ASKED = ("Your request is recorded. An admin will erase your data; until they do, your private link still "
          "works, so you can download a copy first.")
@@ -28,7 +28,7 @@ class AskForm(FlaskForm):
 def my_data():  # noqa: ANN201
     """What is held about me, who can see it, a download of it all and a button to ask for it to be deleted."""
     data = teacher_data(get_store(), g.cohort, g.response)
-    return render_template("teacher/my_data.html", data=data, form=AskForm(), resume_link=_resume_link())
+    return render_template("teacher/my_data.html", data=data, form=AskForm())
 
 
 @bp.get("/questionnaire/my-data.json")

@@ -16,7 +16,7 @@ from diagnostic.extensions import get_store
 from diagnostic.journey import shown_on_page
 from diagnostic.partnerships import partnerships_of
 from diagnostic.summary import describe_answer, review_rows
-from diagnostic.teacher import _resume_link, bp
+from diagnostic.teacher import bp
 from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
 from forms.conditions import holds
 from forms.schema import Definition
@@ -34,7 +34,7 @@ def partner():  # noqa: ANN201
     found = [{"partnership": p, "kind": agreements.kind(p),
               "people": agreements.members(store, g.cohort, p, record["id"]), "saved": agreements.last_saved(p)}
              for p in partnerships_of(store, g.cohort, record["id"])]
-    return render_template("teacher/partner.html", partnerships=found, resume_link=_resume_link())
+    return render_template("teacher/partner.html", partnerships=found)
 
 
 @bp.route("/questionnaire/agreement/<partnership_id>", methods=["GET", "POST"])

@@ -23,9 +23,12 @@ from diagnostic.journey import (
     Incomplete,
     StaleRevision,
     missing_required,
+    new_link,
     new_response,
     parse_token,
     save_page,
+    session_matches,
+    session_ref,
     shown_on_page,
     submit,
     token_matches,
@@ -66,9 +69,10 @@ def load_response() -> None:
         return
     ref = session.get("response")
     store = get_store()
-    cohort = store.get_cohort(ref[0]) if isinstance(ref, list) and len(ref) == 2 else None
-    record = store.get_response(*ref) if cohort else None
-    if record is None:
+    well_formed = isinstance(ref, list) and len(ref) == 3 and all(isinstance(part, str) for part in ref)
+    cohort = store.get_cohort(ref[0]) if well_formed else None
+    record = store.get_response(ref[0], ref[1]) if cohort else None
+    if record is None or not session_matches(record, ref[2]):
         session.pop("response", None)
         abort(403, NO_SESSION)
     g.cohort, g.response = cohort, record
@@ -106,8 +110,8 @@ def join(invite: str):  # noqa: ANN201
         record, token = new_response(cohort, school=getattr(form, "school", None) and form.school.data)
         store.add_responses(cohort["id"], [record])
         session.clear()
-        session.update(response=[cohort["id"], record["id"]], token=token, started=invite)
-        return redirect(url_for(".page", number=1, new=1))
+        session.update(response=session_ref(record), started=invite)
+        return redirect(url_for(".resume", token=token, new=1))
     status = 422 if form.errors else 200
     return render_template("teacher/start.html", cohort=cohort, definition=definition, form=form), status
 
@@ -125,8 +129,13 @@ def resume(token: str):  # noqa: ANN201
     if record["status"] == "draft" and is_closed(cohort):
         abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']} before this "
                    "response was submitted.")
+    started = session.get("started") if session.get("response") == session_ref(record) else None
     session.clear()
-    session.update(response=[cohort["id"], record["id"]], token=token)
+    session.update(response=session_ref(record), **({"started": started} if started else {}))
+    if request.args.get("new"):
+        # Just made: this is the one time the link is shown, on a page whose own address is the link.
+        return render_template("teacher/link.html", cohort=cohort, record=record, again=request.args["new"] == "again",
+                               link=url_for(".resume", token=token, _external=True))
     if record["status"] == "submitted":
         return redirect(url_for(".summary"))
     definition = published_definition(store, record["form_id"], record["form_version"])
@@ -138,9 +147,24 @@ def _next_url(definition: Any, answers: dict, index: int) -> str:
     return url_for(".page", number=later[0] + 1) if later else url_for(".review")
 
 
-def _resume_link() -> str | None:
-    token = session.get("token")
-    return url_for(".resume", token=token, _external=True) if token else None
+class NewLinkForm(FlaskForm):
+    """Asking for a new private link: a button, with the CSRF token."""
+
+
+@bp.post("/questionnaire/private-link")
+def new_private_link():  # noqa: ANN201
+    """Replace a lost private link: the old one stops working, and the new one is shown once."""
+    if not NewLinkForm().validate_on_submit():
+        abort(400)
+    made: dict[str, str] = {}
+
+    def change(current: dict) -> dict:
+        changed, made["token"] = new_link(current)
+        return changed
+
+    record = get_store().update_response(g.response["cohort"], g.response["id"], change)
+    session["response"] = session_ref(record)
+    return redirect(url_for(".resume", token=made["token"], new="again"))
 
 
 @bp.route("/questionnaire/")
@@ -206,8 +230,8 @@ def _render_page(form: FlaskForm, definition: Any, record: dict, index: int, mes
         "teacher/page.html", definition=definition, section=section, number=index + 1, form=form,
         questions=questions, errors=error_links(form, [q for q, _ in questions]), warnings=warnings,
         message=message, step=visible.index(index) + 1 if index in visible else 1, steps=len(visible),
-        previous=max([i for i in visible if i < index], default=None), resume_link=_resume_link(),
-        new=request.args.get("new"), describe=describe_answer,
+        previous=max([i for i in visible if i < index], default=None),
+        describe=describe_answer,
     ), status
 
 
@@ -227,7 +251,7 @@ def _render_review(status: int = 200, message: str | None = None):
     return render_template(
         "teacher/review.html", definition=g.definition, pages=review_rows(g.definition, record["answers"]),
         form=form, missing=[(q, page_of[q.id]) for q in missing], message=message,
-        resume_link=_resume_link(), steps=len(visible_sections(g.definition, record["answers"])),
+        steps=len(visible_sections(g.definition, record["answers"])),
     ), status
 
 
@@ -269,8 +293,7 @@ def summary():  # noqa: ANN201
     goal = choice["goal"] or None
     return render_template("teacher/summary.html", definition=definition, record=record, chosen=chosen, goal=goal,
                            confirmed=choice["confirmed"], has_menu=definition.learning_focuses is not None,
-                           constructs=starting_point(definition, record.get("scores", {})),
-                           resume_link=_resume_link())
+                           constructs=starting_point(definition, record.get("scores", {})))
 
 
 
@@ -326,8 +349,7 @@ def learning_menu():  # noqa: ANN201
     kept = [f for f in choice["focuses"] if not next((x["offered"] for x in plan["focuses"] if x["id"] == f), False)]
     status = 422 if form.errors else 200
     return render_template("teacher/menu.html", ranked=ranked, group=group, form=form, choice=choice, titles=titles,
-                           locked=is_locked(record), kept=kept, errors=_menu_errors(form),
-                           resume_link=_resume_link()), status
+                           locked=is_locked(record), kept=kept, errors=_menu_errors(form)), status
 
 
 # The partnership pages register their views on `bp`; imported last because they import `bp` from here.

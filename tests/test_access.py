@@ -16,7 +16,7 @@ from diagnostic.cohorts import create_cohort, definition_dirs, published_definit
 from diagnostic.csvio import submitted_response
 from diagnostic.demo import planted_cohort
 from diagnostic.grouping import refit
-from diagnostic.journey import hash_secret
+from diagnostic.journey import hash_secret, session_ref
 from forms.catalog import find_definition
 
 VISITORS = ["anonymous", "teacher A", "teacher B", "specialist here", "specialist elsewhere", "coordinator here",
@@ -44,6 +44,7 @@ ACCESS = {
     "teacher.current": TEACHER, "teacher.page": TEACHER, "teacher.review": TEACHER, "teacher.submit_response": TEACHER,
     "teacher.summary": TEACHER, "teacher.learning_menu": TEACHER, "teacher.partner": TEACHER,
     "teacher.my_data": TEACHER, "teacher.my_data_json": TEACHER, "teacher.ask_for_erasure": TEACHER,
+    "teacher.new_private_link": TEACHER,
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,
     "specialist.focuses": SPECIALIST, "specialist.export": SPECIALIST, "specialist.regroup": SPECIALIST,
@@ -108,7 +109,7 @@ def browser(world, visitor):
     client = app.test_client()
     with app.app_context(), client.session_transaction() as session:
         if visitor in TEACHERS:
-            session["response"] = ["north", world["people"][visitor[-1]]]
+            session["response"] = session_ref(store.get_response("north", world["people"][visitor[-1]]))
         elif visitor in STAFF:
             account = world["accounts"][visitor]
             session["_user_id"] = f"{account['id']}:{start_session(store, account)}"

@@ -166,6 +166,13 @@ def test_a_teacher_answers_from_the_invitation_fixes_an_error_resumes_and_choose
     page.get_by_label("Which school do you work in?").select_option("Brook Lane Academy")
     page.get_by_role("button", name="Start").click()
 
+    # The private link is shown once, on a page whose own address it is.
+    expect(heading(page)).to_have_text("Your private link")
+    check_page(page, "teacher-03-private-link")
+    link = page.locator("a.resume-link").get_attribute("href")
+    assert re.fullmatch(re.escape(site.base) + r"/resume/demo\.[0-9a-f]{16}\.[0-9a-f]{48}", link), link
+    page.get_by_role("link", name="Start the questionnaire").click()
+
     # A failed page: nothing required answered and a number out of range; what was typed is kept.
     expect(heading(page)).to_have_text("About you")
     check_page(page, "teacher-03-about")
@@ -194,8 +201,6 @@ def test_a_teacher_answers_from_the_invitation_fixes_an_error_resumes_and_choose
 
     # Stop here, and come back in another browser with the private link.
     expect(heading(page)).to_have_text("What you believe about teaching and learning")
-    link = page.locator("a.resume-link").get_attribute("href")
-    assert re.fullmatch(re.escape(site.base) + r"/resume/demo\.[0-9a-f]{16}\.[0-9a-f]{48}", link), link
     page.context.close()
     page = new_page()
     page.goto(link)
@@ -287,6 +292,9 @@ def test_the_whole_questionnaire_can_be_completed_with_the_keyboard_alone(site, 
     arrive("Your starting point", "invitation")
     choose_option(page, "#school", "Castleton High")
     press_button(page)
+    arrive("Your private link", "private-link")
+    tab_to(page, "a.button")
+    page.keyboard.press("Enter")
 
     # A failed page, put right by following the error summary's link to the field.
     arrive("About you", "about")

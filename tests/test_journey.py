@@ -31,12 +31,16 @@ def revision(html: str) -> str:
 
 
 def start(client, cohort, school="Ashfield"):
-    """Open the invitation and start; returns the first page's HTML."""
+    """Open the invitation, start and see the private link (shown once); returns the first page, its `link` set."""
     page = client.get(f"/join/{cohort['invite']}")
     assert page.status_code == 200
     started = client.post(f"/join/{cohort['invite']}", data={"csrf_token": csrf(page.text), "school": school})
     assert started.status_code == 302
-    return client.get(started.location)
+    shown = client.get(started.location)
+    assert shown.status_code == 200
+    first = client.get("/questionnaire/", follow_redirects=True)
+    first.link = resume_link(shown.text)
+    return first
 
 
 def post_page(client, number, pairs, html=None, follow=False):
@@ -70,7 +74,7 @@ def resume_link(html: str) -> str:
 
 def test_whole_journey_from_invitation_to_summary(client, store, cohort, shipped, row):
     first = start(client, cohort)
-    assert "Page 1 of" in first.text and "Your private link" in first.text
+    assert "Page 1 of" in first.text and first.link.startswith("/resume/")
     last = answer_all(client, shipped, row)
     assert last.location.endswith("/questionnaire/review")
     review = client.get("/questionnaire/review")
@@ -93,7 +97,7 @@ def test_whole_journey_from_invitation_to_summary(client, store, cohort, shipped
 
 def test_every_page_is_saved_and_resume_link_reopens_it_in_a_new_browser(app, client, store, cohort, shipped, row):
     first = start(client, cohort)
-    link = resume_link(first.text)
+    link = first.link
     assert post_page(client, 1, page_fields(shipped.sections[0], row), first.text).status_code == 302
     (draft,) = store.list_responses(cohort["id"])
     assert draft["status"] == "draft" and draft["answers"]["role"] == row["role"]
@@ -121,7 +125,7 @@ def test_wrong_resume_links_get_a_clear_page(client, cohort, token):
 
 
 def test_tampered_secret_is_refused(client, cohort):
-    link = resume_link(start(client, cohort).text)
+    link = start(client, cohort).link
     tampered = link[:-1] + ("0" if link[-1] != "0" else "1")
     assert client.get(tampered).status_code == 404
 
