@@ -41,6 +41,10 @@ from forms.conditions import holds
 
 bp = Blueprint("teacher", __name__)
 PUBLIC = {"teacher.join", "teacher.resume"}
+# The questionnaire and the choice of focus close on the cohort's closing date; a teacher's own data,
+# summary and partnership pages stay open.
+QUESTIONNAIRE = {"teacher.current", "teacher.page", "teacher.review", "teacher.submit_response",
+                 "teacher.learning_menu"}
 BAD_LINK = "This private link is not recognised. Check that you copied all of it, or ask your coordinator."
 NO_SESSION = ("Open the private link you were given when you started (or your invitation link) "
               "to carry on with your questionnaire.")
@@ -77,6 +81,12 @@ def load_response() -> None:
         abort(403, NO_SESSION)
     g.cohort, g.response = cohort, record
     g.definition = published_definition(store, record["form_id"], record["form_version"])
+    if is_closed(cohort) and request.endpoint in QUESTIONNAIRE and (
+            record["status"] == "draft" or request.method == "POST"):
+        # A browser may have held a draft since before the closing date: no answer or choice is taken after it.
+        abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']}, so nothing more can "
+                   "be saved."
+                   + (" Your submitted answers and summary are kept." if record["status"] == "submitted" else ""))
 
 
 def _start_form(cohort: dict) -> FlaskForm:
@@ -333,7 +343,7 @@ def learning_menu():  # noqa: ANN201
     plan = menu.plan_for(store, g.cohort)
     choice = current_choice(record, definition)
     form = _menu_form(plan, definition, choice)
-    if not is_locked(record) and form.validate_on_submit():
+    if not is_locked(record) and form.validate_on_submit():  # a closed cohort never gets here with a POST
         focuses = form.focus.data if isinstance(form.focus.data, list) else [form.focus.data]
         try:
             store.update_response(record["cohort"], record["id"], lambda current: choose(
@@ -349,7 +359,8 @@ def learning_menu():  # noqa: ANN201
     kept = [f for f in choice["focuses"] if not next((x["offered"] for x in plan["focuses"] if x["id"] == f), False)]
     status = 422 if form.errors else 200
     return render_template("teacher/menu.html", ranked=ranked, group=group, form=form, choice=choice, titles=titles,
-                           locked=is_locked(record), kept=kept, errors=_menu_errors(form)), status
+                           locked=is_locked(record), kept=kept, errors=_menu_errors(form),
+                           closed=is_closed(g.cohort)), status
 
 
 # The partnership pages register their views on `bp`; imported last because they import `bp` from here.
