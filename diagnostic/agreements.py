@@ -38,18 +38,21 @@ class NoAgreement(JourneyError):
     """The partnership has no learning agreement to fill in (specialist coaching)."""
 
     status = 409
+    title = "There is no learning agreement to fill in"
 
 
 class Dissolved(JourneyError):
     """The partnership was undone by the coordinator, so its agreement is closed."""
 
     status = 409
+    title = "This learning agreement is closed"
 
 
 class StaleAgreement(JourneyError):
     """A partner saved the agreement after this copy was opened; `latest` is the partnership as it is now."""
 
     status = 409
+    title = "This learning agreement changed elsewhere"
 
     def __init__(self, latest: Record):
         self.latest = latest

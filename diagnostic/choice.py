@@ -18,6 +18,7 @@ class ChoiceLocked(JourneyError):
     """The teacher's coaching pair is confirmed, so their focus is settled."""
 
     status = 409
+    title = "Your learning focus is settled"
 
 
 class BadChoice(JourneyError):

@@ -46,7 +46,8 @@ _published: dict[tuple[str, str, str], Definition] = {}
 
 def create_cohort(store: Store, definition: Definition, name: str, schools: list[str] = (),
                   closes: date | None = None, cohort_id: str | None = None) -> Record:
-    """Publish the definition if needed and store a new cohort using it."""
+    """Publish the definition if needed and store a new cohort using it (only a questionnaire teachers answer)."""
+    check_questionnaire(definition)
     name = name.strip()
     if not name:
         raise ValueError("a cohort needs a name")
@@ -67,6 +68,17 @@ def create_cohort(store: Store, definition: Definition, name: str, schools: list
         "closes_on": closes.isoformat() if closes else None,
     }
     return store.add_cohort(cohort)
+
+
+def check_questionnaire(definition: Definition) -> None:
+    """Refuse a definition that teachers do not answer on their own (a learning agreement, say) as a cohort's."""
+    if definition.respondent != "teacher":
+        who = RESPONDENTS.get(definition.respondent, definition.respondent)
+        raise ValueError(f"{definition.id} version {definition.version} is filled in by {who}, not by each "
+                         "teacher, so it cannot be a cohort's questionnaire: choose one whose respondent is teacher")
+
+
+RESPONDENTS = {"pair": "coaching partners together", "specialist": "specialists", "coordinator": "coordinators"}
 
 
 def is_closed(cohort: Record, today: date | None = None) -> bool:

@@ -40,7 +40,7 @@ def available(data_dir: Path) -> list[dict]:
             found.append({"file": path.name, "problems": len(exc.problems), "shipped": path.parent == SHIPPED})
             continue
         found.append({"id": d.id, "version": d.version, "title": d.title, "file": path.name,
-                      "shipped": path.parent == SHIPPED})
+                      "respondent": d.respondent, "shipped": path.parent == SHIPPED})
     return found
 
 

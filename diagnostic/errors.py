@@ -18,7 +18,8 @@ TITLES = {
     403: "You cannot open this page",
     404: "Page not found",
     405: "That action is not allowed here",
-    409: "These answers changed elsewhere",
+    # Stale edits carry their own title ("These answers changed elsewhere"); any other conflict gets this one.
+    409: "This cannot be done as things stand",
     410: "This questionnaire has closed",
     413: "Too much was sent",
     422: "Some answers need checking",
@@ -68,11 +69,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(JourneyError)
     def _journey(exc: JourneyError):  # noqa: ANN202
-        return error_page(exc.status, str(exc))
+        return error_page(exc.status, str(exc), exc.title)
 
     @app.errorhandler(GroupingError)
     def _grouping(exc: GroupingError):  # noqa: ANN202
-        return error_page(exc.status, str(exc))
+        return error_page(exc.status, str(exc), exc.title)
 
     @app.errorhandler(StoreError)
     def _store(exc: StoreError):  # noqa: ANN202

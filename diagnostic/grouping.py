@@ -31,6 +31,7 @@ class GroupingError(Exception):
     """A grouping cannot be made or changed as asked; the message says why and what to do."""
 
     status = 409
+    title = "The groups cannot be changed as asked"
 
 
 def respondent(response: Record) -> str:

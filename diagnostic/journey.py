@@ -23,21 +23,24 @@ TOKEN_RE = re.compile(r"^([a-z0-9-]{1,40})\.([0-9a-f]{16})\.([0-9a-f]{48})$")
 
 
 class JourneyError(Exception):
-    """A journey step that cannot be done; `status` is the HTTP status a view should answer."""
+    """A journey step that cannot be done; `status` is the HTTP status a view should answer, `title` its heading."""
 
     status = 400
+    title: str | None = None  # None: the usual heading for the status
 
 
 class StaleRevision(JourneyError):
     """The page was sent from an out-of-date copy (another tab saved since)."""
 
     status = 409
+    title = "These answers changed elsewhere"
 
 
 class AlreadySubmitted(JourneyError):
     """The response was submitted and can no longer change."""
 
     status = 409
+    title = "This questionnaire is already submitted"
 
 
 class Incomplete(JourneyError):

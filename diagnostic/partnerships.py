@@ -31,6 +31,7 @@ class StaleProposal(JourneyError):
     """The proposal on the page is no longer the latest one."""
 
     status = 409
+    title = "These partnerships changed elsewhere"
 
 
 def pairing_of(definition: Definition) -> Pairing:

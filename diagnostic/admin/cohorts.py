@@ -32,7 +32,9 @@ def _cohort_form(definitions: list[dict]) -> FlaskForm:
                            description="For example, North Federation 2026-27.")
         form = SelectField("Questionnaire", validators=[InputRequired("Choose a questionnaire.")],
                            choices=[SelectChoice(f"{d['id']}|{d['version']}", f"{d['title']} ({d['id']} version "
-                                                 f"{d['version']})") for d in definitions if "id" in d])
+                                                 f"{d['version']})") for d in definitions
+                                    # Only questionnaires each teacher answers: never a learning agreement.
+                                    if d.get("respondent") == "teacher"])
         schools = TextAreaField("Schools, one per line", validators=[Optional(), Length(max=5000)],
                                 description="Teachers choose theirs when they start. Leave empty for one school.")
         closes = DateField("Closes on", validators=[Optional()],
