@@ -28,7 +28,7 @@ from diagnostic.cohorts import published_definition
 from diagnostic.journey import now
 from diagnostic.pairing import MODES
 from diagnostic.partnerships import EVERY_MODE, display_name
-from diagnostic.store import Record, Store, StoreError
+from diagnostic.store import Record, Store, StoreError, whole_cohort
 from models.persist import ModelFileError, dumps, loads
 
 ERASED = "erase a teacher's data"
@@ -58,6 +58,7 @@ def find_teacher(store: Store, cohort_id: str, reference: str) -> Record:
     return found
 
 
+@whole_cohort
 def erase(store: Store, cohort_id: str, response_id: str, actor: str) -> Record:
     """Erase everything held about one teacher; return how many partnerships ended and how many partners were told.
 

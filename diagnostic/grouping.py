@@ -15,7 +15,7 @@ from typing import Any
 
 from diagnostic.cohorts import published_definition
 from diagnostic.journey import now
-from diagnostic.store import Record, Store, StoreError
+from diagnostic.store import Record, Store, StoreError, whole_cohort
 from forms.grouping import feature_spec
 from models.clustering import METHODS, StartingPointGroups
 from models.features import encode, make_grouping_pipeline, uninformative
@@ -83,6 +83,7 @@ def _context(responses: list[Record], spec: dict[str, Any]) -> dict[str, list[An
     return context
 
 
+@whole_cohort
 def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "kmeans",
           progress: Callable[[str], None] | None = None) -> Record:
     """Group the cohort's submitted responses afresh, keep the result, and return it.

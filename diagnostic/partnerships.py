@@ -18,7 +18,7 @@ from diagnostic.choice import current_choice
 from diagnostic.cohorts import definition_dirs, publish, published_definition
 from diagnostic.journey import JourneyError, now
 from diagnostic.pairing import MODES, PairingError, propose
-from diagnostic.store import Record, Store, StoreError, VersionConflict
+from diagnostic.store import Record, Store, StoreError, VersionConflict, whole_cohort
 from forms.catalog import UnknownForm, find_definition
 from forms.schema import Definition, Pairing, Recommend
 from forms.yamlfile import FileProblems
@@ -32,6 +32,12 @@ class StaleProposal(JourneyError):
 
     status = 409
     title = "These partnerships changed elsewhere"
+
+
+class AlreadyConfirmed(StaleProposal):
+    """The proposal was confirmed already (by another tab, another coordinator or a double click)."""
+
+    title = "These partnerships are already confirmed"
 
 
 def pairing_of(definition: Definition) -> Pairing:
@@ -137,6 +143,7 @@ def specialists(cohort: Record) -> list[dict[str, Any]]:
     return list(cohort.get("specialists") or [])
 
 
+@whole_cohort
 def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None = None) -> Record:
     """Propose partnerships for `mode` around the locks and rules, store the proposal and return it.
 
@@ -179,6 +186,7 @@ def _known(store: Store, cohort: Record, ids: list[str]) -> None:
         raise PairingError(f"no teacher or specialist {unknown[0]!r} in this cohort")
 
 
+@whole_cohort
 def lock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
     """Keep these people together in `mode` (a move is a lock with a new partner).
 
@@ -208,12 +216,14 @@ def lock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
     store.update_pairing_state(cohort["id"], mode, change)
 
 
+@whole_cohort
 def unlock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
     """Release a locked partnership: the next run may pair its members differently."""
     store.update_pairing_state(cohort["id"], mode, lambda s: {
         **s, "locked": [m for m in s.get("locked", []) if set(m) != set(members)]})
 
 
+@whole_cohort
 def forbid(store: Store, cohort: Record, first: str, second: str) -> bool:
     """Never put these two together, in any mode. True if it released a locked partnership holding them."""
     if first == second:
@@ -232,6 +242,7 @@ def forbid(store: Store, cohort: Record, first: str, second: str) -> bool:
     return released
 
 
+@whole_cohort
 def allow(store: Store, cohort: Record, first: str, second: str) -> None:
     """Let these two be paired again."""
     pair = frozenset((first, second))
@@ -259,20 +270,26 @@ def broken(store: Store, cohort: Record, proposal: Record | None, mode: str) -> 
     return found
 
 
+@whole_cohort
 def confirm(store: Store, cohort: Record, mode: str, proposal_id: str) -> list[Record]:
     """Confirm the latest proposal for `mode`: store each partnership and settle its teachers' focus.
 
-    Raises `StaleProposal` if `proposal_id` is not the latest proposal (another
-    tab re-ran it, or it was already confirmed), or if rules made since break it.
+    Raises `AlreadyConfirmed` if it was confirmed already, and `StaleProposal` if `proposal_id` is not the
+    latest proposal (another tab re-ran it), if rules made since break it, or if anyone in it has been
+    confirmed in another partnership of this kind since. Runs under the cohort's lock, so of two confirms
+    of one proposal at once exactly one writes.
     """
     state = store.pairing_state(cohort["id"], mode)
     proposal = state.get("proposal")
+    if proposal_id and proposal_id in state.get("confirmed_proposals", []):
+        raise AlreadyConfirmed("These partnerships were already confirmed, so nothing was stored twice. "
+                               "They are listed with the confirmed partnerships below.")
     if not proposal or proposal.get("id") != proposal_id:
         raise StaleProposal("These partnerships have changed since this page was opened (or were already "
                             "confirmed). Review the latest proposal before confirming.")
     if not proposal["pairs"]:
         raise PairingError("there are no partnerships to confirm")
-    problems = broken(store, cohort, proposal, mode)
+    problems = broken(store, cohort, proposal, mode) + _already_placed(store, cohort, proposal, mode)
     if problems:
         raise StaleProposal("This proposal no longer fits your rules, so nothing was confirmed: "
                             f"{' '.join(problems)} Run it again, then confirm.")
@@ -285,8 +302,25 @@ def confirm(store: Store, cohort: Record, mode: str, proposal_id: str) -> list[R
         for member in (m for m in p["members"] if m in teacher_ids):
             joined.setdefault(member, []).append(p)
     store.update_responses(cohort["id"], {member: (lambda r, ps=ps: _settle(r, ps)) for member, ps in joined.items()})
-    store.update_pairing_state(cohort["id"], mode, lambda s: {**s, "proposal": None, "locked": []})
+    store.update_pairing_state(cohort["id"], mode, lambda s: {
+        **s, "proposal": None, "locked": [],
+        "confirmed_proposals": [*s.get("confirmed_proposals", []), proposal_id][-KEPT_CONFIRMED:]})
     return made
+
+
+KEPT_CONFIRMED = 20  # ids of recent confirmed proposals, to answer a repeated confirm plainly
+
+
+def _already_placed(store: Store, cohort: Record, proposal: Record, mode: str) -> list[str]:
+    """Teachers in the proposal who are already in a confirmed partnership of this kind (never booked twice)."""
+    def placed(members: list[str]) -> list[str]:
+        # A mentor or specialist leads several partnerships; only the others are placed by one.
+        return members if mode == "co-coaching" else members[1:]
+
+    taken = {m for p in confirmed(store, cohort) if p["mode"] == mode for m in placed(p["members"])}
+    return [f"{name} is already in a confirmed partnership of this kind."
+            for pair in proposal["pairs"] for member, name in zip(pair["members"], pair["names"], strict=False)
+            if member in taken and member in placed(pair["members"])]
 
 
 def _agreement_form(store: Store, cohort: Record) -> list[str] | None:
@@ -322,6 +356,7 @@ def _settle(record: Record, joined: list[Record]) -> Record:
     return {**record, "pair": pair}
 
 
+@whole_cohort
 def dissolve(store: Store, cohort: Record, partnership_id: str) -> Record:
     """Undo a confirmed partnership: its teachers are free to be paired again and to change their focus.
 
@@ -344,6 +379,7 @@ def _release(record: Record, still: list[Record]) -> Record:
     return {**record, "pair": {"partnerships": held, "status": "confirmed" if held else "open"}}
 
 
+@whole_cohort
 def remove_specialist(store: Store, cohort: Record, specialist_id: str) -> None:
     """Take a specialist off the cohort's list, with any partnership locked to them (confirmed ones stay)."""
     if all(s["id"] != specialist_id for s in specialists(cohort)):

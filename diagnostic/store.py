@@ -16,8 +16,10 @@ Why it is shaped like this:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +32,7 @@ from tinydb.storages import Storage
 
 Record = dict[str, Any]
 SHARDS = 256
+COHORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class StoreError(Exception):
@@ -46,6 +49,15 @@ class VersionConflict(StoreError):
 
 class DamagedGrouping(StoreError):
     """A cohort's saved grouping cannot be read; re-grouping replaces it."""
+
+
+def whole_cohort(operation: Callable) -> Callable:
+    """Run a service `operation(store, cohort or cohort id, ...)` under that cohort's lock (`Store.cohort_lock`)."""
+    @functools.wraps(operation)
+    def locked(store: Store, cohort: Record | str, *args: Any, **kwargs: Any) -> Any:
+        with store.cohort_lock(cohort if isinstance(cohort, str) else cohort["id"]):
+            return operation(store, cohort, *args, **kwargs)
+    return locked
 
 
 class AtomicJSONStorage(Storage):
@@ -262,11 +274,29 @@ class Store:
             counts[response["status"]] = counts.get(response["status"], 0) + 1
         return counts
 
-    # -- groups: the fitted grouping model and the specialist's names for groups --------------
+    # -- whole-cohort operations ----------------------------------------------------------------
     def _cohort_dir(self, cohort_id: str) -> Path:
         path = self.root / "cohorts" / cohort_id
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         return path
+
+    @contextmanager
+    def cohort_lock(self, cohort_id: str) -> Iterator[None]:
+        """Hold the cohort's own lock for an operation over many of its records (confirming, pairing, erasing).
+
+        Only one such operation runs at a time per cohort, across threads and processes, so two confirms of
+        one proposal cannot both write. Taking it again in the same thread is allowed (the lock counts).
+        Single-record reads and writes take only their file's lock, so teachers' page saves never wait on it.
+        """
+        if not COHORT_ID.fullmatch(cohort_id):
+            raise NotFound(f"no cohort {cohort_id!r}")  # and never a path outside the store
+        folder = self.root / "locks"
+        folder.mkdir(exist_ok=True, mode=0o700)
+        # One lock object per file per process (is_singleton), each thread with its own hold on it.
+        with FileLock(str(folder / f"cohort-{cohort_id}.lock"), mode=0o600, is_singleton=True):
+            yield
+
+    # -- groups: the fitted grouping model and the specialist's names for groups --------------
 
     def save_grouping(self, cohort_id: str, record: Record, model: bytes) -> None:
         """Store a cohort's grouping (JSON) and its fitted model (bytes), replacing the previous ones."""
