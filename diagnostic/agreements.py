@@ -162,6 +162,8 @@ def save(store: Store, cohort: Record, partnership_id: str, response_id: str, an
     definition = definition_of(store, partnership)
     saver = display_name(published_definition(store, record["form_id"], record["form_version"]), record)
     kept = visible_answers(definition, answers)
+    # What the page started from: the pre-filled answers the first time, the saved ones after that.
+    started = answers_to_show(store, cohort, partnership, definition)
 
     def change(current: Record) -> Record:
         check_open(current)  # the coordinator may have ended it since the page was opened
@@ -169,9 +171,20 @@ def save(store: Store, cohort: Record, partnership_id: str, response_id: str, an
         if agreement["revision"] != revision:
             raise StaleAgreement(current)
         return {**current, "agreement": {**agreement, "answers": kept, "revision": revision + 1,
+                                         "authors": authors(agreement, started, kept, response_id),
                                          "updated_at": now(), "updated_by": saver}}
 
     return store.update_partnership(cohort["id"], partnership_id, change)
+
+
+def authors(agreement: Record, started: dict[str, Any], saved: dict[str, Any], saver: str) -> dict[str, str | None]:
+    """Who wrote each answer: the saver for what they changed; an unchanged answer keeps its author.
+
+    Pre-filled answers left as they were belong to no one (None). Erasure uses this to take out exactly the
+    answers a teacher typed themselves.
+    """
+    before = agreement.get("authors") or {}
+    return {key: before.get(key) if started.get(key) == value else saver for key, value in saved.items()}
 
 
 def last_saved(partnership: Record) -> str | None:

@@ -9,16 +9,21 @@ ends ("withdrawn") and each former partner is freed to choose their focus and be
 paired again, with a notice for their partner page. The audit entry names the
 cohort, never the teacher.
 
-Kept on purpose: the group names and notes specialists wrote (they are about
-groups, not people), the grouping's group-level profiles and centres (averages
-over many teachers, forgotten at the next re-grouping), and a partnership's
-learning agreement answers, which belong to the remaining partner too (with the
-erased teacher's name and goal line taken out).
+Their words go too: the learning agreement answers they wrote themselves (each
+answer records who wrote it), and, in every free-text field of the cohort (other
+teachers' answers and goals, other agreements, the specialists' group names,
+notes and titles), their goal wherever it was copied and their name in any case,
+as a first name on its own, or as a title and surname (see `diagnostic.scrub`).
+
+Kept on purpose: the grouping's group-level profiles and centres (averages over
+many teachers, forgotten at the next re-grouping), and the agreement answers
+their partner wrote, which belong to the partner.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from diagnostic import agreements, grouping
@@ -27,8 +32,10 @@ from diagnostic.choice import current_choice
 from diagnostic.cohorts import published_definition
 from diagnostic.journey import now
 from diagnostic.pairing import MODES
-from diagnostic.partnerships import EVERY_MODE, display_name
+from diagnostic.partnerships import EVERY_MODE, display_name, pairing_of
+from diagnostic.scrub import scrubber
 from diagnostic.store import Record, Store, StoreError, whole_cohort
+from forms.schema import Definition
 from models.persist import ModelFileError, dumps, loads
 
 ERASED = "erase a teacher's data"
@@ -74,16 +81,79 @@ def erase(store: Store, cohort_id: str, response_id: str, actor: str) -> Record:
     experts = [s for s in cohort.get("specialists") or [] if s.get("respondent") == response_id]
     gone = {response_id, *(s["id"] for s in experts)}
     names = {display_name(definition, record), *(s["name"] for s in experts)}
+    typed = [n for n in (typed_name(definition, record), *(s["name"] for s in experts)) if n]
+    scrub = scrubber(names, goals_of(definition, record), typed)
     _forget_in_grouping(store, cohort_id, response_id)
     _forget_in_pairing(store, cohort_id, gone)
     if experts:
         store.update_cohort(cohort_id, lambda c: {
             **c, "specialists": [s for s in c.get("specialists") or [] if s["id"] not in gone]})
-    ended, told = _withdraw(store, cohort_id, gone, names)
+    ended, told = _withdraw(store, cohort_id, gone, names, scrub)
+    _scrub_cohort(store, cohort_id, gone, scrub)
     store.remove_response(cohort_id, response_id)
     audit(store, actor, ERASED, cohort_id, {"partnerships ended": ended, "partners told": told,
                                             "they had asked": "yes" if record.get("erasure_requested_at") else "no"})
     return {"partnerships_ended": ended, "partners_told": told}
+
+
+def typed_name(definition: Definition, record: Record) -> str:
+    """The name the teacher typed in the questionnaire ("" if none)."""
+    key = pairing_of(definition).name
+    value = record.get("answers", {}).get(key) if key else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def goals_of(definition: Definition, record: Record) -> list[str]:
+    """Every goal the teacher wrote: in the questionnaire, on the menu page, and in earlier choices."""
+    keys = definition.learning_focus
+    earlier = [(c or {}).get("goal") for c in record.get("choice_history", [])]
+    found = [record.get("answers", {}).get(keys.goal) if keys and keys.goal else None,
+             (record.get("choice") or {}).get("goal"), *earlier]
+    return [g for g in found if isinstance(g, str) and g.strip()]
+
+
+def _text_questions(definition: Definition) -> set[str]:
+    """The answers people type in their own words (the name question aside: it is the person's own name)."""
+    typed = {q.id for q in definition.questions() if q.type in ("short_text", "long_text")}
+    return typed - {pairing_of(definition).name}
+
+
+def _scrub_cohort(store: Store, cohort_id: str, gone: set[str], scrub: Callable[[str], str]) -> None:
+    """Take the teacher's name and goal out of everything else typed in the cohort.
+
+    Other teachers' own words and goals, the learning agreements of partnerships they were not in, and the
+    specialists' names, notes and titles for groups. Only what changes is written.
+    """
+    changes = {}
+    for r in store.list_responses(cohort_id):
+        keys = _text_questions(published_definition(store, r["form_id"], r["form_version"]))
+        if r["id"] not in gone and _scrubbed_response(r, keys, scrub) != r:
+            changes[r["id"]] = lambda current, keys=keys: _scrubbed_response(current, keys, scrub)
+    if changes:
+        store.update_responses(cohort_id, changes)
+    for p in store.list_partnerships(cohort_id):
+        agreement = p.get("agreement")
+        if agreement and not gone & set(p["members"]):
+            answers = {k: scrub(v) if isinstance(v, str) else v for k, v in agreement["answers"].items()}
+            if answers != agreement["answers"]:
+                store.update_partnership(cohort_id, p["id"], lambda current, a=answers: {
+                    **current, "agreement": {**current["agreement"], "answers": a}})
+    for key, label in store.group_labels(cohort_id).items():
+        new = {k: scrub(label[k]) if isinstance(label.get(k), str) else label.get(k)
+               for k in ("name", "note", "teacher_title") if k in label}
+        if any(new[k] != label[k] for k in new):
+            store.set_group_label(cohort_id, key, {**{k: v for k, v in label.items() if k != "key"}, **new})
+
+
+def _scrubbed_response(record: Record, text_keys: set[str], scrub: Callable[[str], str]) -> Record:
+    """Another teacher's response with the erased teacher's name and goal taken out of their own words."""
+    answers = {k: scrub(v) if k in text_keys and isinstance(v, str) else v for k, v in record["answers"].items()}
+    new = {**record, "answers": answers}
+    if record.get("choice"):
+        new["choice"] = {**record["choice"], "goal": scrub(record["choice"].get("goal") or "")}
+    if record.get("choice_history"):
+        new["choice_history"] = [{**c, "goal": scrub(c.get("goal") or "")} for c in record["choice_history"]]
+    return new
 
 
 def _forget_in_grouping(store: Store, cohort_id: str, response_id: str) -> None:
@@ -150,14 +220,15 @@ def _without_them(state: Record, gone: set[str], mode: str) -> Record:
     return {**state, "locked": locked, "proposal": None if gone & _named(proposal) else proposal}
 
 
-def _withdraw(store: Store, cohort_id: str, gone: set[str], names: set[str]) -> tuple[int, int]:
+def _withdraw(store: Store, cohort_id: str, gone: set[str], names: set[str],
+              scrub: Callable[[str], str]) -> tuple[int, int]:
     """Take the teacher out of every partnership record; confirmed ones they were in end, and partners are told.
 
     Partners are freed before the records change, so a second run after an interruption still finds them.
     """
     stamp = now()
     affected = [p for p in store.list_partnerships(cohort_id) if gone & set(p["members"])]
-    changed = {p["id"]: _without_member(p, gone, names, stamp) for p in affected}
+    changed = {p["id"]: _without_member(p, gone, names, stamp, scrub) for p in affected}
     ended = [p for p in affected if p.get("status", "confirmed") == "confirmed"
              and changed[p["id"]]["status"] == "withdrawn"]
     standing = [changed.get(p["id"], p) for p in store.list_partnerships(cohort_id)
@@ -175,7 +246,8 @@ def _withdraw(store: Store, cohort_id: str, gone: set[str], names: set[str]) -> 
     return len(ended), len(partners)
 
 
-def _without_member(partnership: Record, gone: set[str], names: set[str], stamp: str) -> Record:
+def _without_member(partnership: Record, gone: set[str], names: set[str], stamp: str,
+                    scrub: Callable[[str], str]) -> Record:
     """A partnership record without the erased teacher: members, names and schools line up as before."""
     p = partnership
     keep = [n for n, m in enumerate(p["members"]) if m not in gone]
@@ -186,7 +258,7 @@ def _without_member(partnership: Record, gone: set[str], names: set[str], stamp:
         if p.get(key):
             new[key] = [p[key][n] for n in keep if n < len(p[key])]
     if p.get("agreement"):
-        new["agreement"] = _scrubbed(p["agreement"], names)
+        new["agreement"] = _scrubbed(p["agreement"], gone, names, scrub)
     # In specialist coaching a teacher simply leaves the allocation; any other partnership ends without them.
     goes_on = p["mode"] == "specialist" and p["members"][0] not in gone and len(keep) >= 2
     if p.get("status", "confirmed") == "confirmed" and not goes_on:
@@ -194,20 +266,15 @@ def _without_member(partnership: Record, gone: set[str], names: set[str], stamp:
     return new
 
 
-def _scrubbed(agreement: Record, names: set[str]) -> Record:
-    """The agreement as the remaining partner keeps it: their answers, without the erased teacher's name and goal."""
-    answers = {k: _without_names(v, names) if isinstance(v, str) else v for k, v in agreement["answers"].items()}
+def _scrubbed(agreement: Record, gone: set[str], names: set[str], scrub: Callable[[str], str]) -> Record:
+    """The agreement as the remaining partner keeps it: without the answers the erased teacher wrote,
+    and with their name and goal taken out of the rest."""
+    authors = agreement.get("authors") or {}
+    answers = {k: scrub(v) if isinstance(v, str) else v for k, v in agreement["answers"].items()
+               if authors.get(k) not in gone}
     saver = agreement.get("updated_by")
-    return {**agreement, "answers": answers, "updated_by": FORMER if saver in names else saver}
-
-
-def _without_names(text: str, names: set[str]) -> str:
-    # The goals answer is pre-filled one line per partner, "Name: goal": their line goes whole.
-    lines = [line for line in text.split("\n") if not any(line.startswith(f"{n}:") for n in names)]
-    text = "\n".join(lines)
-    for name in sorted(names, key=len, reverse=True):
-        text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", FORMER, text)
-    return text
+    return {**agreement, "answers": answers, "authors": {k: v for k, v in authors.items() if k in answers},
+            "updated_by": FORMER if saver in names else saver}
 
 
 def _freed(record: Record, ended: list[Record], standing: list[Record], stamp: str) -> Record:

@@ -18,6 +18,7 @@ from diagnostic.csvio import export_csv, export_json, submitted_response
 from diagnostic.demo import PROFILES, teacher_answers
 from diagnostic.erasure import ASKED, ERASED, FORMER, UnknownTeacher, erase, find_teacher
 from diagnostic.journey import hash_secret
+from diagnostic.scrub import GOAL_GONE, NAME_GONE
 from diagnostic.store import StoreError
 from models.persist import loads
 
@@ -197,7 +198,7 @@ def test_the_former_partner_is_told_is_open_again_keeps_their_answers_and_can_be
     answers = kept["agreement"]["answers"]
     assert answers["approach"] == BEA["approach"] and answers["observe_when"] == BEA["observe_when"]
     assert answers["goals"] == f"{BEA['name']}: Fewer hands up."
-    assert answers["feedback"] == f"Talk it over with {FORMER} the same day."
+    assert answers["feedback"] == f"Talk it over with {NAME_GONE} the same day."
     assert kept["agreement"]["updated_by"] == BEA["name"]
     # She can change her focus, and be paired again.
     menu = bea.get("/questionnaire/menu").text
@@ -353,11 +354,12 @@ def test_in_specialist_coaching_the_teacher_simply_leaves_the_allocation(app, st
     assert store.get_response(cohort["id"], ids["Fay"])["pair"]["status"] == "confirmed"
 
 
-def test_the_last_saver_is_no_longer_named_when_the_erased_teacher_saved_last(app, store, cohort, world):
+def test_the_last_saver_is_no_longer_named_and_only_what_they_changed_goes(app, store, cohort, world):
+    # Zed saves last: the focus Bea wrote stays Bea's; the approach Zed rewrote is Zed's.
     save_agreement(world["zed"], world["pair"], [("focus", "Questioning"), ("approach", "Shared words")])
     erase(store, cohort["id"], world["ids"]["Zed"], "admin@example.org")
     agreement = store.get_partnership(cohort["id"], world["pair"])["agreement"]
-    assert agreement["updated_by"] == FORMER and agreement["answers"]["approach"] == "Shared words"
+    assert agreement["updated_by"] == FORMER and agreement["answers"] == {"focus": "Questioning"}
 
 
 def test_a_partnership_with_no_teacher_left_is_removed(app, store, cohort, world):
@@ -412,3 +414,93 @@ def test_cli_erase_refuses_without_confirmation_or_a_known_teacher(app, runner, 
 def test_cli_erase_names_an_unknown_cohort(app, runner, world):
     result = invoke(runner, "erase", "--cohort", "nowhere", "--respondent", ZED["ref"], "--yes")
     assert result.exit_code == 1 and "no cohort 'nowhere'" in result.output
+
+
+# -- every word the teacher typed, through the real pages, and every file under the data directory -----------------
+JO = {"name": "Zinnia Pembervale", "goal": "Pupils defend the Quorndon estimate in pairs before writing.",
+      "menu_goal": "Every pupil voices one Quorndon reason aloud each lesson."}
+JO_NEEDLES = ["zinnia", "pembervale", "quorndon", "zp-typed"]
+
+
+def typed_everywhere(definition, marker: str) -> dict[str, str]:
+    """A distinctive string for every question a person types their own words into."""
+    return {q.id: f"{marker} {q.id} by Zinnia" for q in definition.questions() if q.type in ("short_text", "long_text")}
+
+
+def test_erasure_leaves_no_word_the_teacher_typed_in_any_file_under_the_data_directory(app, client, store, shipped,
+                                                                                       cohort):
+    from tests.test_journey import answer_all, revision, start
+
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    # Jo answers the whole questionnaire in the browser, typing something distinctive into every text field.
+    jo_browser = app.test_client()
+    row = {k: ";".join(v) if isinstance(v, list) else str(v) for k, v in
+           teacher_answers(definition, PROFILES[0], random.Random(3)).items() if v not in ("", None, [])}
+    row.update({k: ";".join(v) if isinstance(v, list) else str(v) for k, v in PAIRING.items()})
+    row.update(typed_everywhere(definition, "zp-typed"), role="other", teacher_name=JO["name"], focus_goal=JO["goal"],
+               focus_choice="questioning")
+    row.pop("partner_school", None)
+    start(jo_browser, cohort)
+    answer_all(jo_browser, shipped, row)
+    review = jo_browser.get("/questionnaire/review").text
+    assert jo_browser.post("/questionnaire/submit", data={"csrf_token": csrf(review),
+                                                          "revision": revision(review)}).status_code == 302
+    menu = jo_browser.get("/questionnaire/menu").text
+    assert jo_browser.post("/questionnaire/menu", data={"csrf_token": csrf(menu), "focus": "questioning",
+                                                        "goal": JO["menu_goal"]}).status_code == 302
+    (jo,) = [r["id"] for r in store.list_responses(cohort["id"]) if r["answers"].get("teacher_name") == JO["name"]]
+    # Others write about Jo, in every form a colleague might.
+    bea, bea_token = add_teacher(store, cohort, definition, BEA["name"], "Brook Lane", "questioning", "ref-bea", 1,
+                                 "Fewer hands up.", notes="Happy to pair with zinnia, or ZINNIA PEMBERVALE.")
+    ids = {"Jo": jo, "Bea": bea}
+    for n, (name, school, focus) in enumerate(OTHERS, start=2):
+        ids[name.split()[0]], _ = add_teacher(store, cohort, definition, name, school, focus, f"ref-{n}", n,
+                                              notes="Ms Pembervale runs the maths club." if n == 2 else "")
+    grouping.refit(store, cohort, k=2)
+    grouping.rename(store, cohort, "A", "Zinnia's lot", "Watch how Zinnia Pembervale uses wait time.",
+                    "Curious about Zinnia")
+    partnerships.lock(store, cohort, "co-coaching", [jo, bea])
+    partnerships.lock(store, cohort, "co-coaching", [ids["Cal"], ids["Dan"]])
+    made = partnerships.confirm(store, cohort, "co-coaching", partnerships.run(store, cohort, "co-coaching")["id"])
+    pid = next(p["id"] for p in made if jo in p["members"])
+    others = next(p["id"] for p in made if ids["Cal"] in p["members"])
+    # Jo fills in every field of the agreement; then Bea edits it, copying Jo's goal and naming her.
+    agreement = published_definition(store, "learning_agreement", "1")
+    jo_words = typed_everywhere(agreement, "zp-typed")
+    save_agreement(jo_browser, pid, [*jo_words.items(), ("keep_track", "log"), ("first_steps", "timetable")])
+    saved = store.get_partnership(cohort["id"], pid)["agreement"]
+    assert set(saved["answers"]) >= set(jo_words) and set(saved["authors"].values()) == {jo}
+    bea_browser = as_teacher(app, bea_token)
+    save_agreement(bea_browser, pid, [
+        *[(k, v) for k, v in jo_words.items() if k not in ("goals", "feedback", "approach")],
+        ("goals", f"Zinnia's aim: {JO['goal'].upper()}\n{BEA['name']}: Fewer hands up."),
+        ("approach", "Zinnia said we plan together; zinnia pembervale leads week one."),
+        ("feedback", "Talk it over with ZINNIA the same day.")])
+    cal_browser = app.test_client()
+    record = store.get_response(cohort["id"], ids["Cal"])
+    secret = secrets.token_hex(24)
+    store.update_response(cohort["id"], ids["Cal"], lambda r: {**r, "token_hash": hash_secret(secret)})
+    assert cal_browser.get(f"/resume/{cohort['id']}.{record['id']}.{secret}").status_code == 302
+    save_agreement(cal_browser, others, [("focus", "Questioning"),
+                                         ("approach", f"Borrow Ms Pembervale's idea: {JO['menu_goal']}")])
+
+    data = Path(app.config["DATA"])
+
+    def files_holding(needle: str) -> list[str]:
+        return [str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()
+                and needle.lower().encode() in p.read_bytes().lower()]
+
+    assert all(files_holding(n) for n in JO_NEEDLES)  # the scene is really set
+    admin_erase(client, cohort["id"], jo)
+    for needle in [*JO_NEEDLES, JO["goal"], JO["menu_goal"]]:
+        assert files_holding(needle) == [], needle
+    assert any(e["action"] == ERASED for e in store.audit_log())
+    # What others wrote about other things is still theirs.
+    kept = store.get_partnership(cohort["id"], pid)["agreement"]["answers"]
+    assert kept["goals"] == f"{NAME_GONE}'s aim: {GOAL_GONE}\n{BEA['name']}: Fewer hands up."
+    assert "plan together" in kept["approach"]
+    assert kept["feedback"] == f"Talk it over with {NAME_GONE} the same day."
+    assert "zp-typed" not in json.dumps(kept)  # what Jo typed and Bea left as it was is Jo's, and goes
+    bea_notes = store.get_response(cohort["id"], bea)["answers"]["coaching_notes"]
+    assert bea_notes == f"Happy to pair with {NAME_GONE}, or {NAME_GONE}."
+    assert store.group_labels(cohort["id"])["A"]["note"] == f"Watch how {NAME_GONE} uses wait time."
