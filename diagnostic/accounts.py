@@ -13,10 +13,10 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from diagnostic.audit import listed, record
 from diagnostic.journey import now
 from diagnostic.store import Record, Store
 
@@ -53,7 +53,9 @@ def create_user(store: Store, email: str, role: str, cohorts: list[str] = (), pa
     if password is not None:
         user["password"] = _hash(password)
     store.add_user(user)
-    audit(store, actor, "add account", email, {"role": role, "cohorts": user["cohorts"]})
+    record(store, actor, "add account", f"Added {'an' if role == 'admin' else 'a'} {role} account for {email}, "
+                                        f"{_access(store, user['cohorts'])}"
+                                        f"{'' if password is not None else ', with no password yet'}.")
     return user
 
 
@@ -77,7 +79,7 @@ def set_password(store: Store, email: str, password: str, actor: str = "system")
         raise AccountError(f"no account for {normal_email(email)}")
     hashed = _hash(password)
     changed = store.update_user(user["id"], lambda u: {**u, "password": hashed, "sessions": []})
-    audit(store, actor, "set password", user["email"])
+    record(store, actor, "set password", f"Set a new password for {user['email']}; their sessions ended.")
     return changed
 
 
@@ -89,9 +91,16 @@ def update_access(store: Store, user_id: str, role: str, cohorts: list[str], act
     _check_cohorts(store, cohorts)
     changed = store.update_user(user_id, lambda u: {**u, "role": role, "cohorts": sorted(set(cohorts)),
                                                     "active": active, "sessions": []})
-    audit(store, actor, "change account", changed["email"], {"role": role, "cohorts": changed["cohorts"],
-                                                              "active": active})
+    record(store, actor, "change account", f"Made {changed['email']} a {role}, "
+                                           f"{_access(store, changed['cohorts'])}; "
+                                           f"{'can sign in' if active else 'cannot sign in'}; their sessions ended.")
     return changed
+
+
+def _access(store: Store, cohorts: list[str]) -> str:
+    """Which cohorts an account sees, by name, in words."""
+    names = {c["id"]: c["name"] for c in store.list_cohorts()}
+    return f"with access to {listed([names.get(c, c) for c in cohorts], 'no cohorts')}"
 
 
 def authenticate(store: Store, email: str, password: str) -> Record | None:
@@ -134,6 +143,3 @@ def can_see(user: Record, cohort_id: str) -> bool:
     return user["role"] == "admin" or cohort_id in user.get("cohorts", [])
 
 
-def audit(store: Store, actor: str, action: str, target: str, details: dict[str, Any] | None = None) -> None:
-    """Record who did what to whom, and when."""
-    store.log({"at": now(), "actor": actor, "action": action, "target": target, "details": details or {}})

@@ -16,7 +16,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from diagnostic.accounts import audit, authenticate, can_see, end_session, session_user, start_session
+from diagnostic import audit
+from diagnostic.accounts import authenticate, can_see, end_session, normal_email, session_user, start_session
 from diagnostic.extensions import get_store
 from diagnostic.limits import limit_failures
 
@@ -94,9 +95,15 @@ def sign_in():  # noqa: ANN201
         if user is not None:
             session.clear()  # nothing from before signing in carries over (a teacher's link, say)
             login_user(Staff(user, start_session(store, user)))
-            audit(store, user["email"], "sign in", user["email"])
+            audit.record(store, user["email"], "sign in", "Signed in.")
             return redirect(safe_next(request.args.get("next")) or url_for(HOMES[user["role"]]))
         problem = WRONG
+        # Named only if an account has that address: a mistyped password in the e-mail box is never kept.
+        known = store.find_user(normal_email(form.email.data))
+        audit.record(store, known["email"] if known else "someone without an account", "failed sign-in",
+                     f"A sign-in failed from {request.remote_addr or 'an unknown address'}"
+                     + (": wrong password, or an account that cannot sign in." if known else
+                        " with an e-mail address that has no account."))
     status = 401 if problem else 422 if form.errors else 200
     errors = [(problem, "email")] if problem else [(e, form[name].id) for name, found in form.errors.items()
                                                     if name != "csrf_token" for e in found]
@@ -108,7 +115,7 @@ def sign_out():  # noqa: ANN201
     """End this session everywhere: the cookie it used no longer signs anyone in."""
     if current_user.is_authenticated:
         end_session(get_store(), current_user.record["id"], current_user.token)
-        audit(get_store(), current_user.email, "sign out", current_user.email)
+        audit.record(get_store(), current_user.email, "sign out", "Signed out.")
     logout_user()
     session.clear()
     flash("You have signed out.")

@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, ScriptInfo
 from werkzeug.serving import run_simple
 
-from diagnostic import create_app, grouping, menu
+from diagnostic import audit, create_app, grouping, menu
 from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
 from diagnostic.csvio import ImportProblems, export_csv, export_json, import_csv
 from diagnostic.demo import DEMO_COHORT, seed_demo
@@ -31,6 +31,7 @@ from forms.yamlfile import FileProblems
 from models.clustering import METHODS
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+ACTOR = "command line"  # who the audit log says did it
 
 
 def _make_app():  # noqa: ANN202 - called by Flask's ScriptInfo
@@ -158,7 +159,7 @@ def cohort_create(name: str, form_id: str, version: str | None, schools: str, cl
     definition = _find(form_id, version)
     try:
         record = create_cohort(get_store(), definition, name, schools.split(","),
-                               closes.date() if closes else None)
+                               closes.date() if closes else None, actor=ACTOR)
     except (ValueError, VersionConflict) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"cohort: {record['id']}")
@@ -192,6 +193,8 @@ def import_responses(cohort_id: str, file: Path) -> None:
         click.echo("\n".join(exc.lines), err=True)
         raise click.ClickException(f"nothing imported: {len(exc.lines)} problem(s)") from None
     store.add_responses(cohort_id, responses)
+    audit.record(store, ACTOR, "import responses", f"Imported {audit.plural(len(responses), 'submitted response')} "
+                                                   f"from {file.name}.", cohort_id)
     click.echo(f"imported {len(responses)} responses into cohort {cohort_id}")
 
 
@@ -229,7 +232,7 @@ def cluster(cohort_id: str, k: str, method: str, as_json_: bool) -> None:
         click.echo(f"[{time.monotonic() - started:5.1f}s] {message}", err=True)
 
     try:
-        grouping.refit(store, record, k, method, progress=progress)
+        grouping.refit(store, record, k, method, progress=progress, actor=ACTOR)
         result = grouping.current(store, record)
     except (GroupingError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None

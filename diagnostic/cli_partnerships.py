@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 
 import click
 
@@ -17,6 +16,7 @@ from diagnostic.store import StoreError
 from forms.catalog import UnknownForm
 from forms.yamlfile import FileProblems
 
+ACTOR = "command line"  # who the audit log says did it
 UNPAIRED_SHOWN = 20  # beyond this, the terminal is no place to read them: --json has all
 
 
@@ -38,8 +38,8 @@ def pair(cohort_id: str, mode: str, school_rule: str | None, relax_focus: bool |
     options = {k: v for k, v in {"school_rule": school_rule, "relax_focus": relax_focus, "capacity": capacity,
                                  "by": by}.items() if v is not None}
     try:
-        proposal = partnerships.run(store, record, mode, options)
-        made = partnerships.confirm(store, record, mode, proposal["id"]) if confirm_ else None
+        proposal = partnerships.run(store, record, mode, options, actor=ACTOR)
+        made = partnerships.confirm(store, record, mode, proposal["id"], actor=ACTOR) if confirm_ else None
     except (PairingError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json_:
@@ -93,9 +93,8 @@ def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacit
                                    f"{', '.join(known)})")
     if not name.strip():
         raise click.ClickException("give the specialist a name")
-    added = {"id": f"s-{secrets.token_hex(3)}", "name": name.strip(), "kind": "internal" if internal else "specialist",
-             "expertise": list(dict.fromkeys(focuses)), "capacity": capacity}
-    get_store().update_cohort(cohort_id, lambda c: {**c, "specialists": [*c.get("specialists", []), added]})
+    added = partnerships.add_specialist(get_store(), record, name, "internal" if internal else "specialist",
+                                        list(focuses), capacity, actor=ACTOR)
     click.echo(added["id"])
 
 
@@ -105,7 +104,7 @@ def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacit
 def specialists_remove(cohort_id: str, specialist_id: str) -> None:
     """Remove a specialist (their confirmed partnerships stay until undone)."""
     try:
-        partnerships.remove_specialist(get_store(), _cohort(cohort_id), specialist_id)
+        partnerships.remove_specialist(get_store(), _cohort(cohort_id), specialist_id, actor=ACTOR)
     except PairingError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"removed {specialist_id}")

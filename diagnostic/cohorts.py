@@ -7,6 +7,7 @@ import secrets
 from datetime import date
 from pathlib import Path
 
+from diagnostic import audit
 from diagnostic.journey import now
 from diagnostic.store import Store, StoreError
 from forms.catalog import SHIPPED
@@ -45,7 +46,7 @@ _published: dict[tuple[str, str, str], Definition] = {}
 
 
 def create_cohort(store: Store, definition: Definition, name: str, schools: list[str] = (),
-                  closes: date | None = None, cohort_id: str | None = None) -> Record:
+                  closes: date | None = None, cohort_id: str | None = None, actor: str = "system") -> Record:
     """Publish the definition if needed and store a new cohort using it (only a questionnaire teachers answer)."""
     check_questionnaire(definition)
     name = name.strip()
@@ -67,7 +68,11 @@ def create_cohort(store: Store, definition: Definition, name: str, schools: list
         "created_at": now(),
         "closes_on": closes.isoformat() if closes else None,
     }
-    return store.add_cohort(cohort)
+    store.add_cohort(cohort)
+    closing = f", closing on {closes.isoformat()}" if closes else ""
+    audit.record(store, actor, "create cohort", f"Created {name} on {definition.id} version {definition.version}, "
+                                                f"with {audit.plural(len(schools), 'school')}{closing}.", cohort["id"])
+    return cohort
 
 
 def check_questionnaire(definition: Definition) -> None:

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from diagnostic import audit
 from diagnostic.cohorts import definition_dirs
 from diagnostic.store import Store, write_atomic
 from forms.catalog import SHIPPED, definition_files
@@ -44,7 +45,7 @@ def available(data_dir: Path) -> list[dict]:
     return found
 
 
-def add_upload(store: Store, data_dir: Path, name: str, content: bytes) -> str:
+def add_upload(store: Store, data_dir: Path, name: str, content: bytes, actor: str = "system") -> str:
     """Check an uploaded definition or menu and keep it; returns what was added ("id version N").
 
     Raises `UploadProblems` (nothing written) if it is too big, not YAML, invalid, or
@@ -81,4 +82,5 @@ def add_upload(store: Store, data_dir: Path, name: str, content: bytes) -> str:
             raise UploadProblems([line.replace(str(checked), shown) for line in exc.lines()]) from None
     target_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     write_atomic(target_dir / final, content)
+    audit.record(store, actor, "add definition", f"Added {added} (kept as {final}).")
     return added

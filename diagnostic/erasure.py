@@ -26,8 +26,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from diagnostic import agreements, grouping
-from diagnostic.accounts import audit
+from diagnostic import agreements, audit, grouping
 from diagnostic.choice import current_choice
 from diagnostic.cohorts import published_definition
 from diagnostic.journey import now
@@ -91,8 +90,9 @@ def erase(store: Store, cohort_id: str, response_id: str, actor: str) -> Record:
     ended, told = _withdraw(store, cohort_id, gone, names, scrub)
     _scrub_cohort(store, cohort_id, gone, scrub)
     store.remove_response(cohort_id, response_id)
-    audit(store, actor, ERASED, cohort_id, {"partnerships ended": ended, "partners told": told,
-                                            "they had asked": "yes" if record.get("erasure_requested_at") else "no"})
+    asked = "they had asked for it" if record.get("erasure_requested_at") else "they had not asked"
+    audit.record(store, actor, ERASED, f"Erased a teacher's data: {audit.plural(ended, 'partnership')} ended, "
+                                       f"{audit.plural(told, 'partner')} to be told; {asked}.", cohort_id)
     return {"partnerships_ended": ended, "partners_told": told}
 
 
@@ -295,7 +295,8 @@ def request_erasure(store: Store, cohort: Record, response_id: str) -> Record:
     record = store.update_response(cohort["id"], response_id, lambda r: {
         **r, "erasure_requested_at": r.get("erasure_requested_at") or now()})
     # The entry must outlive the erasure without naming them: it says which cohort, not who.
-    audit(store, "a teacher, through their private link", ASKED, cohort["id"])
+    audit.record(store, "a teacher, through their private link", ASKED,
+                 "A teacher asked for their data to be erased.", cohort["id"])
     return record
 
 

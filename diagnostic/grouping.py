@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from diagnostic import audit
 from diagnostic.cohorts import published_definition
 from diagnostic.journey import now
 from diagnostic.store import Record, Store, StoreError, whole_cohort
@@ -85,7 +86,7 @@ def _context(responses: list[Record], spec: dict[str, Any]) -> dict[str, list[An
 
 @whole_cohort
 def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "kmeans",
-          progress: Callable[[str], None] | None = None) -> Record:
+          progress: Callable[[str], None] | None = None, actor: str = "system") -> Record:
     """Group the cohort's submitted responses afresh, keep the result, and return it.
 
     Group keys, and so the specialist's names and notes, carry over from the
@@ -146,6 +147,9 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
         "map_explained": [round(float(v), 3) for v in chart.explained_variance_ratio_] if chart else None,
     }
     store.save_grouping(cohort["id"], record, blob)
+    audit.record(store, actor, "regroup", f"Re-grouped {audit.plural(len(responses), 'teacher')} into "
+                                          f"{audit.plural(record['k'], 'group')} ({method}, asked for {k}).",
+                 cohort["id"])
     return record
 
 
@@ -259,7 +263,8 @@ def place(store: Store, cohort: Record, record: Record, responses: list[Record])
             for r, label, c, o, xy in zip(responses, labels, confidence, outliers, coords, strict=True)}
 
 
-def rename(store: Store, cohort: Record, key: str, name: str, note: str, teacher_title: str = "") -> Record:
+def rename(store: Store, cohort: Record, key: str, name: str, note: str, teacher_title: str = "",
+           actor: str = "system") -> Record:
     """Store the specialists' planning name and note for a group, and the title its teachers see.
 
     An empty name goes back to the generated one; an empty teacher title shows teachers no title at all.
@@ -271,8 +276,12 @@ def rename(store: Store, cohort: Record, key: str, name: str, note: str, teacher
     if len(name) > NAME_LIMIT or len(note) > NOTE_LIMIT or len(teacher_title) > TITLE_LIMIT:
         raise GroupingError(f"a group name is at most {NAME_LIMIT} characters, a note at most {NOTE_LIMIT} and "
                             f"a title for teachers at most {TITLE_LIMIT}")
-    return store.set_group_label(cohort["id"], key, {"name": name, "note": note, "teacher_title": teacher_title,
-                                                     "updated_at": now()})
+    saved = store.set_group_label(cohort["id"], key, {"name": name, "note": note, "teacher_title": teacher_title,
+                                                      "updated_at": now()})
+    # What they wrote stays out of the log: it may name a teacher.
+    audit.record(store, actor, "rename group", f"Saved the planning name, note and title for teachers of group "
+                                               f"{key}.", cohort["id"])
+    return saved
 
 
 def title_for_teacher(group: Record, member: Record) -> str | None:

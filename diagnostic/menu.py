@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from diagnostic import grouping
+from diagnostic import audit, grouping
 from diagnostic.choice import current_choice
 from diagnostic.cohorts import published_definition
 from diagnostic.recommend import prepare, rank
@@ -16,6 +16,17 @@ def plan_for(store: Store, cohort: Record) -> dict[str, Any]:
     """The engine's view of the cohort's menu, with the coordinator's restrictions and weights."""
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     return prepare(definition, cohort.get("menu_settings"))
+
+
+def save_settings(store: Store, cohort: Record, settings: dict[str, Any], actor: str = "system") -> Record:
+    """Keep the coordinator's menu settings (focuses offered, weights for the programme and per school)."""
+    saved = store.update_cohort(cohort["id"], lambda c: {**c, "menu_settings": settings})
+    offered = settings.get("offered")
+    weights = len(settings.get("weights") or {}) + sum(len(w) for w in (settings.get("schools") or {}).values())
+    offered = "every focus" if offered is None else audit.plural(len(offered), "focus", "focuses")
+    audit.record(store, actor, "menu settings", f"Saved the menu settings: {offered} offered, "
+                                                f"{audit.plural(weights, 'weight')} set.", cohort["id"])
+    return saved
 
 
 def group_contexts(store: Store, cohort: Record, responses: list[Record]) -> dict[str, dict[str, Any]]:

@@ -13,7 +13,7 @@ import secrets
 from collections import Counter
 from typing import Any
 
-from diagnostic import grouping
+from diagnostic import audit, grouping
 from diagnostic.choice import current_choice
 from diagnostic.cohorts import definition_dirs, publish, published_definition
 from diagnostic.journey import JourneyError, now
@@ -24,6 +24,8 @@ from forms.schema import Definition, Pairing, Recommend
 from forms.yamlfile import FileProblems
 
 EVERY_MODE = "all"  # where rules that keep two people apart are kept
+KIND = {"co-coaching": "co-coaching", "mentoring": "mentoring", "specialist": "specialist coaching"}
+PARTNER = {"co-coaching": "partner", "mentoring": "mentor", "specialist": "specialist"}
 PEER_MODES = ("co-coaching", "mentoring")
 
 
@@ -144,7 +146,8 @@ def specialists(cohort: Record) -> list[dict[str, Any]]:
 
 
 @whole_cohort
-def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None = None) -> Record:
+def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None = None,
+        actor: str = "system") -> Record:
     """Propose partnerships for `mode` around the locks and rules, store the proposal and return it.
 
     Teachers already in a confirmed partnership of this mode are left out, except
@@ -174,6 +177,9 @@ def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None 
     proposal.update(id=secrets.token_hex(6), made_at=now(), settled=len(settled))
     store.update_pairing_state(cohort["id"], mode, lambda s: {**s, "options": proposal["options"],
                                                                "proposal": proposal})
+    audit.record(store, actor, "propose partnerships",
+                 f"Proposed {audit.plural(len(proposal['pairs']), f'{KIND[mode]} partnership')}; "
+                 f"{audit.plural(len(proposal['unpaired']), 'teacher')} not placed.", cohort["id"])
     return proposal
 
 
@@ -187,7 +193,23 @@ def _known(store: Store, cohort: Record, ids: list[str]) -> None:
 
 
 @whole_cohort
-def lock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
+def lock(store: Store, cohort: Record, mode: str, members: list[str], actor: str = "system") -> None:
+    """Keep these people together in `mode`, whenever it is proposed again."""
+    _lock(store, cohort, mode, members)
+    audit.record(store, actor, "lock partnership",
+                 f"Locked {audit.plural(len(set(members)), 'person', 'people')} together for {KIND[mode]}.",
+                 cohort["id"])
+
+
+@whole_cohort
+def move(store: Store, cohort: Record, mode: str, teacher: str, to: str, actor: str = "system") -> None:
+    """Put one teacher with a chosen partner, mentor or specialist: a lock of the two of them."""
+    _lock(store, cohort, mode, [to, teacher])
+    audit.record(store, actor, "move teacher", f"Moved a teacher to a new {PARTNER[mode]} for {KIND[mode]}, "
+                                               "and locked them together.", cohort["id"])
+
+
+def _lock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
     """Keep these people together in `mode` (a move is a lock with a new partner).
 
     Any other lock that shares a member is dropped (in mentoring and specialist
@@ -217,14 +239,17 @@ def lock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
 
 
 @whole_cohort
-def unlock(store: Store, cohort: Record, mode: str, members: list[str]) -> None:
+def unlock(store: Store, cohort: Record, mode: str, members: list[str], actor: str = "system") -> None:
     """Release a locked partnership: the next run may pair its members differently."""
     store.update_pairing_state(cohort["id"], mode, lambda s: {
         **s, "locked": [m for m in s.get("locked", []) if set(m) != set(members)]})
+    audit.record(store, actor, "unlock partnership", f"Unlocked a {KIND[mode]} partnership of "
+                                                     f"{audit.plural(len(set(members)), 'person', 'people')}.",
+                 cohort["id"])
 
 
 @whole_cohort
-def forbid(store: Store, cohort: Record, first: str, second: str) -> bool:
+def forbid(store: Store, cohort: Record, first: str, second: str, actor: str = "system") -> bool:
     """Never put these two together, in any mode. True if it released a locked partnership holding them."""
     if first == second:
         raise PairingError("choose two different people")
@@ -239,15 +264,20 @@ def forbid(store: Store, cohort: Record, first: str, second: str) -> bool:
             released = True
             store.update_pairing_state(cohort["id"], mode, lambda s: {
                 **s, "locked": [m for m in s.get("locked", []) if not pair <= set(m)]})
+    audit.record(store, actor, "rule out pair", "Ruled out two people as partners in every kind of partnership"
+                                                + (", which released a lock holding them." if released else "."),
+                 cohort["id"])
     return released
 
 
 @whole_cohort
-def allow(store: Store, cohort: Record, first: str, second: str) -> None:
+def allow(store: Store, cohort: Record, first: str, second: str, actor: str = "system") -> None:
     """Let these two be paired again."""
     pair = frozenset((first, second))
     store.update_pairing_state(cohort["id"], EVERY_MODE, lambda s: {
         **s, "forbidden": [p for p in s.get("forbidden", []) if frozenset(p) != pair]})
+    audit.record(store, actor, "allow pair", "Allowed two people who had been ruled out to be paired again.",
+                 cohort["id"])
 
 
 def confirmed(store: Store, cohort: Record) -> list[Record]:
@@ -271,7 +301,7 @@ def broken(store: Store, cohort: Record, proposal: Record | None, mode: str) -> 
 
 
 @whole_cohort
-def confirm(store: Store, cohort: Record, mode: str, proposal_id: str) -> list[Record]:
+def confirm(store: Store, cohort: Record, mode: str, proposal_id: str, actor: str = "system") -> list[Record]:
     """Confirm the latest proposal for `mode`: store each partnership and settle its teachers' focus.
 
     Raises `AlreadyConfirmed` if it was confirmed already, and `StaleProposal` if `proposal_id` is not the
@@ -305,6 +335,9 @@ def confirm(store: Store, cohort: Record, mode: str, proposal_id: str) -> list[R
     store.update_pairing_state(cohort["id"], mode, lambda s: {
         **s, "proposal": None, "locked": [],
         "confirmed_proposals": [*s.get("confirmed_proposals", []), proposal_id][-KEPT_CONFIRMED:]})
+    audit.record(store, actor, "confirm partnerships",
+                 f"Confirmed {audit.plural(len(made), f'{KIND[mode]} partnership')} "
+                 f"({audit.plural(len(joined), 'teacher')}).", cohort["id"])
     return made
 
 
@@ -357,7 +390,7 @@ def _settle(record: Record, joined: list[Record]) -> Record:
 
 
 @whole_cohort
-def dissolve(store: Store, cohort: Record, partnership_id: str) -> Record:
+def dissolve(store: Store, cohort: Record, partnership_id: str, actor: str = "system") -> Record:
     """Undo a confirmed partnership: its teachers are free to be paired again and to change their focus.
 
     A teacher still in another confirmed partnership (a mentor with a second mentee, say) stays settled.
@@ -371,6 +404,10 @@ def dissolve(store: Store, cohort: Record, partnership_id: str) -> Record:
     store.update_responses(cohort["id"], {
         m: (lambda r, m=m: _release(r, [p for p in standing if m in p["members"]]))
         for m in partnership["members"] if m in teachers})
+    audit.record(store, actor, "undo partnership", f"Undid confirmed {KIND[partnership['mode']]} partnership "
+                                                   f"{partnership_id} of "
+                                                   f"{audit.plural(len(partnership['members']), 'person', 'people')}.",
+                 cohort["id"])
     return partnership
 
 
@@ -380,14 +417,36 @@ def _release(record: Record, still: list[Record]) -> Record:
 
 
 @whole_cohort
-def remove_specialist(store: Store, cohort: Record, specialist_id: str) -> None:
+def remove_specialist(store: Store, cohort: Record, specialist_id: str, actor: str = "system") -> None:
     """Take a specialist off the cohort's list, with any partnership locked to them (confirmed ones stay)."""
-    if all(s["id"] != specialist_id for s in specialists(cohort)):
+    found = next((s for s in specialists(store.get_cohort(cohort["id"]) or cohort) if s["id"] == specialist_id), None)
+    if found is None:
         raise PairingError(f"no specialist {specialist_id!r} in this cohort")
     store.update_cohort(cohort["id"], lambda c: {
         **c, "specialists": [s for s in c.get("specialists", []) if s["id"] != specialist_id]})
     store.update_pairing_state(cohort["id"], "specialist", lambda s: {
         **s, "locked": [m for m in s.get("locked", []) if m[0] != specialist_id]})
+    audit.record(store, actor, "remove specialist", f"Removed {_who(found)} from the cohort's specialists.",
+                 cohort["id"])
+
+
+@whole_cohort
+def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise: list[str], capacity: int,
+                   respondent: str | None = None, actor: str = "system") -> Record:
+    """List a specialist (or an internal expert, one of the cohort's teachers) who can coach these focuses."""
+    added = {"id": f"s-{secrets.token_hex(4)}", "name": name.strip(), "kind": kind,
+             "expertise": list(dict.fromkeys(expertise)), "capacity": capacity, "respondent": respondent or None}
+    store.update_cohort(cohort["id"], lambda c: {**c, "specialists": [*(c.get("specialists") or []), added]})
+    audit.record(store, actor, "add specialist", f"Added {_who(added)}, who can take "
+                                                 f"{audit.plural(capacity, 'teacher')} in "
+                                                 f"{audit.plural(len(added['expertise']), 'focus', 'focuses')}.",
+                 cohort["id"])
+    return added
+
+
+def _who(listed: Record) -> str:
+    # An internal expert is one of the cohort's teachers: the log never names a teacher.
+    return "an internal expert" if listed.get("kind") == "internal" else f"specialist {listed['name']}"
 
 
 def partnerships_of(store: Store, cohort: Record, response_id: str) -> list[Record]:

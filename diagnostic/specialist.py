@@ -114,7 +114,7 @@ def regroup(cohort_id: str):  # noqa: ANN201
     if not form.validate_on_submit():
         return overview(cohort_id, form=form, problem="Choose a number of groups and a method.", status=422)
     try:
-        result = grouping.refit(get_store(), g.cohort, form.k.data, form.method.data)
+        result = grouping.refit(get_store(), g.cohort, form.k.data, form.method.data, actor=current_user.email)
     except GroupingError as exc:
         return overview(cohort_id, form=form, problem=str(exc), status=exc.status)
     flash(f"Re-grouped {result['responses']} teachers: {result['k']} group(s). {result['quality']['headline']}.")
@@ -140,7 +140,7 @@ def group(cohort_id: str, key: str):  # noqa: ANN201
                            "teacher_title": found["teacher_title"]})
     if form.validate_on_submit():
         grouping.rename(get_store(), g.cohort, key, form.name.data or "", form.note.data or "",
-                        form.teacher_title.data or "")
+                        form.teacher_title.data or "", actor=current_user.email)
         flash("Saved the group's name, note and title for teachers.")
         return redirect(url_for(".group", cohort_id=cohort_id, key=key))
     status = 422 if form.errors else 200

@@ -57,7 +57,8 @@ ACCESS = {
     "coordinator.remove_specialist": COORDINATOR, "coordinator.expertise": COORDINATOR,
     "coordinator.expertise_csv": COORDINATOR, "coordinator.expertise_json": COORDINATOR,
     "admin.home": ADMIN, "admin.users": ADMIN, "admin.user": ADMIN, "admin.user_access": ADMIN,
-    "admin.user_password": ADMIN, "admin.audit_log": ADMIN, "admin.cohorts": ADMIN, "admin.definitions": ADMIN,
+    "admin.user_password": ADMIN, "admin.audit_log": ADMIN, "admin.audit_csv": ADMIN, "admin.cohorts": ADMIN,
+    "admin.definitions": ADMIN,
     "admin.erasure": ADMIN,
 }
 

@@ -143,7 +143,7 @@ def test_asking_for_deletion_is_recorded_once_and_audited_without_naming_the_tea
     amy.post("/questionnaire/my-data/delete", data={"csrf_token": token})
     assert store.get_response(cohort["id"], people["ids"][0])["erasure_requested_at"] == first
     entries = [e for e in store.audit_log() if e["action"] == ASKED]
-    assert len(entries) == 1 and entries[0]["target"] == cohort["id"]
+    assert len(entries) == 1 and entries[0]["cohort"] == cohort["id"]
     assert people["ids"][0] not in json.dumps(entries) and "Amy" not in json.dumps(entries)
     # Only Amy asked: her partner's record is untouched.
     assert "erasure_requested_at" not in store.get_response(cohort["id"], people["ids"][1])

@@ -12,7 +12,6 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
-from diagnostic.accounts import audit
 from diagnostic.admin import bp
 from diagnostic.cohorts import create_cohort, definition_dirs
 from diagnostic.definitions import UploadProblems, add_upload, available
@@ -63,11 +62,11 @@ def cohorts():  # noqa: ANN201
         schools = [line.strip() for line in (form.schools.data or "").splitlines() if line.strip()]
         try:
             definition, _ = find_definition(form_id, version, definition_dirs(_data_dir()))
-            made = create_cohort(store, definition, form.name.data, schools, form.closes.data)
+            made = create_cohort(store, definition, form.name.data, schools, form.closes.data,
+                                 actor=current_user.email)
         except (ValueError, StoreError, UnknownForm, FileProblems) as exc:
             errors = [(str(exc)[0].upper() + str(exc)[1:] + ".", form.name.id)]
         else:
-            audit(store, current_user.email, "create cohort", made["id"], {"name": made["name"]})
             flash(f"Created {made['name']}. Send its invitation link to the teachers.")
             return redirect(url_for(".cohorts"))
     errors = errors or _errors(form)
@@ -85,11 +84,10 @@ def definitions():  # noqa: ANN201
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            added = add_upload(store, _data_dir(), upload.filename, upload.read())
+            added = add_upload(store, _data_dir(), upload.filename, upload.read(), actor=current_user.email)
         except UploadProblems as exc:
             problems = exc.lines
         else:
-            audit(store, current_user.email, "add definition", added)
             flash(f"Added {added}. It can now be chosen for a new cohort.")
             return redirect(url_for(".definitions"))
     errors = [(f"{form.file.label.text}: {e}", form.file.id) for e in form.file.errors]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField
 from wtforms.validators import NumberRange, Optional
@@ -56,7 +57,7 @@ def menu_settings(cohort_id: str):  # noqa: ANN201
                 "schools": {s: {f.id: form[f"school_{n}_{f.id}"].data for f in focuses
                                 if form[f"school_{n}_{f.id}"].data is not None} for n, s in enumerate(schools)},
             }
-            store.update_cohort(cohort_id, lambda cohort: {**cohort, "menu_settings": settings})
+            menu.save_settings(store, g.cohort, settings, actor=current_user.email)
             flash("Saved the menu settings. Teachers' ranked menus use them from now on.")
             return redirect(url_for(".menu_settings", cohort_id=cohort_id))
     status = 422 if form.errors or problem else 200

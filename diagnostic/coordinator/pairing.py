@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
@@ -175,7 +176,7 @@ def _run_again(mode: str) -> str:
     if not get_store().pairing_state(g.cohort["id"], mode).get("proposal"):
         return f"Run {TITLES[mode].lower()} again to see the change."
     try:
-        partnerships.run(get_store(), g.cohort, mode)
+        partnerships.run(get_store(), g.cohort, mode, actor=current_user.email)
     except PairingError as exc:
         return f"The partnerships could not be proposed again: {_sentence(exc)}"
     return "The partnerships below were proposed again with this change."
@@ -233,7 +234,7 @@ def run_partnerships(cohort_id: str, mode: str):  # noqa: ANN201
                    "one by one. Group the cohort on the specialist pages first.")
     if problem is None:
         try:
-            proposal = partnerships.run(get_store(), g.cohort, mode, options)
+            proposal = partnerships.run(get_store(), g.cohort, mode, options, actor=current_user.email)
         except PairingError as exc:
             problem = _sentence(exc)
     if problem:
@@ -252,7 +253,7 @@ def lock_partnership(cohort_id: str, mode: str):  # noqa: ANN201
     if not form.validate_on_submit():
         return _refused(mode, _form_errors(form), "proposal", 422)
     try:
-        partnerships.lock(ctx["store"], g.cohort, mode, form.people.data)
+        partnerships.lock(ctx["store"], g.cohort, mode, form.people.data, actor=current_user.email)
     except PairingError as exc:
         return _refused(mode, [_sentence(exc)], "ruled-out", 409)
     flash(f"Locked {together([ctx['names'][p] for p in form.people.data])} together. {_run_again(mode)}")
@@ -268,7 +269,7 @@ def unlock_partnership(cohort_id: str, mode: str):  # noqa: ANN201
         return _refused(mode, _form_errors(form), "proposal", 422)
     if not any(set(m) == set(form.people.data) for m in ctx["state"].get("locked", [])):
         return _refused(mode, ["That partnership is not locked, so there is nothing to unlock."], "proposal", 409)
-    partnerships.unlock(ctx["store"], g.cohort, mode, form.people.data)
+    partnerships.unlock(ctx["store"], g.cohort, mode, form.people.data, actor=current_user.email)
     flash(f"Unlocked {together([ctx['names'][p] for p in form.people.data])}. {_run_again(mode)}")
     return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
 
@@ -281,7 +282,7 @@ def forbid_pair(cohort_id: str, mode: str):  # noqa: ANN201
     if not form.validate_on_submit():
         return _refused(mode, _form_errors(form), "proposal", 422)
     first, second = form.people.data
-    released = partnerships.forbid(ctx["store"], g.cohort, first, second)
+    released = partnerships.forbid(ctx["store"], g.cohort, first, second, actor=current_user.email)
     lock = " They were locked together, so that lock was removed." if released else ""
     flash(f"Ruled out {together([ctx['names'][first], ctx['names'][second]])} as partners in every kind of "
           f"partnership.{lock} {_run_again(mode)}")
@@ -298,7 +299,7 @@ def allow_pair(cohort_id: str, mode: str):  # noqa: ANN201
     first, second = form.people.data
     if frozenset((first, second)) not in {frozenset(p) for p in ctx["forbidden"]}:
         return _refused(mode, ["Those two are not ruled out, so there is nothing to allow."], "ruled-out", 409)
-    partnerships.allow(ctx["store"], g.cohort, first, second)
+    partnerships.allow(ctx["store"], g.cohort, first, second, actor=current_user.email)
     names = together([ctx["names"].get(p, "someone no longer in the cohort") for p in (first, second)])
     flash(f"{names[:1].upper()}{names[1:]} may be paired again. {_run_again(mode)}")
     return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
@@ -316,9 +317,8 @@ def move_teacher(cohort_id: str, mode: str):  # noqa: ANN201
     form.to.choices = _move_choices(mode, teacher, ctx)
     problem = None
     if form.validate_on_submit():
-        members = [form.to.data, teacher["id"]]
         try:
-            partnerships.lock(ctx["store"], g.cohort, mode, members)
+            partnerships.move(ctx["store"], g.cohort, mode, teacher["id"], form.to.data, actor=current_user.email)
         except PairingError as exc:
             problem = _sentence(exc)
         else:
@@ -357,7 +357,7 @@ def confirm_partnerships(cohort_id: str, mode: str):  # noqa: ANN201
     if not form.validate_on_submit():
         return _refused(mode, _form_errors(form), "confirm", 422)
     try:
-        made = partnerships.confirm(ctx["store"], g.cohort, mode, form.proposal.data)
+        made = partnerships.confirm(ctx["store"], g.cohort, mode, form.proposal.data, actor=current_user.email)
     except (partnerships.StaleProposal, PairingError) as exc:
         return _refused(mode, [_sentence(exc)], "confirm", 409)
     flash(f"Confirmed {len(made)} {TITLES[mode].lower()} partnership{'s' if len(made) != 1 else ''}. "
@@ -376,7 +376,7 @@ def dissolve_partnership(cohort_id: str, mode: str):  # noqa: ANN201
     if found is None:
         return _refused(mode, [f"There is no confirmed {TITLES[mode].lower()} partnership with that id in this "
                                "cohort: it may have been undone already."], "confirmed", 404)
-    partnerships.dissolve(ctx["store"], g.cohort, found["id"])
+    partnerships.dissolve(ctx["store"], g.cohort, found["id"], actor=current_user.email)
     flash(f"Undid the confirmed partnership of {together(found['names'])}. They may now change their learning "
           "focus, and are paired again the next time you run this.")
     return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))

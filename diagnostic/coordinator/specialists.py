@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -74,10 +73,8 @@ def specialists(cohort_id: str, status: int = 200, problem: str | None = None): 
                                *(SelectChoice(t["id"], f"{t['name']} ({t['school']})" if t.get("school") else t["name"])
                                  for t in facts)]
     if status == 200 and form.validate_on_submit():
-        added = {"id": f"s-{secrets.token_hex(4)}", "name": form.name.data.strip(), "kind": form.kind.data,
-                 "expertise": form.expertise.data, "capacity": form.capacity.data,
-                 "respondent": form.respondent.data or None}
-        store.update_cohort(cohort_id, lambda c: {**c, "specialists": [*(c.get("specialists") or []), added]})
+        added = partnerships.add_specialist(store, g.cohort, form.name.data, form.kind.data, form.expertise.data,
+                                            form.capacity.data, form.respondent.data, actor=current_user.email)
         flash(f"Added {added['name']}. Run specialist coaching to allocate teachers to them.")
         return redirect(url_for(".specialists", cohort_id=cohort_id))
     errors = [(f"{form[name].label.text}: {e}", name) for name, found in form.errors.items()
@@ -107,7 +104,7 @@ def remove_specialist(cohort_id: str):  # noqa: ANN201
     if not form.validate_on_submit() or found is None:
         return specialists(cohort_id, status=404, problem="There is no specialist with that id on this cohort's "
                                                           "list: they may have been removed already.")
-    partnerships.remove_specialist(get_store(), g.cohort, found["id"])
+    partnerships.remove_specialist(get_store(), g.cohort, found["id"], actor=current_user.email)
     flash(f"Removed {found['name']}. Partnerships already confirmed with them stand; undo them on the specialist "
           "coaching page if they should end.")
     return redirect(url_for(".specialists", cohort_id=cohort_id))
