@@ -31,7 +31,7 @@ from diagnostic.journey import (
     token_matches,
     visible_sections,
 )
-from diagnostic.limits import limit_failures
+from diagnostic.limits import limit_failures, limit_starts
 from diagnostic.summary import describe_answer, review_rows, starting_point
 from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
 from forms.conditions import holds
@@ -88,6 +88,8 @@ def _start_form(cohort: dict) -> FlaskForm:
 
 @bp.route("/join/<invite>", methods=["GET", "POST"])
 @limit_failures("RATELIMIT_JOIN", 404)
+@limit_starts("RATELIMIT_START_ADDRESS")
+@limit_starts("RATELIMIT_START_INVITE", per="invitation")
 def join(invite: str):  # noqa: ANN201
     """An invitation: explain the questionnaire, then start a private response."""
     store = get_store()
