@@ -68,7 +68,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(JourneyError)
     def _journey(exc: JourneyError):  # noqa: ANN202
-        return error_page(exc.status, str(exc))
+        return error_page(exc.status, str(exc), getattr(exc, "title", None))
 
     @app.errorhandler(GroupingError)
     def _grouping(exc: GroupingError):  # noqa: ANN202

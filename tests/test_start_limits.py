@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import random
 import re
 import sqlite3
 from pathlib import Path
 
 import pytest
+from pages import page_fields
+from werkzeug.datastructures import MultiDict
 
 from diagnostic import create_app
 from diagnostic.cohorts import create_cohort, definition_dirs
+from diagnostic.demo import PROFILES, teacher_row
+from diagnostic.journey import new_response
 from diagnostic.limits import COUNTS_FILE
 from forms.catalog import find_definition
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+REVISION = re.compile(r'id="revision" name="revision" type="hidden" value="(\d+)"')
 SCHOOL = "192.0.2.10"  # one school's address, as the app sees it
 ELSEWHERE = "198.51.100.20"
 
@@ -103,3 +109,41 @@ def test_the_invitation_limit_holds_across_addresses(make_app):
     other = create_cohort(app.extensions["store"], find_definition(
         "starting_point", None, definition_dirs(app.config["DATA"]))[0], "Another network", [])
     assert start(browser(app, "203.0.113.99"), other, school=None).status_code == 302
+
+
+# -- the cap on open drafts ------------------------------------------------------------------------------------
+def save_first_page(client, definition) -> int:
+    """Answer page 1 as a teacher would; returns the status of the save."""
+    page = client.get("/questionnaire/page/1")
+    row = teacher_row(definition, PROFILES[0], random.Random(3))
+    data = [("csrf_token", CSRF.search(page.text).group(1)), ("revision", REVISION.search(page.text).group(1)),
+            *page_fields(definition.sections[0], row)]
+    return client.post("/questionnaire/page/1", data=MultiDict(data)).status_code
+
+
+def test_a_full_cohort_refuses_new_starts_but_teachers_with_a_draft_carry_on(make_app):
+    app, cohort = make_app(MAX_DRAFTS_PER_COHORT=2)
+    store = app.extensions["store"]
+    definition, _ = find_definition("starting_point", None, definition_dirs(app.config["DATA"]))
+    submitted, _ = new_response(cohort, school="Ashfield")
+    store.add_responses(cohort["id"], [{**submitted, "status": "submitted"}])  # submitted ones do not count
+    first, second = browser(app), browser(app)
+    assert start(first, cohort).status_code == 302
+    assert start(second, cohort).status_code == 302
+
+    refused = start(browser(app), cohort)
+    assert refused.status_code == 409
+    assert "try again later" in refused.text and "coordinator" in refused.text
+    assert drafts(app, cohort) == 2
+
+    # A teacher who already started keeps saving, and a second click on Start still just carries on.
+    assert save_first_page(first, definition) == 302
+    assert first.post(f"/join/{cohort['invite']}", data={
+        "csrf_token": CSRF.search(first.get(f"/join/{cohort['invite']}").text).group(1),
+        "school": "Ashfield"}).status_code == 302
+    assert drafts(app, cohort) == 2
+
+    for no_cap in (0, None):
+        app.config["MAX_DRAFTS_PER_COHORT"] = no_cap
+        assert start(browser(app), cohort).status_code == 302
+    assert drafts(app, cohort) == 4
