@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from conftest import sign_in_as
 
 from diagnostic.cli import cli
 from diagnostic.cohorts import create_cohort
@@ -142,3 +143,24 @@ def test_cohort_list_shows_how_many_were_removed(runner, store, cohort, mixed):
     invoke(runner, "purge-drafts", "--days", "30")
     (line,) = [x for x in invoke(runner, "cohort", "list").output.splitlines() if x.startswith(cohort["id"])]
     assert "submitted 1, in progress 1, removed untouched 2" in line
+
+
+# -- what coordinators and admins see ------------------------------------------------------------------------
+def test_coordinator_and_admin_see_the_counts_and_never_who(app, runner, client, store, cohort, mixed):
+    add(store, cohort, days_ago(70))  # untouched for longer than DRAFT_DAYS (60), but left by this purge
+    invoke(runner, "purge-drafts", "--days", "100")
+    today = datetime.now(UTC).date().isoformat()
+    expected = ("3 unfinished (1 untouched for more than 60 days); "
+                f"1 removed after 100 days untouched, last on {today}")
+    coordinator = app.test_client()
+    sign_in_as(coordinator, app, "coordinator", [cohort["id"]])
+    for page in (coordinator.get("/coordinator/"), client.get("/admin/cohorts")):
+        assert page.status_code == 200
+        assert expected in page.text
+        assert not any(r["id"] in page.text for r in mixed.values())
+
+
+def test_the_pages_say_when_nothing_was_removed_yet(app, client, store, cohort):
+    add(store, cohort, days_ago(1))
+    assert "1 unfinished (none untouched for more than 60 days); none removed yet" in client.get(
+        "/admin/cohorts").text
