@@ -2,9 +2,9 @@
 on starting responses, which anyone holding an invitation link can do.
 
 Flask-Limiter counts failed attempts per client address, and responses started per client address and per
-invitation. By default the counts live in one SQLite file
-in the data directory, so every gunicorn worker on that directory shares them with no extra server;
-`RATELIMIT_STORAGE_URI` (for example `redis://localhost:6379`) keeps them elsewhere instead.
+invitation. By default the counts live in one SQLite file in the data directory, so every gunicorn worker
+on that directory shares them with no extra server; `RATELIMIT_STORAGE_URI` (for example
+`redis://localhost:6379`) keeps them elsewhere instead.
 """
 
 from __future__ import annotations
