@@ -55,6 +55,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_SIGN_IN="5 per minute; 30 per hour",  # failed staff sign-ins per client address
         RATELIMIT_RESUME="10 per minute",  # unrecognised private links per client address
         RATELIMIT_JOIN="30 per minute",  # unrecognised invitation links per client address
+        # Responses started (only those actually made count). One address can be a whole staff room, or several
+        # schools behind a local authority's gateway, starting together at a launch: 600 in 10 minutes lets three
+        # large secondary schools through at once, and 3000 a day stays below MAX_DRAFTS_PER_COHORT, so a script
+        # on one address cannot fill a cohort in a day.
+        RATELIMIT_START_ADDRESS="600 per 10 minutes; 3000 per day",
+        # Per invitation, from every address together: a 2000-teacher network starting in the same hour at a joint
+        # training day passes with room to spare, while a flood from many addresses still takes hours.
+        RATELIMIT_START_INVITE="3000 per hour",
+        MAX_DRAFTS_PER_COHORT=5000,  # unfinished responses a cohort may hold before new starts wait; 0 or None: no cap
+        # `purge-drafts` removes drafts untouched for more days than this: longer than a school summer holiday, so
+        # a teacher who starts before one and finishes after it keeps their answers.
+        DRAFT_DAYS=60,
     )
     data_dir = Path((test_config or {}).get("DATA") or app.config["DATA"])
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -174,7 +174,8 @@ def cohort_list(base_url: str | None) -> None:
     for record in store.list_cohorts():
         counts = store.count_responses(record["id"])
         click.echo(f"{record['id']}  {record['name']}  {record['form_id']} v{record['form_version']}  "
-                   f"submitted {counts.get('submitted', 0)}, in progress {counts.get('draft', 0)}  "
+                   f"submitted {counts.get('submitted', 0)}, in progress {counts.get('draft', 0)}, "
+                   f"removed untouched {record.get('drafts_purged', 0)}  "
                    f"{_base_url(base_url)}/join/{record['invite']}")
 
 
@@ -340,5 +341,5 @@ def main() -> None:
 
 
 
-# The partnership and account commands live in their own modules and register themselves on `cli`.
-from diagnostic import cli_accounts, cli_partnerships, cli_privacy  # noqa: E402, F401
+# The partnership, account, privacy and draft commands live in their own modules and register themselves on `cli`.
+from diagnostic import cli_accounts, cli_drafts, cli_partnerships, cli_privacy  # noqa: E402, F401

@@ -1,12 +1,15 @@
-"""Rate limits on the pages a guesser would use: staff sign-in, teachers' private links and invitations.
+"""Rate limits on the pages a guesser would use (staff sign-in, teachers' private links and invitations), and
+on starting responses, which anyone holding an invitation link can do.
 
-Flask-Limiter counts failed attempts per client address. By default the counts live in one SQLite file
-in the data directory, so every gunicorn worker on that directory shares them with no extra server;
-`RATELIMIT_STORAGE_URI` (for example `redis://localhost:6379`) keeps them elsewhere instead.
+Flask-Limiter counts failed attempts per client address, and responses started per client address and per
+invitation. By default the counts live in one SQLite file in the data directory, so every gunicorn worker
+on that directory shares them with no extra server; `RATELIMIT_STORAGE_URI` (for example
+`redis://localhost:6379`) keeps them elsewhere instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import os
@@ -19,7 +22,7 @@ from typing import TypeVar
 from urllib.parse import quote, unquote, urlparse
 
 from filelock import FileLock
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage
@@ -154,6 +157,22 @@ def limit_failures(setting: str, status: int, methods: list[str] | None = None) 
     """
     return limiter.limit(lambda: current_app.config[setting], methods=methods,
                          deduct_when=lambda response: response.status_code == status)
+
+
+def limit_starts(setting: str, per: str = "address") -> Callable:
+    """Decorate a view: per client address (or per invitation), allow `app.config[setting]` POSTs that succeed.
+
+    Success is a redirect (a response was started), so a form sent back with a mistake never counts. Each
+    kind of count has its own scope, apart from the failures `limit_failures` counts on the same view.
+    """
+    key_func = invitation_key if per == "invitation" else get_remote_address
+    return limiter.limit(lambda: current_app.config[setting], key_func=key_func, scope=f"starts-per-{per}",
+                         methods=["POST"], deduct_when=lambda response: 300 <= response.status_code < 400)
+
+
+def invitation_key() -> str:
+    """The invitation code in the URL, hashed: the counts file, left out of backups, need not hold a way in."""
+    return hashlib.sha256((request.view_args or {}).get("invite", "").encode()).hexdigest()
 
 
 def retry_after() -> int:

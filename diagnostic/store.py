@@ -259,6 +259,21 @@ class Store:
             table.remove(doc_ids=[found.doc_id])
         return dict(found)
 
+    def remove_responses(self, cohort_id: str, condition: Callable[[Record], bool]) -> int:
+        """Delete for good every response of a cohort that `condition` holds for; returns how many went.
+
+        Each shard is judged and written under its lock, one write per shard touched, so a response saved
+        while this runs is judged as saved, never as it was before.
+        """
+        removed = 0
+        for path in self._shards(cohort_id):
+            with self._table(path, "responses") as table:
+                doomed = [r.doc_id for r in table.all() if condition(dict(r))]
+                if doomed:
+                    table.remove(doc_ids=doomed)
+                removed += len(doomed)
+        return removed
+
     def list_responses(self, cohort_id: str, status: str | None = None) -> list[Record]:
         """A cohort's responses (optionally only those with this status), oldest first."""
         found = []

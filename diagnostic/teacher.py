@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from diagnostic import menu
+from diagnostic import drafts, menu
 from diagnostic.choice import GOAL_LIMIT, BadChoice, choose, current_choice, is_locked
 from diagnostic.cohorts import is_closed, published_definition
 from diagnostic.extensions import get_store
@@ -34,7 +34,7 @@ from diagnostic.journey import (
     token_matches,
     visible_sections,
 )
-from diagnostic.limits import limit_failures
+from diagnostic.limits import limit_failures, limit_starts
 from diagnostic.summary import describe_answer, review_rows, starting_point
 from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
 from forms.conditions import holds
@@ -102,6 +102,8 @@ def _start_form(cohort: dict) -> FlaskForm:
 
 @bp.route("/join/<invite>", methods=["GET", "POST"])
 @limit_failures("RATELIMIT_JOIN", 404)
+@limit_starts("RATELIMIT_START_ADDRESS")
+@limit_starts("RATELIMIT_START_INVITE", per="invitation")
 def join(invite: str):  # noqa: ANN201
     """An invitation: explain the questionnaire, then start a private response."""
     store = get_store()
@@ -117,6 +119,7 @@ def join(invite: str):  # noqa: ANN201
         ref = session.get("response")
         if isinstance(ref, list) and ref and ref[0] == cohort["id"] and session.get("started") == invite:
             return redirect(url_for(".page", number=1))  # a double click on Start: keep the first response
+        drafts.check_room(store, cohort, current_app.config["MAX_DRAFTS_PER_COHORT"])
         record, token = new_response(cohort, school=getattr(form, "school", None) and form.school.data)
         store.add_responses(cohort["id"], [record])
         session.clear()

@@ -12,6 +12,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
+from diagnostic import drafts
 from diagnostic.admin import bp
 from diagnostic.cohorts import create_cohort, definition_dirs
 from diagnostic.definitions import UploadProblems, add_upload, available
@@ -70,9 +71,10 @@ def cohorts():  # noqa: ANN201
             flash(f"Created {made['name']}. Send its invitation link to the teachers.")
             return redirect(url_for(".cohorts"))
     errors = errors or _errors(form)
-    return render_template("admin/cohorts.html", form=form, errors=errors, cohorts=store.list_cohorts(),
-                           counts={c["id"]: store.count_responses(c["id"]) for c in store.list_cohorts()}), \
-        422 if errors else 200
+    cohorts, days = store.list_cohorts(), current_app.config["DRAFT_DAYS"]
+    return render_template("admin/cohorts.html", form=form, errors=errors, cohorts=cohorts,
+                           counts={c["id"]: drafts.figures(store, c, days) for c in cohorts},
+                           describe=drafts.describe), 422 if errors else 200
 
 
 @bp.route("/definitions", methods=["GET", "POST"])

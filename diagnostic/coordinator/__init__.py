@@ -9,9 +9,10 @@ Each page's views live in their own module of this package.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, current_app, g, render_template, request
 from flask_login import current_user
 
+from diagnostic import drafts
 from diagnostic.accounts import can_see
 from diagnostic.auth import require
 from diagnostic.extensions import get_store
@@ -32,9 +33,11 @@ def load_cohort() -> None:
 
 @bp.get("/")
 def cohorts():  # noqa: ANN201
-    """Every cohort, with links to its menu settings, partnerships and expertise map."""
-    return render_template("coordinator/cohorts.html", cohorts=[c for c in get_store().list_cohorts()
-                                                                if can_see(current_user.record, c["id"])])
+    """Every cohort, with how many drafts are open and were removed, and links to its menu, partnerships and map."""
+    store, days = get_store(), current_app.config["DRAFT_DAYS"]
+    cohorts = [c for c in store.list_cohorts() if can_see(current_user.record, c["id"])]
+    return render_template("coordinator/cohorts.html", cohorts=cohorts,
+                           unfinished={c["id"]: drafts.describe(drafts.figures(store, c, days)) for c in cohorts})
 
 
 # The views register themselves on `bp` when imported.
