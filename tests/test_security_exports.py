@@ -143,6 +143,34 @@ def test_every_csv_download_in_the_url_map_is_a_file_with_no_formula(world):
     assert any(c.startswith(f"'{FORMULAS[3]}") for c in profiles)  # the group note
 
 
+def is_download(response) -> bool:  # noqa: ANN001
+    """A file to save: CSV, JSON, or anything sent as an attachment."""
+    return (response.mimetype in ("text/csv", "application/json")
+            or response.headers.get("Content-Disposition", "").startswith("attachment"))
+
+
+def test_no_download_or_page_may_be_kept_by_a_browser_or_proxy_only_static_files_may(world):
+    """Downloads hold teachers' answers and names: a shared computer's cache or a proxy must not keep a copy."""
+    downloads, static = set(), []
+    for endpoint, rule in GET_RULES:
+        for url, _ in urls(world, endpoint, rule):
+            for role in ("admin", "coordinator", "specialist", "teacher"):
+                answer = browser(world["app"], world["cookies"][role]).get(url)
+                if endpoint == "static":
+                    static.append(answer)
+                    continue
+                # Every answer, error pages and redirects too, whoever asks.
+                assert answer.headers.get("Cache-Control") == "no-store", f"{role} GET {url}"
+                if answer.status_code == 200 and is_download(answer):
+                    downloads.add(url)
+    base = f"/specialist/cohorts/{MAIN}"
+    assert {f"{base}/export/members.csv", f"{base}/export/profiles.csv", f"{base}/export/grouping.json",
+            f"/coordinator/cohorts/{MAIN}/expertise.csv", f"/coordinator/cohorts/{MAIN}/expertise.json",
+            "/questionnaire/my-data.json"} <= downloads
+    assert static and all(a.status_code == 200 and "no-store" not in a.headers.get("Cache-Control", "")
+                          for a in static)
+
+
 def test_focus_titles_an_admin_wrote_as_formulas_are_neutralised_in_the_expertise_map(world):
     """The menu of learning focuses is uploaded YAML: its titles reach the expertise map's CSV."""
     if not world["hostile"]:
