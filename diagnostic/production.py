@@ -3,9 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+MIN_KEY_BYTES = 32  # as many random bytes as secrets.token_hex(32) gives, so a key cannot be guessed
+NEW_KEY = "generate one with python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+def check_settings(app: Flask) -> None:
+    """With PRODUCTION, refuse to start on settings that are unsafe there: RuntimeError naming each one."""
+    if not app.config["PRODUCTION"]:
+        return
+    problems = _secret_key_problems(app)
+    if problems:
+        raise RuntimeError("; ".join(problems))
+
+
+def _secret_key_problems(app: Flask) -> list[str]:
+    """Why SECRET_KEY cannot sign production sessions: missing, short, or the development key."""
+    key = app.config.get("SECRET_KEY")
+    if not key:
+        return [f"production needs its own secret key: set DIAGNOSTIC_SECRET_KEY ({NEW_KEY}); the generated "
+                "development key in the data directory is refused"]
+    raw = key if isinstance(key, bytes) else str(key).encode()
+    if len(raw) < MIN_KEY_BYTES:
+        return [f"DIAGNOSTIC_SECRET_KEY is {len(raw)} bytes long, too short to keep sessions from being forged: "
+                f"production needs at least {MIN_KEY_BYTES}; set DIAGNOSTIC_SECRET_KEY to a new key ({NEW_KEY})"]
+    development = Path(app.config["DATA"]) / "secret_key"
+    try:
+        copied = raw.strip() == development.read_bytes().strip()
+    except OSError:  # no development key (or none this user can read), so it cannot have been copied
+        copied = False
+    if copied:
+        # Anyone who could read the data directory, or a backup of it, could sign sessions with it.
+        return [f"DIAGNOSTIC_SECRET_KEY is the development key generated into {development}: production needs a "
+                f"key of its own; set DIAGNOSTIC_SECRET_KEY to a new key ({NEW_KEY})"]
+    return []
 
 
 def init_app(app: Flask) -> None:

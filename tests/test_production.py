@@ -27,12 +27,14 @@ from diagnostic.production import gunicorn_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = secrets.token_hex(32)
+BASE = "https://cpd.example.org"
 
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> str:
     """A fresh data directory, and an environment without production settings of its own."""
-    for name in ("DIAGNOSTIC_SECRET_KEY", "DIAGNOSTIC_PRODUCTION", "DIAGNOSTIC_TRUSTED_HOSTS", "DIAGNOSTIC_DATA"):
+    for name in ("DIAGNOSTIC_SECRET_KEY", "DIAGNOSTIC_PRODUCTION", "DIAGNOSTIC_TRUSTED_HOSTS", "DIAGNOSTIC_DATA",
+                 "DIAGNOSTIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return str(tmp_path / "data")
 
@@ -43,6 +45,35 @@ def test_production_refuses_the_generated_development_key(data_dir):
     assert (Path(data_dir) / "secret_key").exists()
     with pytest.raises(RuntimeError, match="set DIAGNOSTIC_SECRET_KEY"):
         create_app({"DATA": data_dir, "PRODUCTION": True})
+
+
+# Each makes a key from the development key a development run generated into DATA/secret_key.
+REFUSED_KEYS = {
+    "one character": lambda development: "x",
+    "31 bytes": lambda development: "k" * 31,
+    "30 bytes in 15 letters": lambda development: "\u00e9" * 15,
+    "the development key": lambda development: development,
+    "the development key and a line break": lambda development: development + "\n",
+}
+
+
+@pytest.mark.parametrize("case", REFUSED_KEYS)
+def test_production_refuses_a_short_key_and_the_development_key_copied_into_the_environment(data_dir, monkeypatch,
+                                                                                               case):
+    development = create_app({"DATA": data_dir}).secret_key
+    monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", REFUSED_KEYS[case](development))
+    with pytest.raises(RuntimeError) as refused:
+        create_app({"DATA": data_dir, "PRODUCTION": True, "BASE_URL": BASE})
+    message = str(refused.value)
+    # It names the setting and says how to make a good key, and never shows a key.
+    assert "DIAGNOSTIC_SECRET_KEY" in message and "secrets.token_hex(32)" in message
+    assert development not in message
+
+
+@pytest.mark.parametrize("key", ["k" * 32, "\u00e9" * 16, KEY], ids=["32 bytes", "32 bytes in 16 letters", "random"])
+def test_production_accepts_a_key_of_32_bytes_or_more(data_dir, key):
+    create_app({"DATA": data_dir})  # the development key is there, but this is another key
+    assert create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": key, "BASE_URL": BASE}).secret_key == key
 
 
 def test_production_starts_with_its_own_key_and_https_only_settings(data_dir, monkeypatch):
@@ -119,10 +150,18 @@ def gunicorn_runs(monkeypatch):
     return calls
 
 
-def test_serve_production_without_a_secret_key_says_to_set_one(data_dir, gunicorn_runs):
+@pytest.mark.parametrize(("environment", "setting"), [
+    ({}, "DIAGNOSTIC_SECRET_KEY"),
+    ({"DIAGNOSTIC_BASE_URL": BASE}, "DIAGNOSTIC_SECRET_KEY"),
+    ({"DIAGNOSTIC_SECRET_KEY": "x", "DIAGNOSTIC_BASE_URL": BASE}, "DIAGNOSTIC_SECRET_KEY"),
+], ids=["nothing set", "no key", "a one-character key"])
+def test_serve_production_with_an_unsafe_setting_says_in_one_line_which_to_set(data_dir, monkeypatch, gunicorn_runs,
+                                                                                 environment, setting):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     result = CliRunner().invoke(cli, ["--data", data_dir, "serve", "--production"])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "set DIAGNOSTIC_SECRET_KEY" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and f"set {setting}" in result.output
     assert gunicorn_runs == [] and not (Path(data_dir) / "secret_key").exists()
 
 
