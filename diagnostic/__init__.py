@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from diagnostic import production
+from diagnostic import links, production
 from diagnostic.store import Store
 
 PACKAGE = Path(__file__).parent
@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _secret_key(data_dir)
 
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["public_url"] = links.public_url  # every link a page shows for people to use elsewhere
     app.extensions["store"] = Store(data_dir)
 
     from diagnostic import admin, auth, coordinator, errors, extensions, limits, specialist, teacher

@@ -22,6 +22,7 @@ def test_production_refuses_the_generated_key(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="DIAGNOSTIC_SECRET_KEY"):
         create_app({"DATA": str(tmp_path)})
     monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", "a-real-secret-from-the-operator-32-bytes-or-more")
+    monkeypatch.setenv("DIAGNOSTIC_BASE_URL", "https://cpd.example.org")
     app = create_app({"DATA": str(tmp_path)})
     assert app.config["SECRET_KEY"] == "a-real-secret-from-the-operator-32-bytes-or-more"
     assert app.config["SESSION_COOKIE_SECURE"] is True
