@@ -181,7 +181,7 @@ def submitted_response(cohort: dict, definition: Definition, answers: dict, resp
 def first_visible(text: str) -> str:
     """The first character a reader would see: leading whitespace and format characters are skipped."""
     # Format characters (category Cf) are invisible: zero-width spaces and joiners, the word joiner, a
-    # byte-order mark. Spreadsheets skip them and leading spaces when they look for a formula.
+    # byte-order mark. A spreadsheet may drop them, and leading spaces, on import and then read a formula.
     return next((ch for ch in text if not (ch.isspace() or unicodedata.category(ch) == "Cf")), "")
 
 
