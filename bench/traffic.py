@@ -183,7 +183,8 @@ def app_server(data: Path, workers: int, port: int, key: str, log: Path) -> Serv
     """`diagnostic --data DATA serve --production --workers N` (gunicorn) on 127.0.0.1:PORT."""
     argv = [sys.executable, "-c", "from diagnostic.cli import main; main()", "--data", str(data), "serve",
             "--production", "--workers", str(workers), "--host", HOST, "--port", str(port)]
-    return Server(argv, clean_env(DIAGNOSTIC_SECRET_KEY=key), port, log)
+    # The simulated teachers reach the server directly, so its own address stands for the public one.
+    return Server(argv, clean_env(DIAGNOSTIC_SECRET_KEY=key, DIAGNOSTIC_BASE_URL=f"https://{HOST}:{port}"), port, log)
 
 
 # -- teachers' answers, decided before the run ------------------------------------------------------------

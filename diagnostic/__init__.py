@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from diagnostic import links, production
 from diagnostic.store import Store
 
 PACKAGE = Path(__file__).parent
@@ -74,18 +75,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("DIAGNOSTIC")
     app.config.update(test_config or {})
     app.config["DATA"] = str(data_dir)
+    production.check_settings(app)  # first: production never generates (or uses) a development key
     if not app.config.get("SECRET_KEY"):
-        if app.config["PRODUCTION"]:
-            raise RuntimeError(
-                "production needs its own secret key: set DIAGNOSTIC_SECRET_KEY (the generated "
-                "development key in the data directory is refused)"
-            )
         app.config["SECRET_KEY"] = _secret_key(data_dir)
 
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["public_url"] = links.public_url  # every link a page shows for people to use elsewhere
     app.extensions["store"] = Store(data_dir)
 
-    from diagnostic import admin, auth, coordinator, errors, extensions, limits, production, specialist, teacher
+    from diagnostic import admin, auth, coordinator, errors, extensions, limits, specialist, teacher
 
     production.init_app(app)
     extensions.init_app(app)

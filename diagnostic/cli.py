@@ -278,7 +278,8 @@ def recommend_cmd(cohort_id: str, respondent: str | None, as_json_: bool) -> Non
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--production", is_flag=True,
-              help="Serve with gunicorn and the production settings (needs DIAGNOSTIC_SECRET_KEY).")
+              help="Serve with gunicorn and the production settings (needs DIAGNOSTIC_SECRET_KEY and "
+                   "DIAGNOSTIC_BASE_URL).")
 @click.option("--workers", type=click.IntRange(1, 64), help="gunicorn worker processes with --production [default: 2].")
 @click.pass_context
 def serve(ctx: click.Context, demo: bool, host: str, port: int, production: bool, workers: int | None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from forms.schema import Definition, Question
 from forms.scoring import score
 
 MAX_CSV_BYTES = 20_000_000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell as a formula when it starts with one of these. A tab or a carriage return counts only
+# as the very first character; the others also behind whitespace and invisible characters (see neutralise).
+FORMULA_START = ("=", "+", "-", "@", "|", "%", "\t", "\r")
 TRUE_WORDS, FALSE_WORDS = {"yes", "true", "1", "y"}, {"no", "false", "0", "n", ""}
 
 
@@ -175,9 +178,19 @@ def submitted_response(cohort: dict, definition: Definition, answers: dict, resp
     return record
 
 
+def first_visible(text: str) -> str:
+    """The first character a reader would see: leading whitespace and format characters are skipped."""
+    # Format characters (category Cf) are invisible: zero-width spaces and joiners, the word joiner, a
+    # byte-order mark. A spreadsheet may drop them, and leading spaces, on import and then read a formula.
+    return next((ch for ch in text if not (ch.isspace() or unicodedata.category(ch) == "Cf")), "")
+
+
 def neutralise(value: Any) -> Any:
     """Stop a spreadsheet running typed text as a formula: prefix a quote to risky text cells."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    if not isinstance(value, str):
+        return value
+    # NFKC turns full-width forms (＝ ＋ － ＠ ｜ ％), which spreadsheets may read as formula starts too, into ASCII.
+    if value.startswith(FORMULA_START) or unicodedata.normalize("NFKC", first_visible(value)).startswith(FORMULA_START):
         return "'" + value
     return value
 
@@ -209,7 +222,7 @@ def export_csv(definition: Definition, responses: list[dict]) -> str:
     # The default "\r\n" line ending makes the writer quote any cell holding a lone "\r" too.
     writer = csv.writer(out)
     meta = ["response_id", "respondent", "school", "form_id", "form_version", "submitted_at"]
-    writer.writerow(meta + answer_ids + [f"score_{c}" for c in constructs])
+    writer.writerow([neutralise(h) for h in meta + answer_ids + [f"score_{c}" for c in constructs]])
     for row in export_rows(definition, responses):
         writer.writerow([_cell(row[m]) for m in meta] + [_cell(row["answers"].get(a)) for a in answer_ids]
                         + [_cell(row["scores"].get(c)) for c in constructs])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
 from diagnostic.store import Store
@@ -30,7 +30,9 @@ def init_app(app: Flask) -> None:
     def _headers(response):  # noqa: ANN001, ANN202 - Flask hook
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        if response.mimetype == "text/html":
+        # Pages and downloads (CSV, JSON) hold people's answers and names: no browser cache or proxy may keep a
+        # copy. Only the stylesheet and images, which hold nothing private, may be cached.
+        if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", "no-store")
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security", HSTS)

@@ -38,9 +38,10 @@ def summary(record: Record) -> Record:
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
+    """CSV text with every cell, the header's too, neutralised (the expertise map uses it as well)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
+    writer.writerow([neutralise(name) for name in header])
     writer.writerows([[neutralise(cell) for cell in row] for row in rows])
     return out.getvalue()
 

@@ -35,6 +35,7 @@ from diagnostic.journey import (
     visible_sections,
 )
 from diagnostic.limits import limit_failures, limit_starts
+from diagnostic.links import public_url
 from diagnostic.summary import describe_answer, review_rows, starting_point
 from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
 from forms.conditions import holds
@@ -148,7 +149,7 @@ def resume(token: str):  # noqa: ANN201
     if request.args.get("new"):
         # Just made: this is the one time the link is shown, on a page whose own address is the link.
         return render_template("teacher/link.html", cohort=cohort, record=record, again=request.args["new"] == "again",
-                               link=url_for(".resume", token=token, _external=True))
+                               link=public_url(".resume", token=token))
     if record["status"] == "submitted":
         return redirect(url_for(".summary"))
     definition = published_definition(store, record["form_id"], record["form_version"])

@@ -23,18 +23,19 @@ def app(tmp_path):
     return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
 
 
-def sign_in_as(client, app, role: str, cohorts=(), email: str | None = None) -> dict:
+def sign_in_as(client, app, role: str, cohorts=(), email: str | None = None, base_url: str | None = None) -> dict:
     """Sign `client` in as a new staff account with this role (and cohorts), as the sign-in page would.
 
     The session is set directly rather than posting a password, which keeps
     hundreds of tests from paying for password hashing; tests/test_auth.py
-    covers the real sign-in page.
+    covers the real sign-in page. `base_url` is the site the browser signs in
+    on (its cookie is sent only there), http://localhost/ if not given.
     """
     store = app.extensions["store"]
     with app.app_context():
         user = create_user(store, email or f"{role}-{secrets.token_hex(3)}@example.org", role, list(cohorts))
         token = start_session(store, user)
-    with client.session_transaction() as session:
+    with client.session_transaction(base_url=base_url) as session:
         session["_user_id"], session["_fresh"] = f"{user['id']}:{token}", True
     return user
 

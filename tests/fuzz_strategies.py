@@ -24,7 +24,8 @@ WORDS = st.sampled_from([
     "questioning", "feedback", "class_teacher", "english;maths", "maths;maths", "a;b;c;d;e;f", ";;", "{focus}",
     "value_{focus}", "+", "-", "soft", "auto", "kmeans", "admin", "coordinator", "None", "null", "~",
 ])
-FORMULAS = st.builds(lambda start, rest: start + rest, st.sampled_from(["=", "+", "-", "@", "\t", "\r"]),
+FORMULAS = st.builds(lambda start, rest: start + rest, st.sampled_from(["=", "+", "-", "@", "|", "%", "\t", "\r",
+                                                                     "\uff1d", "\u200b=", "\ufeff+"]),
                      st.sampled_from(["SUM(A1:A9)", "cmd|' /C calc'!A0", "1+1", "HYPERLINK(\"x\")"]))
 HUGE_INTS = st.sampled_from([2**31, 2**63, -(2**63) - 1, 10**100, 10**1000, -(10**4000)])
 HUGE_TEXT = st.builds(lambda ch, n: ch * n, st.sampled_from(["x", "é", "😀", " ", "9", ";", "\n"]),

@@ -77,6 +77,20 @@ FORMULAS = [
     "\t=2+5",
     "\r=3+5",
     "  =4+5",
+    "|cmd' /C calc'!A0",
+    "%SUM(1+1)",
+    # Full-width forms, which some spreadsheets read as the ASCII characters.
+    '\uff1dHYPERLINK("http://evil.example/","Click")',
+    "\uff0b1+cmd|' /C calc'!A0",
+    "\uff0d2+3+cmd|' /C calc'!A0",
+    "\uff20SUM(1+1)",
+    "\uff5ccmd' /C calc'!A0",
+    "\uff05SUM(2+2)",
+    # Invisible characters first, which the forms do not strip (they are not whitespace to Python).
+    "\u200b=sum(3+3)",
+    "\ufeff=sum(4+4)",
+    "\u200c\u200d\u2060+5+5",
+    "\u200b \uff1d6+6",
 ]
 PAYLOADS = XSS + FORMULAS
 # Staff e-mail addresses: no spaces, one @, lower case (the app lower-cases them).
@@ -88,7 +102,12 @@ EMAILS = [
     "{{7*7}}</title><b/xss>@xss.example",
     '=hyperlink("http://evil.example")@xss.example',
 ]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # written out here, not imported: the app must meet this rule
+# Written out here, not imported: the app must meet this rule. A cell is run as a formula when it starts with a tab
+# or a carriage return, or when the first character a reader sees (after whitespace and the invisible characters
+# below) is one of these, ASCII or full-width.
+FORMULA_START = ("=", "+", "-", "@", "|", "%", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\uff5c", "\uff05", "\t", "\r")
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"  # zero-width space, non-joiner and joiner, word joiner, byte-order mark
+BEFORE_VISIBLE = re.compile(rf"[\s{INVISIBLE}]*")
 CSRF_REFUSED = "Your answers were not sent"  # the title of the app's CSRF error page
 MAIN = "main"
 
@@ -224,11 +243,17 @@ def is_number(cell: str) -> bool:
     return True
 
 
+def starts_formula(text: str) -> bool:
+    """Whether a spreadsheet would run this text as a formula (FORMULA_START above)."""
+    visible = text[BEFORE_VISIBLE.match(text).end():]
+    return text.startswith(("\t", "\r")) or visible.startswith(FORMULA_START)
+
+
 def formula_cells(body: str) -> list[tuple[int, int, str]]:
     """(row, column, cell) for every cell a spreadsheet would run as a formula (numbers like -0.4 are data)."""
     rows = list(csv.reader(io.StringIO(body, newline="")))
     return [(r, c, cell) for r, row in enumerate(rows) for c, cell in enumerate(row)
-            if cell.startswith(FORMULA_START) and not is_number(cell)]
+            if starts_formula(cell) and not is_number(cell)]
 
 
 def cells(body: str) -> list[str]:

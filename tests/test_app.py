@@ -21,9 +21,10 @@ def test_production_refuses_the_generated_key(tmp_path, monkeypatch):
     monkeypatch.setenv("DIAGNOSTIC_PRODUCTION", "true")
     with pytest.raises(RuntimeError, match="DIAGNOSTIC_SECRET_KEY"):
         create_app({"DATA": str(tmp_path)})
-    monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", "a-real-secret-from-the-operator")
+    monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", "a-real-secret-from-the-operator-32-bytes-or-more")
+    monkeypatch.setenv("DIAGNOSTIC_BASE_URL", "https://cpd.example.org")
     app = create_app({"DATA": str(tmp_path)})
-    assert app.config["SECRET_KEY"] == "a-real-secret-from-the-operator"
+    assert app.config["SECRET_KEY"] == "a-real-secret-from-the-operator-32-bytes-or-more"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert not (tmp_path / "secret_key").exists()
 

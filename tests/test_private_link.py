@@ -100,3 +100,18 @@ def test_a_session_made_before_this_change_asks_for_the_link_again(app, client, 
         session["response"] = [cohort["id"], record["id"]]  # the old shape: no check of the link
     page = client.get("/questionnaire/page/1")
     assert page.status_code == 403 and "private link" in page.text
+
+
+def test_the_private_link_is_built_from_the_public_address_never_the_requests_host(tmp_path, shipped):
+    from diagnostic import create_app
+    from diagnostic.cohorts import create_cohort
+
+    app = create_app({"TESTING": True, "DATA": str(tmp_path / "public"), "BASE_URL": "https://cpd.example.org"})
+    cohort = create_cohort(app.extensions["store"], shipped, "Public", [])
+    browser = app.test_client()
+    page = browser.get(f"/join/{cohort['invite']}", headers={"Host": "evil.example"})
+    started = browser.post(f"/join/{cohort['invite']}", data={"csrf_token": csrf(page.text)},
+                           headers={"Host": "evil.example"})
+    shown = browser.get(started.location, headers={"Host": "evil.example"})
+    link = re.search(r'class="resume-link" href="([^"]+)"', shown.text).group(1)
+    assert link.startswith("https://cpd.example.org/resume/") and "evil.example" not in shown.text

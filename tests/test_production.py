@@ -17,22 +17,27 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import sign_in_as
 from gunicorn.config import Config
 
 import diagnostic.cli
 from diagnostic import create_app
 from diagnostic.accounts import create_user
 from diagnostic.cli import cli
+from diagnostic.cohorts import create_cohort, definition_dirs
 from diagnostic.production import gunicorn_settings
+from forms.catalog import find_definition
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = secrets.token_hex(32)
+BASE = "https://cpd.example.org"
 
 
 @pytest.fixture
 def data_dir(tmp_path, monkeypatch) -> str:
     """A fresh data directory, and an environment without production settings of its own."""
-    for name in ("DIAGNOSTIC_SECRET_KEY", "DIAGNOSTIC_PRODUCTION", "DIAGNOSTIC_TRUSTED_HOSTS", "DIAGNOSTIC_DATA"):
+    for name in ("DIAGNOSTIC_SECRET_KEY", "DIAGNOSTIC_PRODUCTION", "DIAGNOSTIC_TRUSTED_HOSTS", "DIAGNOSTIC_DATA",
+                 "DIAGNOSTIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     return str(tmp_path / "data")
 
@@ -45,9 +50,39 @@ def test_production_refuses_the_generated_development_key(data_dir):
         create_app({"DATA": data_dir, "PRODUCTION": True})
 
 
+# Each makes a key from the development key a development run generated into DATA/secret_key.
+REFUSED_KEYS = {
+    "one character": lambda development: "x",
+    "31 bytes": lambda development: "k" * 31,
+    "30 bytes in 15 letters": lambda development: "\u00e9" * 15,
+    "the development key": lambda development: development,
+    "the development key and a line break": lambda development: development + "\n",
+}
+
+
+@pytest.mark.parametrize("case", REFUSED_KEYS)
+def test_production_refuses_a_short_key_and_the_development_key_copied_into_the_environment(data_dir, monkeypatch,
+                                                                                               case):
+    development = create_app({"DATA": data_dir}).secret_key
+    monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", REFUSED_KEYS[case](development))
+    with pytest.raises(RuntimeError) as refused:
+        create_app({"DATA": data_dir, "PRODUCTION": True, "BASE_URL": BASE})
+    message = str(refused.value)
+    # It names the setting and says how to make a good key, and never shows a key.
+    assert "DIAGNOSTIC_SECRET_KEY" in message and "secrets.token_hex(32)" in message
+    assert development not in message
+
+
+@pytest.mark.parametrize("key", ["k" * 32, "\u00e9" * 16, KEY], ids=["32 bytes", "32 bytes in 16 letters", "random"])
+def test_production_accepts_a_key_of_32_bytes_or_more(data_dir, key):
+    create_app({"DATA": data_dir})  # the development key is there, but this is another key
+    assert create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": key, "BASE_URL": BASE}).secret_key == key
+
+
 def test_production_starts_with_its_own_key_and_https_only_settings(data_dir, monkeypatch):
     monkeypatch.setenv("DIAGNOSTIC_PRODUCTION", "1")
     monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", KEY)
+    monkeypatch.setenv("DIAGNOSTIC_BASE_URL", BASE)
     app = create_app({"DATA": data_dir})
     assert app.secret_key == KEY and not (Path(data_dir) / "secret_key").exists()
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
@@ -62,8 +97,81 @@ def test_production_starts_with_its_own_key_and_https_only_settings(data_dir, mo
 def test_hsts_is_sent_only_in_production(data_dir):
     development = create_app({"TESTING": True, "DATA": data_dir}).test_client().get("/")
     assert development.status_code == 200 and "Strict-Transport-Security" not in development.headers
-    production = create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY}).test_client().get("/")
-    assert production.headers["Strict-Transport-Security"] == "max-age=31536000"
+    production = create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY, "BASE_URL": BASE})
+    assert production.test_client().get("/", base_url=BASE).headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+# -- the public address: every link shown is built from BASE_URL -------------------------------------------------
+def test_production_refuses_to_start_without_its_public_address(data_dir):
+    with pytest.raises(RuntimeError, match="DIAGNOSTIC_BASE_URL"):
+        create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY})
+
+
+NOT_AN_HTTPS_ADDRESS = [
+    "cpd.example.org", "//cpd.example.org", "ftp://cpd.example.org", "javascript:alert(1)", "https://",
+    "https:///starting-points", "https://cpd.example.org/?next=/admin", "https://cpd.example.org/#top",
+    "https://cpd.example.org?", "https://admin:secret@cpd.example.org", "https://cpd.example.org:https",
+    "https://cpd.example.org/a b", "https://cpd.example.org/\n", "http://cpd.example.org",
+]
+
+
+@pytest.mark.parametrize("base_url", NOT_AN_HTTPS_ADDRESS, ids=repr)
+def test_production_refuses_a_base_url_that_is_not_an_https_address(data_dir, monkeypatch, base_url):
+    monkeypatch.setenv("DIAGNOSTIC_BASE_URL", base_url)
+    with pytest.raises(RuntimeError, match="DIAGNOSTIC_BASE_URL"):
+        create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY})
+
+
+@pytest.mark.parametrize("base_url", ["https://cpd.example.org", "https://cpd.example.org/",
+                                      "https://cpd.example.org:8443/starting-points"])
+def test_production_starts_with_an_https_base_url(data_dir, base_url):
+    assert create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY, "BASE_URL": base_url})
+
+
+def _invitation_links(app, site: str) -> tuple[str, list[str]]:
+    """The demo cohort's invitation, and every address on the admin's cohorts page opened on `site`."""
+    store = app.extensions["store"]
+    definition, _ = find_definition("starting_point", None, definition_dirs(app.config["DATA"]))
+    cohort = create_cohort(store, definition, "North", ["Ashfield"])
+    browser = app.test_client()
+    sign_in_as(browser, app, "admin", base_url=site)
+    page = browser.get("/admin/cohorts", base_url=site)
+    assert page.status_code == 200
+    return cohort["invite"], re.findall(r"[a-z]+://[^\s<>\"']+", page.text)
+
+
+# (settings, the site the request names, the invitation link expected)
+LINKS = [
+    ({"BASE_URL": BASE}, "http://evil.example", f"{BASE}/join/"),
+    ({"BASE_URL": BASE + "/"}, "http://evil.example:8080", f"{BASE}/join/"),
+    ({"BASE_URL": BASE}, "http://evil.example/sp", f"{BASE}/sp/join/"),  # the script root is the app's own path
+    ({"PRODUCTION": True, "SECRET_KEY": KEY, "BASE_URL": BASE, "TRUSTED_HOSTS": ["cpd.example.org", "evil.example"]},
+     "https://evil.example", f"{BASE}/join/"),
+    ({}, "http://localhost", "http://localhost/join/"),  # development without BASE_URL: the address in use
+]
+
+
+@pytest.mark.parametrize(("settings", "site", "link"), LINKS,
+                         ids=["development", "trailing slash", "script root", "production", "no BASE_URL"])
+def test_invitation_links_are_built_from_base_url_never_from_the_host_header(data_dir, settings, site, link):
+    app = create_app({"TESTING": True, "DATA": data_dir, **settings})
+    invite, addresses = _invitation_links(app, site)
+    assert link + invite in addresses
+    if settings:
+        assert not [a for a in addresses if "evil.example" in a]
+
+
+@pytest.mark.parametrize(("hosts", "site", "status"), [
+    (None, BASE, 200), (None, "https://cpd.example.org:443", 200), (None, "https://evil.example", 400),
+    (None, "https://cpd.example.org.evil.example", 400), ("", "https://evil.example", 400),
+    ("www.cpd.example.org", "https://www.cpd.example.org", 200), ("www.cpd.example.org", BASE, 400),
+])
+def test_production_answers_only_the_base_url_host_unless_other_hosts_are_listed(data_dir, monkeypatch, hosts, site,
+                                                                                    status):
+    if hosts is not None:
+        monkeypatch.setenv("DIAGNOSTIC_TRUSTED_HOSTS", hosts)
+    app = create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY, "BASE_URL": BASE})
+    assert app.test_client().get("/sign-in", base_url=site).status_code == status
 
 
 # -- hosts and proxies ---------------------------------------------------------------------------------------
@@ -103,6 +211,7 @@ def test_x_forwarded_for_is_believed_only_behind_a_proxy(data_dir):
 # -- the WSGI entry point and `diagnostic serve --production` ----------------------------------------------------
 def test_the_wsgi_module_builds_a_production_app(data_dir, monkeypatch):
     monkeypatch.setenv("DIAGNOSTIC_DATA", data_dir)
+    monkeypatch.setenv("DIAGNOSTIC_BASE_URL", BASE)
     monkeypatch.delitem(sys.modules, "diagnostic.wsgi", raising=False)
     with pytest.raises(RuntimeError, match="DIAGNOSTIC_SECRET_KEY"):
         importlib.import_module("diagnostic.wsgi")
@@ -119,15 +228,26 @@ def gunicorn_runs(monkeypatch):
     return calls
 
 
-def test_serve_production_without_a_secret_key_says_to_set_one(data_dir, gunicorn_runs):
+@pytest.mark.parametrize(("environment", "setting"), [
+    ({}, "DIAGNOSTIC_SECRET_KEY"),
+    ({"DIAGNOSTIC_BASE_URL": BASE}, "DIAGNOSTIC_SECRET_KEY"),
+    ({"DIAGNOSTIC_SECRET_KEY": "x", "DIAGNOSTIC_BASE_URL": BASE}, "DIAGNOSTIC_SECRET_KEY"),
+    ({"DIAGNOSTIC_SECRET_KEY": KEY}, "DIAGNOSTIC_BASE_URL"),
+    ({"DIAGNOSTIC_SECRET_KEY": KEY, "DIAGNOSTIC_BASE_URL": "http://cpd.example.org"}, "DIAGNOSTIC_BASE_URL"),
+], ids=["nothing set", "no key", "a one-character key", "no public address", "a plain http address"])
+def test_serve_production_with_an_unsafe_setting_says_in_one_line_which_to_set(data_dir, monkeypatch, gunicorn_runs,
+                                                                                 environment, setting):
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     result = CliRunner().invoke(cli, ["--data", data_dir, "serve", "--production"])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert "set DIAGNOSTIC_SECRET_KEY" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and f"set {setting}" in result.output
     assert gunicorn_runs == [] and not (Path(data_dir) / "secret_key").exists()
 
 
 def test_serve_production_runs_gunicorn_workers_on_the_data_directory(data_dir, monkeypatch, gunicorn_runs):
     monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", KEY)
+    monkeypatch.setenv("DIAGNOSTIC_BASE_URL", BASE)
     result = CliRunner().invoke(cli, ["--data", data_dir, "serve", "--production", "--port", "8001"])
     assert result.exit_code == 0, result.output
     assert "gunicorn on http://127.0.0.1:8001/, 2 workers" in result.output
@@ -150,7 +270,7 @@ def test_serve_refuses_options_that_do_not_fit(data_dir, monkeypatch, gunicorn_r
 
 def test_the_development_server_is_refused_in_production(data_dir, monkeypatch):
     monkeypatch.setattr(diagnostic.cli, "run_simple", lambda *a, **k: pytest.fail("the server started"))
-    app = create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY})
+    app = create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY, "BASE_URL": BASE})
     result = app.test_cli_runner().invoke(cli, ["serve"])
     assert result.exit_code == 1 and "diagnostic serve --production" in result.output
 
@@ -170,8 +290,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _fetch(url: str, data: bytes | None = None, cookie: str | None = None):
-    request = urllib.request.Request(url, data=data, headers={"Cookie": cookie} if cookie else {})
+def _fetch(url: str, data: bytes | None = None, cookie: str | None = None, host: str = "cpd.example.org"):
+    """GET (or POST `data`) as a browser reaching the site through its proxy, which passes on the public Host."""
+    request = urllib.request.Request(url, data=data, headers={"Host": host, **({"Cookie": cookie} if cookie else {})})
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             return answer.status, dict(answer.headers), answer.read().decode()
@@ -206,7 +327,7 @@ def test_serve_production_runs_gunicorn_with_two_workers_sharing_the_limits(data
                "serve", "--production", "--workers", "2", "--port", str(port)]
     with log.open("w") as out:
         server = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                  env={**os.environ, "DIAGNOSTIC_SECRET_KEY": KEY})
+                                  env={**os.environ, "DIAGNOSTIC_SECRET_KEY": KEY, "DIAGNOSTIC_BASE_URL": BASE})
     try:
         base, deadline = f"http://127.0.0.1:{port}", time.monotonic() + 120
         while len(re.findall(r"Booting worker with pid: (\d+)", log.read_text())) < 2:
@@ -221,6 +342,7 @@ def test_serve_production_runs_gunicorn_with_two_workers_sharing_the_limits(data
                 time.sleep(0.2)
         assert status == 200 and headers["Server"].startswith("gunicorn")
         assert headers["Strict-Transport-Security"] == "max-age=31536000"
+        assert _fetch(f"{base}/", host=f"127.0.0.1:{port}")[0] == 400  # only BASE_URL's host is answered
 
         # two worker processes, children of the one gunicorn master this command became
         workers = [int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", log.read_text())]

@@ -1,10 +1,12 @@
 """Spreadsheet formula injection: text people typed that a spreadsheet would run is neutralised in every CSV export.
 
-A cell starting with =, +, -, @, a tab or a carriage return is run by spreadsheets as a formula; the app's rule
-(`diagnostic.csvio.neutralise`) prefixes a quote. Every CSV is parsed with the `csv` module and no cell may start
-with one of those characters (numbers such as -0.4 are data, not formulas). The exports: the responses export of
-`diagnostic export` and every CSV route in the URL map (members.csv, profiles.csv, the expertise map, and any added
-later). Typed text reaches them from the questionnaire, CSV imports, cohort and school names and group names.
+A cell is run by spreadsheets as a formula when it starts with a tab or a carriage return, or when the first
+character a reader sees (after whitespace and invisible characters such as a zero-width space or a byte-order mark)
+is =, +, -, @, | or %, or the full-width form of one; the app's rule (`diagnostic.csvio.neutralise`) prefixes a
+quote. Every CSV is parsed with the `csv` module and no cell may start a formula (numbers such as -0.4 are data).
+The exports: the responses export of `diagnostic export` and every CSV route in the URL map (members.csv,
+profiles.csv, the expertise map, and any added later). Typed text reaches them from the questionnaire, CSV imports,
+cohort and school names and group names.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import json
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from security_corpus import (
     FORMULA_START,
     FORMULAS,
+    INVISIBLE,
     MAIN,
     PAYLOADS,
     browser,
@@ -29,6 +34,7 @@ from security_corpus import (
     hostile_view,
     norm,
     rules_now,
+    starts_formula,
     urls,
 )
 
@@ -85,7 +91,7 @@ def test_the_responses_export_neutralises_every_formula_typed_in_any_text_answer
         shown = {row[column] for row in rows}
         assert [t for t in TYPED if f"'{t}" not in shown] == [], column
     # Text that only looks odd is left alone: the quote goes only where a spreadsheet would run something.
-    assert {row["teacher_name"] for row in rows} >= {p for p in PAYLOADS if not p.strip().startswith(FORMULA_START)}
+    assert {row["teacher_name"] for row in rows} >= {p for p in PAYLOADS if not starts_formula(p.strip())}
 
 
 def test_the_responses_export_written_to_a_file_is_neutralised_the_same(world, tmp_path):
@@ -137,6 +143,34 @@ def test_every_csv_download_in_the_url_map_is_a_file_with_no_formula(world):
     assert any(c.startswith(f"'{FORMULAS[3]}") for c in profiles)  # the group note
 
 
+def is_download(response) -> bool:  # noqa: ANN001
+    """A file to save: CSV, JSON, or anything sent as an attachment."""
+    return (response.mimetype in ("text/csv", "application/json")
+            or response.headers.get("Content-Disposition", "").startswith("attachment"))
+
+
+def test_no_download_or_page_may_be_kept_by_a_browser_or_proxy_only_static_files_may(world):
+    """Downloads hold teachers' answers and names: a shared computer's cache or a proxy must not keep a copy."""
+    downloads, static = set(), []
+    for endpoint, rule in GET_RULES:
+        for url, _ in urls(world, endpoint, rule):
+            for role in ("admin", "coordinator", "specialist", "teacher"):
+                answer = browser(world["app"], world["cookies"][role]).get(url)
+                if endpoint == "static":
+                    static.append(answer)
+                    continue
+                # Every answer, error pages and redirects too, whoever asks.
+                assert answer.headers.get("Cache-Control") == "no-store", f"{role} GET {url}"
+                if answer.status_code == 200 and is_download(answer):
+                    downloads.add(url)
+    base = f"/specialist/cohorts/{MAIN}"
+    assert {f"{base}/export/members.csv", f"{base}/export/profiles.csv", f"{base}/export/grouping.json",
+            f"/coordinator/cohorts/{MAIN}/expertise.csv", f"/coordinator/cohorts/{MAIN}/expertise.json",
+            "/questionnaire/my-data.json"} <= downloads
+    assert static and all(a.status_code == 200 and "no-store" not in a.headers.get("Cache-Control", "")
+                          for a in static)
+
+
 def test_focus_titles_an_admin_wrote_as_formulas_are_neutralised_in_the_expertise_map(world):
     """The menu of learning focuses is uploaded YAML: its titles reach the expertise map's CSV."""
     if not world["hostile"]:
@@ -145,7 +179,7 @@ def test_focus_titles_an_admin_wrote_as_formulas_are_neutralised_in_the_expertis
     found = csv_downloads(view)
     expertise = cells(found[f"/coordinator/cohorts/{view['cohort']}/expertise.csv"])
     titles = [f["title"] for f in yaml.safe_load(hostile_menu())["focuses"]]
-    formulas = [t for t in titles if t.startswith(FORMULA_START)]
+    formulas = [t for t in titles if starts_formula(t)]
     assert formulas and all(f"'{t}" in expertise for t in formulas)
 
 
@@ -168,7 +202,9 @@ def test_text_stored_with_a_formula_start_is_neutralised_even_when_nothing_strip
     cohort = store.get_cohort(MAIN)
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     base = next(r for r in store.list_responses(MAIN, status="submitted"))
-    raw = {ch: f"{ch}cmd|' /C calc'!A{n}" for n, ch in enumerate(FORMULA_START)}
+    # Leading whitespace and invisible characters do not hide a formula from a spreadsheet.
+    starts = [*FORMULA_START, " =", "\u3000\u200b+", "\ufeff-", "\u00a0\u2060\uff20"]
+    raw = {start: f"{start}cmd|' /C calc'!A{n}" for n, start in enumerate(starts)}
     for text in raw.values():
         answers = {**base["answers"], "teacher_name": text, "role_other": text, "focus_goal": text,
                    "coaching_notes": text}
@@ -193,3 +229,42 @@ def test_the_rule_neutralises_each_formula_start_and_only_text(start):
     assert neutralise(f"{start}1+1") == f"'{start}1+1"
     assert neutralise(f"a{start}1") == f"a{start}1"
     assert neutralise(-3) == -3 and neutralise(None) is None
+
+
+# What a spreadsheet skips before the first character it reads. (A tab or CR counts only as the very first.)
+BEFORE = ["", " ", "  ", "\n", "\u00a0", "\u3000", *INVISIBLE, " \u200b\ufeff ", "\u200d\u3000"]
+VISIBLE_STARTS = [start for start in FORMULA_START if not start.isspace()]
+
+
+@pytest.mark.parametrize("before", BEFORE, ids=repr)
+@pytest.mark.parametrize("start", VISIBLE_STARTS, ids=repr)
+def test_the_rule_sees_a_formula_start_behind_whitespace_and_invisible_characters(start, before):
+    assert neutralise(f"{before}{start}SUM(1)") == f"'{before}{start}SUM(1)"
+
+
+@pytest.mark.parametrize("text", ["SUM(1)", "a=1", "'=1", "1-2", " plain", "\u200bplain", "\uff38=1", "", " ",
+                                  "\u200b\ufeff", "\n\nnote"], ids=repr)
+def test_the_rule_leaves_text_that_starts_no_formula_alone(text):
+    assert neutralise(text) == text
+
+
+LEAD = st.text(st.sampled_from([" ", "\n", "\u00a0", "\u3000", *INVISIBLE]), max_size=4)
+RISKY_TEXT = st.tuples(LEAD, st.sampled_from(FORMULA_START), st.text(max_size=12)).map("".join)
+HARMLESS_TEXT = LEAD | st.tuples(LEAD, st.characters(categories=("L", "N")) | st.sampled_from("'\"(#!?.,"),
+                                 st.text(max_size=12)).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text() | RISKY_TEXT)
+def test_any_text_whose_first_visible_character_starts_a_formula_gets_a_quote(text):
+    cell = neutralise(text)
+    assert cell in (text, "'" + text)  # a quote or nothing: the text itself is never changed
+    assert not starts_formula(cell)
+    if starts_formula(text):
+        assert cell == "'" + text
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=HARMLESS_TEXT)
+def test_text_that_starts_no_formula_is_left_exactly_as_typed(text):
+    assert neutralise(text) == text
