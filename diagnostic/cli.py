@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -61,6 +62,23 @@ def _data_dir() -> Path:
 
 def _base_url(given: str | None) -> str:
     return (given or current_app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def within(limits: tuple[int, int], what: str) -> Callable[[click.Context, click.Parameter, int | None], int | None]:
+    """An option callback refusing a number outside the inclusive `limits` as one line that names them (exit 1).
+
+    click.IntRange would say so as a usage error (exit 2, three lines); a limit the web form and the
+    engine also hold to is refused here the way the rest of the command refuses bad requests.
+    """
+    low, high = limits
+
+    def check(_ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+        if value is not None and not low <= value <= high:
+            raise click.ClickException(f"{param.opts[0]} is the {what}, a whole number from {low} to {high} "
+                                       f"(got {value})")
+        return value
+
+    return check
 
 
 def _cohort(cohort_id: str) -> dict:

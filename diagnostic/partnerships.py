@@ -25,6 +25,7 @@ from forms.yamlfile import FileProblems
 
 EVERY_MODE = "all"  # where rules that keep two people apart are kept
 PEER_MODES = ("co-coaching", "mentoring")
+SPECIALIST_NAME_LIMIT = 80  # characters, for the coordinator's form and `specialists add` alike
 
 
 class StaleProposal(JourneyError):
@@ -160,7 +161,7 @@ def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None 
     if mode == "specialist" and options.get("by") == "group" and not any(t.get("group") for t in teachers):
         raise PairingError("this cohort has not been grouped by starting point yet: group it first, or allocate "
                            "specialists teacher by teacher")
-    leads = [{**s, "capacity": max(0, int(s.get("capacity", 0)) - used[s["id"]])} for s in specialists(cohort)]
+    leads = [{**s, "places_used": used[s["id"]]} for s in specialists(cohort)]
     proposal = propose(mode, teachers, engine_config(definition), options=options,
                        locked=state.get("locked", []), forbidden=rules.get("forbidden", []), specialists=leads)
     proposal.update(id=secrets.token_hex(6), made_at=now(), settled=len(settled))

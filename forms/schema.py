@@ -13,6 +13,8 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from forms.limits import MENTOR_CAPACITY
+
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 """Ids are lower-case words joined by underscores: they become form field names and CSV columns."""
 
@@ -390,7 +392,7 @@ class Pairing(Strict):
     career_stage: Ident | None = None
     mentees: list[Ident] = []
     mentors: list[Ident] = []
-    mentor_capacity: int = Field(2, ge=1, le=20)
+    mentor_capacity: int = Field(2, ge=MENTOR_CAPACITY[0], le=MENTOR_CAPACITY[1])
     strong: int | None = Field(4, ge=0)
     agreement: Ident | None = None
     weights: PairingWeights = PairingWeights()

@@ -65,7 +65,7 @@ def test_pair_confirm_settles_the_partnerships(invoke, store):
 @pytest.mark.parametrize(("args", "message"), [
     (["pair", "--cohort", "nope", "--mode", "co-coaching"], "no cohort 'nope'"),
     (["pair", "--cohort", DEMO_COHORT, "--mode", "pairs"], "Invalid value for '--mode'"),
-    (["pair", "--cohort", DEMO_COHORT, "--mode", "mentoring", "--capacity", "0"], "Invalid value for '--capacity'"),
+    (["pair", "--cohort", DEMO_COHORT, "--mode", "mentoring", "--capacity", "0"], "from 1 to 20 (got 0)"),
     (["specialists", "add", "--cohort", DEMO_COHORT, "--name", "X", "--focus", "juggling"],
      "not on this cohort's menu: juggling"),
     (["specialists", "add", "--cohort", DEMO_COHORT, "--name", " ", "--focus", "feedback"],
