@@ -16,7 +16,16 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
-from diagnostic.accounts import audit, authenticate, can_see, end_session, session_user, start_session
+from diagnostic.accounts import (
+    EMAIL_LIMIT,
+    PASSWORD_MAX,
+    audit,
+    authenticate,
+    can_see,
+    end_session,
+    session_user,
+    start_session,
+)
 from diagnostic.extensions import get_store
 from diagnostic.limits import limit_failures
 
@@ -78,8 +87,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[InputRequired("Enter your e-mail address."), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=200)])
+    email = EmailField("E-mail address", validators=[InputRequired("Enter your e-mail address."),
+                                                     Length(max=EMAIL_LIMIT)])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=PASSWORD_MAX)])
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

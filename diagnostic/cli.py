@@ -23,7 +23,7 @@ from diagnostic.csvio import ImportProblems, export_csv, export_json, import_csv
 from diagnostic.demo import DEMO_COHORT, seed_demo
 from diagnostic.extensions import get_store
 from diagnostic.group_exports import summary
-from diagnostic.grouping import GroupingError
+from diagnostic.grouping import MAX_GROUPS, GroupingError
 from diagnostic.production import serve as serve_with_gunicorn
 from diagnostic.store import StoreError, VersionConflict
 from forms.catalog import UnknownForm, find_definition
@@ -234,7 +234,8 @@ def export(cohort_id: str, fmt: str, output: Path | None) -> None:
 # -- grouping ---------------------------------------------------------------------
 @cli.command("cluster")
 @click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
-@click.option("--k", "k", default="auto", show_default=True, help="Number of groups (1-8), or auto to choose.")
+@click.option("--k", "k", default="auto", show_default=True,
+              help=f"Number of groups (1-{MAX_GROUPS}), or auto to choose.")
 @click.option("--method", type=click.Choice(METHODS), default="kmeans", show_default=True)
 @click.option("--json", "as_json_", is_flag=True, help="Print the groups, memberships and profiles as JSON.")
 def cluster(cohort_id: str, k: str, method: str, as_json_: bool) -> None:

@@ -8,3 +8,6 @@ from __future__ import annotations
 
 MENTOR_CAPACITY = (1, 20)
 """Mentees one mentor takes: a definition's `pairing.mentor_capacity`, the coordinator's run, `pair --capacity`."""
+
+FOCUS_WEIGHT = (0, 3)
+"""A learning focus's priority: the menu's `weight` and `school_weights`, and the coordinator's menu weights."""

@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from forms.limits import MENTOR_CAPACITY
+from forms.limits import FOCUS_WEIGHT, MENTOR_CAPACITY
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 """Ids are lower-case words joined by underscores: they become form field names and CSV columns."""
@@ -457,8 +457,8 @@ class Focus(Strict):
     lighter_start: str | None = None
     specialist_input: list[str] = []
     peer_activities: list[str] = []
-    weight: float = Field(1.0, ge=0, le=3)
-    school_weights: dict[str, Annotated[float, Field(ge=0, le=3)]] = {}
+    weight: float = Field(1.0, ge=FOCUS_WEIGHT[0], le=FOCUS_WEIGHT[1])
+    school_weights: dict[str, Annotated[float, Field(ge=FOCUS_WEIGHT[0], le=FOCUS_WEIGHT[1])]] = {}
 
 
 class Menu(Versioned):

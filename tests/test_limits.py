@@ -17,15 +17,18 @@ import pytest
 from pydantic import ValidationError
 
 from diagnostic import grouping, partnerships
+from diagnostic.accounts import AccountError, create_user, set_password
 from diagnostic.cli import cli
-from diagnostic.cohorts import published_definition
+from diagnostic.cohorts import create_cohort, published_definition
 from diagnostic.demo import DEMO_COHORT
+from diagnostic.grouping import GroupingError
 from diagnostic.pairing import PairingError, propose
-from forms.schema import Pairing
+from forms.schema import Focus, Pairing
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 PROGRESS = re.compile(r"^\[\s*\d+\.\ds\] \S")
 SUMMARY = re.compile(r'class="(?:error-summary|problem)".*?</div>', re.S)
+ACCOUNT = "limits@example.org"
 GOOD_SPECIALIST = {"name": "Dr Rosa Lewis", "kind": "specialist", "expertise": ["questioning"], "capacity": "3"}
 
 
@@ -62,6 +65,7 @@ class Env:
 
 @pytest.fixture
 def env(client, runner, store):
+    create_user(store, ACCOUNT, "specialist")
     found = Env(client, runner, store)
     found.token = TOKEN.search(client.get(f"/coordinator/cohorts/{DEMO_COHORT}/partnerships/mentoring").text).group(1)
     return found
@@ -108,6 +112,11 @@ def raises(error: type[Exception], call: Callable[[], Any]) -> Outcome:
     return Outcome(True)
 
 
+def email_of(length: int) -> str:
+    """A well-formed e-mail address exactly `length` characters long."""
+    return "a" * 64 + "@" + "d" * (length - 69) + ".org"
+
+
 @dataclass
 class Limit:
     """An inclusive range, how to turn a bound into an input, what to compare, and each layer's attempt."""
@@ -151,6 +160,21 @@ def _specialist_service(env: Env, value: Any) -> Outcome:
         env.store.update_cohort(DEMO_COHORT, lambda c: {**c, "specialists": listed})
 
 
+def _focus(value: Any, where: str) -> None:
+    base = {"id": "questioning", "title": "Questioning", "description": "Asking better questions."}
+    Focus.model_validate({**base, "weight": value} if where == "weight" else {**base, "school_weights": {"A": value}})
+
+
+def _menu_web(env: Env, value: Any) -> Outcome:
+    definition = published_definition(env.store, env.cohort["form_id"], env.cohort["form_version"])
+    offered = {f"offered_{f.id}": "y" for f in definition.learning_focuses.focuses}
+    return page(env.post(f"/coordinator/cohorts/{DEMO_COHORT}/menu", **offered, weight_questioning=value))
+
+
+def _account(env: Env) -> dict:
+    return env.store.find_user(ACCOUNT)
+
+
 LIMITS = [
     Limit("mentor capacity", 1, 20, {
         "web": lambda env, v: page(env.post(f"/coordinator/cohorts/{DEMO_COHORT}/partnerships/mentoring/run",
@@ -174,7 +198,39 @@ LIMITS = [
         "cli": lambda env, v: command(env.run("specialists", "add", "--cohort", DEMO_COHORT, "--name", v,
                                               "--focus", "questioning")),
     }, stored=lambda env: env.cohort.get("specialists"), make=lambda n: "x" * n, names_low=False),
+    Limit("number of groups", 1, 8, {
+        "web": lambda env, v: _choice(page(env.post(f"/specialist/cohorts/{DEMO_COHORT}/regroup", k=v,
+                                                    method="kmeans"))),
+        "cli": lambda env, v: command(env.run("cluster", "--cohort", DEMO_COHORT, "--k", v)),
+        "service": lambda env, v: raises(GroupingError, lambda: grouping.refit(env.store, env.cohort, v)),
+    }, stored=lambda env: (env.store.root / "cohorts" / DEMO_COHORT / "grouping.json").read_bytes()),
+    Limit("cohort name", 1, 120, {
+        "web": lambda env, v: page(env.post("/admin/cohorts", **{"cohort-name": v, "cohort-form": "starting_point|2"})),
+        "cli": lambda env, v: command(env.run("cohort", "create", "--name", v, "--form", "starting_point")),
+        "service": lambda env, v: raises(ValueError, lambda: create_cohort(
+            env.store, published_definition(env.store, "starting_point", "2"), v)),
+    }, stored=lambda env: env.store.list_cohorts(), make=lambda n: "N" * n, names_low=False),
+    Limit("password length", 12, 200, {
+        "web": lambda env, v: page(env.post(f"/admin/users/{_account(env)['id']}/password",
+                                            **{"password-password": v})),
+        "cli": lambda env, v: command(env.run("users", "set-password", "--email", ACCOUNT, "--password", v)),
+        "service": lambda env, v: raises(AccountError, lambda: set_password(env.store, ACCOUNT, v)),
+    }, stored=lambda env: _account(env)["password"], make=lambda n: "p" * n),
+    Limit("e-mail length", None, 254, {
+        "web": lambda env, v: page(env.post("/admin/users", **{"add-email": v, "add-role": "specialist"})),
+        "cli": lambda env, v: command(env.run("users", "add", "--email", v, "--role", "specialist")),
+        "service": lambda env, v: raises(AccountError, lambda: create_user(env.store, v, "specialist")),
+    }, stored=lambda env: env.store.list_users(), make=email_of),
+    Limit("learning focus weight", 0, 3, {
+        "web": _menu_web,
+        "definition": lambda env, v: raises(ValidationError, lambda: (_focus(v, "weight"), _focus(v, "school"))),
+    }, stored=lambda env: env.cohort.get("menu_settings"), step=0.5),
 ]
+
+
+def _choice(outcome: Outcome) -> Outcome:
+    outcome.names_bound = False
+    return outcome
 
 
 def _cases() -> list:
