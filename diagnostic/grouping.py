@@ -211,7 +211,10 @@ def current(store: Store, cohort: Record) -> Record | None:
 
 def _member_row(response: Record, member: Record | None) -> Record:
     member = member or {}
-    return {"id": response["id"], "respondent": respondent(response), "school": response.get("school") or "",
+    # `respondent` names the teacher on pages; `reference` is the id given at import alone (None for a web
+    # teacher), for machine outputs that also carry the response id.
+    return {"id": response["id"], "respondent": respondent(response), "reference": response.get("respondent"),
+            "school": response.get("school") or "",
             "confidence": member.get("confidence", 0.0), "outlier": member.get("outlier", False),
             "placed": member.get("placed", False), "map": member.get("map", [0.0, 0.0]),
             "group": member.get("group")}
