@@ -281,7 +281,8 @@ def recommend_cmd(cohort_id: str, respondent: str | None, as_json_: bool) -> Non
         return
     for teacher in found:
         chosen = ", ".join(teacher["chosen"]["focuses"]) if teacher["chosen"] else "nothing yet"
-        click.echo(f"{teacher['respondent']} (group {teacher['group'] or '-'}; chose {chosen})")
+        click.echo(f"{teacher['respondent'] or teacher['response_id']} (group {teacher['group'] or '-'}; "
+                   f"chose {chosen})")
         for rank, item in enumerate(teacher["recommendations"][:3], start=1):
             click.echo(f"  {rank}. {item['focus']} ({item['score']:.2f}): {' '.join(item['reasons'][:2])}")
 
