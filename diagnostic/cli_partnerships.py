@@ -45,7 +45,8 @@ def pair(cohort_id: str, mode: str, school_rule: str | None, relax_focus: bool |
     except (PairingError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json_:
-        click.echo(json.dumps({**proposal, "confirmed": [p["id"] for p in made] if made else []}, indent=2,
+        shown = partnerships.for_export(store, record, proposal)
+        click.echo(json.dumps({**shown, "confirmed": [p["id"] for p in made] if made else []}, indent=2,
                               ensure_ascii=False))
         return
     for p in proposal["pairs"]:

@@ -357,3 +357,31 @@ def remove_specialist(store: Store, cohort: Record, specialist_id: str) -> None:
 def partnerships_of(store: Store, cohort: Record, response_id: str) -> list[Record]:
     """The confirmed partnerships a teacher belongs to."""
     return [p for p in confirmed(store, cohort) if response_id in p["members"]]
+
+
+def for_export(store: Store, cohort: Record, proposal: Record) -> Record:
+    """A proposal as machine output: every person an object with their ids, never a bare internal id.
+
+    A teacher carries `response_id` (the app's own id) and `respondent` (the id given at import, None for a
+    teacher who came through the web), as in `diagnostic export`; a specialist carries `specialist_id`.
+    The stored proposal is left as it is: its `unpaired[].respondent` is a response id, and erasure reads it.
+    """
+    imported = {r["id"]: r.get("respondent") for r in store.list_responses(cohort["id"])}
+
+    def teacher(response_id: str) -> Record:
+        return {"response_id": response_id, "respondent": imported.get(response_id)}
+
+    pairs = []
+    for pair in proposal["pairs"]:
+        people = []
+        for n, (member, name, school) in enumerate(zip(pair["members"], pair["names"], pair["schools"],
+                                                       strict=True)):
+            # In specialist coaching the specialist leads, first; everyone else is a teacher.
+            lead = n == 0 and proposal["mode"] == "specialist"
+            people.append({"specialist_id": member, "name": name} if lead else
+                          {**teacher(member), "name": name, "school": school})
+        rest = {k: v for k, v in pair.items() if k not in ("members", "names", "schools")}
+        pairs.append({"members": people, **rest})
+    unpaired = [{**teacher(u["respondent"]), **{k: v for k, v in u.items() if k != "respondent"}}
+                for u in proposal["unpaired"]]
+    return {**proposal, "pairs": pairs, "unpaired": unpaired}
