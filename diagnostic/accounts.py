@@ -21,7 +21,8 @@ from diagnostic.journey import now
 from diagnostic.store import Record, Store
 
 ROLES = ("specialist", "coordinator", "admin")
-PASSWORD_MIN = 12
+PASSWORD_MIN, PASSWORD_MAX = 12, 200  # characters; the sign-in form takes no longer a password than this
+EMAIL_LIMIT = 254  # characters, the longest address mail can carry (and the sign-in form takes)
 SESSIONS_KEPT = 10  # signed in on this many browsers at once, at most
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
 # Checked when no account matches, so a wrong e-mail costs as long as a wrong password.
@@ -41,6 +42,8 @@ def create_user(store: Store, email: str, role: str, cohorts: list[str] = (), pa
                 actor: str = "system") -> Record:
     """Add a staff account; without a password it cannot sign in until one is set."""
     email = normal_email(email)
+    if len(email) > EMAIL_LIMIT:
+        raise AccountError(f"an e-mail address is at most {EMAIL_LIMIT} characters (this one has {len(email)})")
     if not EMAIL.match(email):
         raise AccountError(f"{email!r} is not an e-mail address")
     if role not in ROLES:
@@ -69,6 +72,8 @@ def _check_cohorts(store: Store, cohorts: list[str]) -> None:
 def _hash(password: str) -> str:
     if len(password) < PASSWORD_MIN:
         raise AccountError(f"a password needs at least {PASSWORD_MIN} characters")
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"a password is at most {PASSWORD_MAX} characters")
     return generate_password_hash(password)
 
 

@@ -17,7 +17,16 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from diagnostic import audit
-from diagnostic.accounts import authenticate, can_see, end_session, normal_email, session_user, start_session
+from diagnostic.accounts import (
+    EMAIL_LIMIT,
+    PASSWORD_MAX,
+    authenticate,
+    can_see,
+    end_session,
+    normal_email,
+    session_user,
+    start_session,
+)
 from diagnostic.extensions import get_store
 from diagnostic.limits import limit_failures
 
@@ -79,8 +88,9 @@ def safe_next(target: str | None) -> str | None:
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("E-mail address", validators=[InputRequired("Enter your e-mail address."), Length(max=254)])
-    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=200)])
+    email = EmailField("E-mail address", validators=[InputRequired("Enter your e-mail address."),
+                                                     Length(max=EMAIL_LIMIT)])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password."), Length(max=PASSWORD_MAX)])
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -22,7 +23,7 @@ from diagnostic.csvio import ImportProblems, export_csv, export_json, import_csv
 from diagnostic.demo import DEMO_COHORT, seed_demo
 from diagnostic.extensions import get_store
 from diagnostic.group_exports import summary
-from diagnostic.grouping import GroupingError
+from diagnostic.grouping import MAX_GROUPS, GroupingError
 from diagnostic.production import serve as serve_with_gunicorn
 from diagnostic.store import StoreError, VersionConflict
 from forms.catalog import UnknownForm, find_definition
@@ -62,6 +63,23 @@ def _data_dir() -> Path:
 
 def _base_url(given: str | None) -> str:
     return (given or current_app.config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+
+
+def within(limits: tuple[int, int], what: str) -> Callable[[click.Context, click.Parameter, int | None], int | None]:
+    """An option callback refusing a number outside the inclusive `limits` as one line that names them (exit 1).
+
+    click.IntRange would say so as a usage error (exit 2, three lines); a limit the web form and the
+    engine also hold to is refused here the way the rest of the command refuses bad requests.
+    """
+    low, high = limits
+
+    def check(_ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+        if value is not None and not low <= value <= high:
+            raise click.ClickException(f"{param.opts[0]} is the {what}, a whole number from {low} to {high} "
+                                       f"(got {value})")
+        return value
+
+    return check
 
 
 def _cohort(cohort_id: str) -> dict:
@@ -220,7 +238,8 @@ def export(cohort_id: str, fmt: str, output: Path | None) -> None:
 # -- grouping ---------------------------------------------------------------------
 @cli.command("cluster")
 @click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
-@click.option("--k", "k", default="auto", show_default=True, help="Number of groups (1-8), or auto to choose.")
+@click.option("--k", "k", default="auto", show_default=True,
+              help=f"Number of groups (1-{MAX_GROUPS}), or auto to choose.")
 @click.option("--method", type=click.Choice(METHODS), default="kmeans", show_default=True)
 @click.option("--json", "as_json_", is_flag=True, help="Print the groups, memberships and profiles as JSON.")
 def cluster(cohort_id: str, k: str, method: str, as_json_: bool) -> None:
@@ -266,7 +285,8 @@ def recommend_cmd(cohort_id: str, respondent: str | None, as_json_: bool) -> Non
         return
     for teacher in found:
         chosen = ", ".join(teacher["chosen"]["focuses"]) if teacher["chosen"] else "nothing yet"
-        click.echo(f"{teacher['respondent']} (group {teacher['group'] or '-'}; chose {chosen})")
+        click.echo(f"{teacher['respondent'] or teacher['response_id']} (group {teacher['group'] or '-'}; "
+                   f"chose {chosen})")
         for rank, item in enumerate(teacher["recommendations"][:3], start=1):
             click.echo(f"  {rank}. {item['focus']} ({item['score']:.2f}): {' '.join(item['reasons'][:2])}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from diagnostic.accounts import PASSWORD_MIN, ROLES, AccountError, create_user, set_password
+from diagnostic.accounts import PASSWORD_MAX, PASSWORD_MIN, ROLES, AccountError, create_user, set_password
 from diagnostic.cli import cli
 from diagnostic.extensions import get_store
 
@@ -30,7 +30,8 @@ def users_add(email: str, role: str, cohorts: tuple[str, ...]) -> None:
 
 @users.command("set-password")
 @click.option("--email", required=True, help="The account's e-mail address.")
-@click.password_option(help=f"The new password (at least {PASSWORD_MIN} characters); asked for if not given.")
+@click.password_option(help=f"The new password ({PASSWORD_MIN} to {PASSWORD_MAX} characters); asked for if not "
+                       "given.")
 def users_set_password(email: str, password: str) -> None:
     """Set an account's password (asked for twice, not shown); every session it had ends."""
     try:

@@ -7,13 +7,14 @@ import json
 import click
 
 from diagnostic import partnerships
-from diagnostic.cli import _cohort, _data_dir, cli
+from diagnostic.cli import _cohort, _data_dir, cli, within
 from diagnostic.cohorts import definition_dirs, published_definition
 from diagnostic.demo import seed_network
 from diagnostic.extensions import get_store
-from diagnostic.pairing import MODES, SCHOOL_RULES, PairingError
+from diagnostic.pairing import MODES, SCHOOL_RULES, SPECIALIST_CAPACITY, PairingError
 from diagnostic.store import StoreError
 from forms.catalog import UnknownForm
+from forms.limits import MENTOR_CAPACITY
 from forms.yamlfile import FileProblems
 
 ACTOR = "command line"  # who the audit log says did it
@@ -26,7 +27,8 @@ UNPAIRED_SHOWN = 20  # beyond this, the terminal is no place to read them: --jso
 @click.option("--school-rule", type=click.Choice(SCHOOL_RULES), help="Partners from the same school, across "
               "schools preferred, or across schools required (default: any, or the last run's).")
 @click.option("--relax-focus", is_flag=True, default=None, help="Co-coaching: let partners have different focuses.")
-@click.option("--capacity", type=click.IntRange(1, 20), help="Mentoring: mentees per mentor.")
+@click.option("--capacity", type=int, callback=within(MENTOR_CAPACITY, "number of mentees per mentor"),
+              help=f"Mentoring: mentees per mentor ({MENTOR_CAPACITY[0]}-{MENTOR_CAPACITY[1]}).")
 @click.option("--by", type=click.Choice(["teacher", "group"]), help="Specialist coaching: allocate teachers or "
               "whole starting-point groups.")
 @click.option("--confirm", "confirm_", is_flag=True, help="Confirm the proposal straight away.")
@@ -43,7 +45,8 @@ def pair(cohort_id: str, mode: str, school_rule: str | None, relax_focus: bool |
     except (PairingError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json_:
-        click.echo(json.dumps({**proposal, "confirmed": [p["id"] for p in made] if made else []}, indent=2,
+        shown = partnerships.for_export(store, record, proposal)
+        click.echo(json.dumps({**shown, "confirmed": [p["id"] for p in made] if made else []}, indent=2,
                               ensure_ascii=False))
         return
     for p in proposal["pairs"]:
@@ -79,8 +82,9 @@ def specialists_list(cohort_id: str) -> None:
 @click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
 @click.option("--name", required=True, help="How teachers and coordinators know them.")
 @click.option("--focus", "focuses", multiple=True, required=True, help="A learning focus they cover (repeat).")
-@click.option("--capacity", type=click.IntRange(1, 50), default=10, show_default=True,
-              help="Teachers (or groups) they can take.")
+@click.option("--capacity", type=int, default=10, show_default=True,
+              callback=within(SPECIALIST_CAPACITY, "number of teachers (or groups) they can take"),
+              help=f"Teachers (or groups) they can take ({SPECIALIST_CAPACITY[0]}-{SPECIALIST_CAPACITY[1]}).")
 @click.option("--internal", is_flag=True, help="An internal expert (a teacher in the network), not a specialist.")
 def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacity: int, internal: bool) -> None:
     """Add a specialist who can coach teachers on the focuses given."""
@@ -93,8 +97,11 @@ def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacit
                                    f"{', '.join(known)})")
     if not name.strip():
         raise click.ClickException("give the specialist a name")
-    added = partnerships.add_specialist(get_store(), record, name, "internal" if internal else "specialist",
-                                        list(focuses), capacity, actor=ACTOR)
+    try:
+        added = partnerships.add_specialist(get_store(), record, name, "internal" if internal else "specialist",
+                                            list(focuses), capacity, actor=ACTOR)
+    except PairingError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(added["id"])
 
 

@@ -15,6 +15,7 @@ from forms.loader import digest, snapshot
 from forms.schema import Definition
 
 Record = dict
+COHORT_NAME_LIMIT = 120  # characters, for the admin's form and `cohort create` alike
 
 
 def definition_dirs(data_dir: Path | str) -> list[Path]:
@@ -52,6 +53,8 @@ def create_cohort(store: Store, definition: Definition, name: str, schools: list
     name = name.strip()
     if not name:
         raise ValueError("a cohort needs a name")
+    if len(name) > COHORT_NAME_LIMIT:
+        raise ValueError(f"a cohort's name is at most {COHORT_NAME_LIMIT} characters (this one has {len(name)})")
     schools = [s.strip() for s in schools if s.strip()]
     if len(set(schools)) != len(schools):
         raise ValueError("the same school is named twice")

@@ -1,4 +1,8 @@
-"""A cohort's grouping as plain data for the CLI and as CSV and JSON downloads for specialists."""
+"""A cohort's grouping as plain data for the CLI and as CSV and JSON downloads for specialists.
+
+Each teacher is named by `response_id` (the app's own id) and `respondent` (the id given at import, empty
+or None for a teacher who came through the web), as in `diagnostic export`, so the outputs can be joined.
+"""
 
 from __future__ import annotations
 
@@ -17,21 +21,24 @@ def profiles(record: Record) -> list[Record]:
         "group": g["key"], "name": g["name"], "generated_name": g["generated_name"], "note": g["note"],
         "description": g["generated_description"], "size": g["size"], "share": g["share"],
         "placed_since": g["placed_since"], "means": g["means"], "distinctive": g["distinctive"], "mix": g["mix"],
-        "members": [m["respondent"] for m in g["members"]],
+        "members": [_ids(m) for m in g["members"]],
     } for g in record["groups"]]
+
+
+def _ids(member: Record) -> Record:
+    """A member's two ids: the response id, and the id given at import (None for a web teacher)."""
+    return {"response_id": member["id"], "respondent": member["reference"]}
 
 
 def summary(record: Record) -> Record:
     """The grouping as the CLI prints it with --json."""
-    members = [m for g in record["groups"] for m in g["members"]]
     return {
         "cohort": record["cohort"], "fitted_at": record["fitted_at"], "responses": record["responses"],
         "k": record["k"], "method": record["method"], "finding": record["finding"],
         "quality": {"silhouette": record["quality"]["silhouette"], "stability": record["quality"]["stability"],
                     "grade": record["quality"]["grade"], "headline": record["quality"]["headline"]},
-        "assignments": {m["respondent"]: m["group"] for m in members},
-        "confidence": {m["respondent"]: m["confidence"] for m in members},
-        "outliers": sorted(m["respondent"] for m in members if m["outlier"]),
+        "members": [{**_ids(m), "group": g["key"], "confidence": m["confidence"], "fits_poorly": m["outlier"],
+                     "placed_after_grouping": m["placed"]} for g in record["groups"] for m in g["members"]],
         "profiles": profiles(record),
         "dropped_features": record["dropped"], "other_versions": record["other_versions"],
     }
@@ -48,10 +55,10 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 def members_csv(record: Record) -> str:
     """One row per teacher: their group, how clearly they belong, and whether they fit it poorly."""
-    rows = [[m["respondent"], m["school"], g["key"], g["name"], m["confidence"], "yes" if m["outlier"] else "no",
-             "yes" if m["placed"] else "no"]
+    rows = [[m["id"], m["reference"], m["school"], g["key"], g["name"], m["confidence"],
+             "yes" if m["outlier"] else "no", "yes" if m["placed"] else "no"]
             for g in record["groups"] for m in g["members"]]
-    return _csv(["respondent", "school", "group", "group_name", "confidence", "fits_poorly",
+    return _csv(["response_id", "respondent", "school", "group", "group_name", "confidence", "fits_poorly",
                  "placed_after_grouping"], rows)
 
 

@@ -25,7 +25,7 @@ from models.persist import ModelFileError, dumps, loads
 from models.profiles import match_groups, profile_groups
 from models.quality import verdict
 
-MAX_GROUPS = 8
+MAX_GROUPS = 8  # the most groups a specialist or `cluster --k` may ask for, and the most "auto" tries
 
 
 class GroupingError(Exception):
@@ -54,7 +54,7 @@ def _key_number(key: str) -> int:
 
 
 def parse_k(value: str | int) -> str | int:
-    """'auto' or a number of groups from 1 to 8, from a form field or the command line."""
+    """'auto' or a number of groups from 1 to `MAX_GROUPS`, from a form field or the command line."""
     if isinstance(value, int) or str(value).strip().isdigit():
         k = int(value)
         if not 1 <= k <= MAX_GROUPS:
@@ -110,7 +110,7 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
     used = [c for c in table.columns if c not in dropped] or [c for c in table.columns if table[c].notna().any()]
     if not used:
         raise GroupingError("none of the answers used for grouping has been given by any teacher yet")
-    estimator = StartingPointGroups(n_clusters=k, method=method, random_state=0)
+    estimator = StartingPointGroups(n_clusters=k, method=method, max_clusters=MAX_GROUPS, random_state=0)
     pipeline = make_grouping_pipeline(spec, used, estimator)
     if isinstance(k, int) and k > len(responses):
         raise GroupingError(f"{k} groups cannot be made from {len(responses)} submitted questionnaires")
@@ -219,7 +219,10 @@ def current(store: Store, cohort: Record) -> Record | None:
 
 def _member_row(response: Record, member: Record | None) -> Record:
     member = member or {}
-    return {"id": response["id"], "respondent": respondent(response), "school": response.get("school") or "",
+    # `respondent` names the teacher on pages; `reference` is the id given at import alone (None for a web
+    # teacher), for machine outputs that also carry the response id.
+    return {"id": response["id"], "respondent": respondent(response), "reference": response.get("respondent"),
+            "school": response.get("school") or "",
             "confidence": member.get("confidence", 0.0), "outlier": member.get("outlier", False),
             "placed": member.get("placed", False), "map": member.get("map", [0.0, 0.0]),
             "group": member.get("group")}

@@ -68,10 +68,15 @@ def for_teacher(store: Store, cohort: Record, record: Record) -> tuple[list[dict
 
 
 def for_cohort(store: Store, cohort: Record, respondent: str | None = None) -> list[dict[str, Any]]:
-    """Every submitted teacher's ranked menu (or one teacher's), with their group and current choice."""
+    """Every submitted teacher's ranked menu (or one teacher's), with their group and current choice.
+
+    `respondent` picks one teacher by response id, else by the id given at import. Each teacher is named
+    by `response_id` and `respondent` (the id given at import, None for a teacher who came through the web).
+    """
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     responses = store.list_responses(cohort["id"], status="submitted")
-    chosen = [r for r in responses if respondent in (None, grouping.respondent(r))]
+    chosen = responses if respondent is None else (
+        [r for r in responses if r["id"] == respondent] or [r for r in responses if r.get("respondent") == respondent])
     if respondent is not None and not chosen:
         raise LookupError(f"no submitted questionnaire from {respondent!r} in cohort {cohort['id']!r}")
     contexts = group_contexts(store, cohort, responses)
@@ -81,7 +86,7 @@ def for_cohort(store: Store, cohort: Record, respondent: str | None = None) -> l
         context = contexts.get(r["id"])
         choice = current_choice(r, definition)
         found.append({
-            "respondent": grouping.respondent(r), "school": r.get("school"),
+            "response_id": r["id"], "respondent": r.get("respondent"), "school": r.get("school"),
             "group": context["group"] if context else None,
             "chosen": choice if choice["focuses"] else None,
             "recommendations": [{k: item[k] for k in ("focus", "score", "components", "reasons")} for item in menu],

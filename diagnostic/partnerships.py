@@ -17,7 +17,7 @@ from diagnostic import audit, grouping
 from diagnostic.choice import current_choice
 from diagnostic.cohorts import definition_dirs, publish, published_definition
 from diagnostic.journey import JourneyError, now
-from diagnostic.pairing import MODES, PairingError, propose
+from diagnostic.pairing import MODES, SPECIALIST_CAPACITY, PairingError, propose
 from diagnostic.store import Record, Store, StoreError, VersionConflict, whole_cohort
 from forms.catalog import UnknownForm, find_definition
 from forms.schema import Definition, Pairing, Recommend
@@ -27,6 +27,7 @@ EVERY_MODE = "all"  # where rules that keep two people apart are kept
 KIND = {"co-coaching": "co-coaching", "mentoring": "mentoring", "specialist": "specialist coaching"}
 PARTNER = {"co-coaching": "partner", "mentoring": "mentor", "specialist": "specialist"}
 PEER_MODES = ("co-coaching", "mentoring")
+SPECIALIST_NAME_LIMIT = 80  # characters, for the coordinator's form and `specialists add` alike
 
 
 class StaleProposal(JourneyError):
@@ -171,7 +172,7 @@ def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None 
     if mode == "specialist" and options.get("by") == "group" and not any(t.get("group") for t in teachers):
         raise PairingError("this cohort has not been grouped by starting point yet: group it first, or allocate "
                            "specialists teacher by teacher")
-    leads = [{**s, "capacity": max(0, int(s.get("capacity", 0)) - used[s["id"]])} for s in specialists(cohort)]
+    leads = [{**s, "places_used": used[s["id"]]} for s in specialists(cohort)]
     proposal = propose(mode, teachers, engine_config(definition), options=options,
                        locked=state.get("locked", []), forbidden=rules.get("forbidden", []), specialists=leads)
     proposal.update(id=secrets.token_hex(6), made_at=now(), settled=len(settled))
@@ -434,6 +435,12 @@ def remove_specialist(store: Store, cohort: Record, specialist_id: str, actor: s
 def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise: list[str], capacity: int,
                    respondent: str | None = None, actor: str = "system") -> Record:
     """List a specialist (or an internal expert, one of the cohort's teachers) who can coach these focuses."""
+    if not name.strip() or len(name.strip()) > SPECIALIST_NAME_LIMIT:
+        raise PairingError(f"give the specialist a name of 1 to {SPECIALIST_NAME_LIMIT} characters "
+                           f"(it has {len(name.strip())})")
+    low, high = SPECIALIST_CAPACITY
+    if not low <= capacity <= high:
+        raise PairingError(f"a specialist takes from {low} to {high} teachers (got {capacity})")
     added = {"id": f"s-{secrets.token_hex(4)}", "name": name.strip(), "kind": kind,
              "expertise": list(dict.fromkeys(expertise)), "capacity": capacity, "respondent": respondent or None}
     store.update_cohort(cohort["id"], lambda c: {**c, "specialists": [*(c.get("specialists") or []), added]})
@@ -452,3 +459,31 @@ def _who(listed: Record) -> str:
 def partnerships_of(store: Store, cohort: Record, response_id: str) -> list[Record]:
     """The confirmed partnerships a teacher belongs to."""
     return [p for p in confirmed(store, cohort) if response_id in p["members"]]
+
+
+def for_export(store: Store, cohort: Record, proposal: Record) -> Record:
+    """A proposal as machine output: every person an object with their ids, never a bare internal id.
+
+    A teacher carries `response_id` (the app's own id) and `respondent` (the id given at import, None for a
+    teacher who came through the web), as in `diagnostic export`; a specialist carries `specialist_id`.
+    The stored proposal is left as it is: its `unpaired[].respondent` is a response id, and erasure reads it.
+    """
+    imported = {r["id"]: r.get("respondent") for r in store.list_responses(cohort["id"])}
+
+    def teacher(response_id: str) -> Record:
+        return {"response_id": response_id, "respondent": imported.get(response_id)}
+
+    pairs = []
+    for pair in proposal["pairs"]:
+        people = []
+        for n, (member, name, school) in enumerate(zip(pair["members"], pair["names"], pair["schools"],
+                                                       strict=True)):
+            # In specialist coaching the specialist leads, first; everyone else is a teacher.
+            lead = n == 0 and proposal["mode"] == "specialist"
+            people.append({"specialist_id": member, "name": name} if lead else
+                          {**teacher(member), "name": name, "school": school})
+        rest = {k: v for k, v in pair.items() if k not in ("members", "names", "schools")}
+        pairs.append({"members": people, **rest})
+    unpaired = [{**teacher(u["respondent"]), **{k: v for k, v in u.items() if k != "respondent"}}
+                for u in proposal["unpaired"]]
+    return {**proposal, "pairs": pairs, "unpaired": unpaired}

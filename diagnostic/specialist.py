@@ -21,7 +21,7 @@ from diagnostic.accounts import can_see
 from diagnostic.auth import require
 from diagnostic.extensions import get_store
 from diagnostic.group_exports import members_csv, profiles_csv, summary
-from diagnostic.grouping import NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT, GroupingError
+from diagnostic.grouping import MAX_GROUPS, NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT, GroupingError
 from diagnostic.store import DamagedGrouping
 from models.clustering import METHODS
 
@@ -34,7 +34,8 @@ METHOD_LABELS = {
 }
 
 
-GROUP_COUNTS = [SelectChoice("auto", "Choose for me"), *(SelectChoice(str(n), str(n)) for n in range(1, 9))]
+GROUP_COUNTS = [SelectChoice("auto", "Choose for me"),
+                *(SelectChoice(str(n), str(n)) for n in range(1, MAX_GROUPS + 1))]
 
 
 class RegroupForm(FlaskForm):

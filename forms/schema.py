@@ -13,6 +13,8 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from forms.limits import FOCUS_WEIGHT, MENTOR_CAPACITY
+
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 """Ids are lower-case words joined by underscores: they become form field names and CSV columns."""
 
@@ -390,7 +392,7 @@ class Pairing(Strict):
     career_stage: Ident | None = None
     mentees: list[Ident] = []
     mentors: list[Ident] = []
-    mentor_capacity: int = Field(2, ge=1, le=20)
+    mentor_capacity: int = Field(2, ge=MENTOR_CAPACITY[0], le=MENTOR_CAPACITY[1])
     strong: int | None = Field(4, ge=0)
     agreement: Ident | None = None
     weights: PairingWeights = PairingWeights()
@@ -455,8 +457,8 @@ class Focus(Strict):
     lighter_start: str | None = None
     specialist_input: list[str] = []
     peer_activities: list[str] = []
-    weight: float = Field(1.0, ge=0, le=3)
-    school_weights: dict[str, Annotated[float, Field(ge=0, le=3)]] = {}
+    weight: float = Field(1.0, ge=FOCUS_WEIGHT[0], le=FOCUS_WEIGHT[1])
+    school_weights: dict[str, Annotated[float, Field(ge=FOCUS_WEIGHT[0], le=FOCUS_WEIGHT[1])]] = {}
 
 
 class Menu(Versioned):

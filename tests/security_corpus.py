@@ -28,7 +28,7 @@ from werkzeug.datastructures import MultiDict
 from diagnostic import create_app
 from diagnostic.accounts import create_user, start_session
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort, definition_dirs
+from diagnostic.cohorts import COHORT_NAME_LIMIT, create_cohort, definition_dirs
 from diagnostic.demo import PROFILES, teacher_row
 from diagnostic.journey import hash_secret
 from diagnostic.pairing import MODES
@@ -526,7 +526,8 @@ class Builder:
         app, store, definition = self.app, self.store, self.definition
         admin = staff_browser(app, "admin", EMAILS[0])
         schools = list(dict.fromkeys(p.strip() for p in PAYLOADS))
-        cohort = create_cohort(store, definition, " ".join(PAYLOADS), schools, cohort_id=MAIN)
+        # As long a name as a cohort may have; every payload is also the whole name of a cohort of its own below.
+        cohort = create_cohort(store, definition, " ".join(PAYLOADS)[:COHORT_NAME_LIMIT], schools, cohort_id=MAIN)
         closed = date.today() - timedelta(days=1)
         extra = [create_cohort(store, definition, p, [p.strip(), "Plain school"], closed, cohort_id=f"x{n}")
                  for n, p in enumerate(PAYLOADS)]

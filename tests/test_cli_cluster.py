@@ -41,8 +41,13 @@ def cluster(runner):
     return run
 
 
-def submitted_respondents(store, cohort_id=DEMO_COHORT):
-    return {r.get("respondent") or r["id"] for r in store.list_responses(cohort_id, status="submitted")}
+def submitted_ids(store, cohort_id=DEMO_COHORT):
+    return {r["id"]: r.get("respondent") for r in store.list_responses(cohort_id, status="submitted")}
+
+
+def assignments(data):
+    """{response id: group} from the JSON's memberships."""
+    return {m["response_id"]: m["group"] for m in data["members"]}
 
 
 def grouping_file(store, cohort_id=DEMO_COHORT):
@@ -89,15 +94,15 @@ def test_cluster_json_has_groups_memberships_and_quality_and_progress_stays_on_s
     result = cluster("--cohort", DEMO_COHORT, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert {"k", "method", "quality", "assignments", "confidence", "profiles"} <= set(data)
+    assert {"k", "method", "quality", "members", "profiles"} <= set(data)
     assert data["method"] == "kmeans" and data["cohort"] == DEMO_COHORT and data["responses"] == 61
     for figure in ("silhouette", "stability"):
         assert isinstance(data["quality"][figure], float) and -1.0 <= data["quality"][figure] <= 1.0
-    assert set(data["assignments"]) == submitted_respondents(store) and len(data["assignments"]) == 61
-    assert set(data["confidence"]) == set(data["assignments"])
-    assert all(isinstance(c, float) and 0.0 <= c <= 1.0 for c in data["confidence"].values())
+    assert {m["response_id"]: m["respondent"] for m in data["members"]} == submitted_ids(store)
+    assert len(data["members"]) == 61
+    assert all(isinstance(m["confidence"], float) and 0.0 <= m["confidence"] <= 1.0 for m in data["members"])
     assert len(data["profiles"]) == data["k"]
-    assert set(data["assignments"].values()) == {p["group"] for p in data["profiles"]}
+    assert set(assignments(data).values()) == {p["group"] for p in data["profiles"]}
     assert sum(p["size"] for p in data["profiles"]) == 61
     progress = result.stderr.splitlines()
     assert progress and all(PROGRESS.match(line) for line in progress)
@@ -110,7 +115,7 @@ def test_cluster_with_three_groups_by_ward(cluster, store):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["k"] == 3 and data["method"] == "ward" and data["finding"] == "requested"
-    assert len(data["profiles"]) == 3 and len(set(data["assignments"].values())) == 3
+    assert len(data["profiles"]) == 3 and len(set(assignments(data).values())) == 3
     assert store.load_grouping(DEMO_COHORT)["params"] == {"k": 3, "method": "ward"}
     text = cluster("--cohort", DEMO_COHORT, "--k", "3", "--method", "ward")
     assert "3 group(s) by ward" in text.stdout.splitlines()[0]
@@ -181,7 +186,7 @@ def test_identical_answers_are_one_group_everyone_answered_alike(cluster, store,
     store.add_responses(cohort["id"], responses)
     data = json.loads(cluster("--cohort", cohort["id"], "--json").stdout)
     assert data["k"] == 1 and data["quality"]["headline"] == "Everyone answered alike"
-    assert set(data["assignments"].values()) == {"A"} and len(data["assignments"]) == 10
+    assert set(assignments(data).values()) == {"A"} and len(data["members"]) == 10
 
 
 def test_other_versions_and_dropped_answers_are_reported_in_the_json(cluster, store, shipped):
@@ -194,7 +199,7 @@ def test_other_versions_and_dropped_answers_are_reported_in_the_json(cluster, st
         r["form_version"] = "0"
     store.add_responses(cohort["id"], responses + others)
     data = json.loads(cluster("--cohort", cohort["id"], "--json").stdout)
-    assert data["responses"] == 40 and len(data["assignments"]) == 40
+    assert data["responses"] == 40 and len(data["members"]) == 40
     assert data["other_versions"] == {"starting_point version 0": 3}
     assert data["dropped_features"] == {"confidence_questioning": "every teacher gave the same answer"}
 

@@ -40,10 +40,10 @@ def test_pair_json_lists_every_partnership_and_every_teacher_left_out(invoke, st
         assert {"members", "focus", "score", "criteria", "reasons"} <= set(p)
         assert 1 <= len(p["reasons"]) <= 4 and all(0 <= v <= 1 for v in p["criteria"].values())
     assert data["total_score"] == pytest.approx(sum(p["score"] for p in data["pairs"]), abs=0.01)
-    assert all(set(u) >= {"respondent", "reason"} and u["reason"] for u in data["unpaired"])
+    assert all(set(u) >= {"response_id", "respondent", "reason"} and u["reason"] for u in data["unpaired"])
     if mode == "co-coaching":  # every teacher is either paired or listed, exactly once
-        placed = [m for p in data["pairs"] for m in p["members"]] + [u["respondent"] for u in data["unpaired"]]
-        assert sorted(placed) == sorted(everyone(store))
+        placed = [m["response_id"] for p in data["pairs"] for m in p["members"]]
+        assert sorted(placed + [u["response_id"] for u in data["unpaired"]]) == sorted(everyone(store))
 
 
 def test_pair_prints_partnerships_with_reasons_and_a_total(invoke):
@@ -65,7 +65,7 @@ def test_pair_confirm_settles_the_partnerships(invoke, store):
 @pytest.mark.parametrize(("args", "message"), [
     (["pair", "--cohort", "nope", "--mode", "co-coaching"], "no cohort 'nope'"),
     (["pair", "--cohort", DEMO_COHORT, "--mode", "pairs"], "Invalid value for '--mode'"),
-    (["pair", "--cohort", DEMO_COHORT, "--mode", "mentoring", "--capacity", "0"], "Invalid value for '--capacity'"),
+    (["pair", "--cohort", DEMO_COHORT, "--mode", "mentoring", "--capacity", "0"], "from 1 to 20 (got 0)"),
     (["specialists", "add", "--cohort", DEMO_COHORT, "--name", "X", "--focus", "juggling"],
      "not on this cohort's menu: juggling"),
     (["specialists", "add", "--cohort", DEMO_COHORT, "--name", " ", "--focus", "feedback"],

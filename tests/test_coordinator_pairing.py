@@ -290,9 +290,10 @@ def test_bad_input_is_refused_with_a_message_and_changes_nothing(coordinator, st
     assert store.list_partnerships(cohort["id"]) == []
 
 
-def test_capacity_out_of_range_is_refused(coordinator, store, cohort, four):
-    answer = coordinator.post("/partnerships/mentoring/run", school_rule="any", capacity="0")
-    assert answer.status_code == 422 and "A mentor can take from 1 to 10 mentees." in answer.text
+@pytest.mark.parametrize("capacity", ["0", "21"])
+def test_capacity_out_of_range_is_refused(coordinator, store, cohort, four, capacity):
+    answer = coordinator.post("/partnerships/mentoring/run", school_rule="any", capacity=capacity)
+    assert answer.status_code == 422 and "A mentor can take from 1 to 20 mentees." in answer.text
     assert proposal(store, cohort, "mentoring") is None
 
 

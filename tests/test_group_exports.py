@@ -18,7 +18,8 @@ from forms.catalog import find_definition
 
 COHORT = "exports"
 TEACHERS = 60
-MEMBERS_HEADER = ["respondent", "school", "group", "group_name", "confidence", "fits_poorly", "placed_after_grouping"]
+MEMBERS_HEADER = ["response_id", "respondent", "school", "group", "group_name", "confidence", "fits_poorly",
+                  "placed_after_grouping"]
 RISKY_RESPONDENT = "=cmd|' /C calc'!A0"
 RISKY_SCHOOL = "@SUM(1+1)*cmd"
 
@@ -73,17 +74,17 @@ def test_members_csv_has_one_row_per_teacher_with_their_group(client, record):
     header, *body = rows(response.text)
     assert header == MEMBERS_HEADER
     assert len(body) == TEACHERS
-    by_respondent = {m["respondent"]: (g["key"], g["name"], m) for g in record["groups"] for m in g["members"]}
+    by_id = {m["id"]: (g["key"], g["name"], m) for g in record["groups"] for m in g["members"]}
     assert len({r[0] for r in body}) == TEACHERS
-    for respondent, school, key, name, confidence, poorly, placed in body:
+    for response_id, respondent, school, key, name, confidence, poorly, placed in body:
         if respondent == "'" + RISKY_RESPONDENT:
             respondent, school = RISKY_RESPONDENT, school[1:]
-        expected_key, expected_name, member = by_respondent[respondent]
-        assert school == member["school"]
+        expected_key, expected_name, member = by_id[response_id]
+        assert (respondent, school) == (member["reference"], member["school"])
         assert (key, name) == (expected_key, expected_name)
         assert 0.0 < float(confidence) <= 1.0 and float(confidence) == member["confidence"]
         assert poorly == ("yes" if member["outlier"] else "no") and placed == "no"
-    assert sorted(r[2] for r in body) == sorted(m["group"] for m in record["members"].values())
+    assert sorted(r[3] for r in body) == sorted(m["group"] for m in record["members"].values())
 
 
 def test_profiles_csv_has_a_row_per_group_then_the_cohort(client, record):
@@ -107,25 +108,25 @@ def test_grouping_json_has_the_groups_memberships_and_quality(client, record):
     response = download(client, "grouping.json")
     assert response.mimetype == "application/json"
     data = json.loads(response.text)
-    assert {"k", "method", "quality", "assignments", "confidence", "profiles"} <= set(data)
+    assert {"k", "method", "quality", "members", "profiles"} <= set(data)
     assert data["k"] == record["k"] and data["method"] == "kmeans" and data["cohort"] == COHORT
     assert set(data["quality"]) == {"silhouette", "stability", "grade", "headline"}
-    assert len(data["assignments"]) == TEACHERS and set(data["assignments"]) == set(data["confidence"])
-    assert set(data["assignments"].values()) == {g["key"] for g in record["groups"]}
-    assert all(0.0 < c <= 1.0 for c in data["confidence"].values())
+    assert len({m["response_id"] for m in data["members"]}) == TEACHERS
+    assert {m["group"] for m in data["members"]} == {g["key"] for g in record["groups"]}
+    assert all(0.0 < m["confidence"] <= 1.0 for m in data["members"])
     assert [p["group"] for p in data["profiles"]] == [g["key"] for g in record["groups"]]
     assert sum(len(p["members"]) for p in data["profiles"]) == TEACHERS
-    assert data["assignments"][RISKY_RESPONDENT]  # JSON is not a spreadsheet: kept as typed
+    assert any(m["respondent"] == RISKY_RESPONDENT for m in data["members"])  # JSON is not a spreadsheet
 
 
 def test_formula_like_names_notes_teachers_and_schools_are_neutralised_in_csv(client, store):
     cohort = store.get_cohort(COHORT)
     rename(store, cohort, "A", '=HYPERLINK("http://evil.example","click")', "+SUM(A1:A9)")
     members = rows(download(client, "members.csv").text)
-    risky = next(r for r in members if r[0].startswith("'="))
-    assert risky[0] == "'" + RISKY_RESPONDENT and risky[1] == "'" + RISKY_SCHOOL
-    in_a = [r for r in members[1:] if r[2] == "A"]
-    assert in_a and all(r[3] == "'" + '=HYPERLINK("http://evil.example","click")' for r in in_a)
+    risky = next(r for r in members if r[1].startswith("'="))
+    assert risky[1] == "'" + RISKY_RESPONDENT and risky[2] == "'" + RISKY_SCHOOL
+    in_a = [r for r in members[1:] if r[3] == "A"]
+    assert in_a and all(r[4] == "'" + '=HYPERLINK("http://evil.example","click")' for r in in_a)
     assert not any(cell.startswith(("=", "+", "@", "-")) for row in members for cell in row)
     group_a = next(r for r in rows(download(client, "profiles.csv").text) if r[0] == "A")
     assert group_a[1] == "'" + '=HYPERLINK("http://evil.example","click")' and group_a[2] == "'+SUM(A1:A9)"
@@ -137,7 +138,7 @@ def test_names_and_notes_are_in_the_downloads(client, store):
     rename(store, store.get_cohort(COHORT), "B", "Keen beginners", "Start with modelling")
     group_b = next(r for r in rows(download(client, "profiles.csv").text) if r[0] == "B")
     assert group_b[1:3] == ["Keen beginners", "Start with modelling"]
-    assert {r[3] for r in rows(download(client, "members.csv").text) if r[2] == "B"} == {"Keen beginners"}
+    assert {r[4] for r in rows(download(client, "members.csv").text) if r[3] == "B"} == {"Keen beginners"}
     profile = next(p for p in json.loads(download(client, "grouping.json").text)["profiles"] if p["group"] == "B")
     assert (profile["name"], profile["note"]) == ("Keen beginners", "Start with modelling")
     assert profile["generated_name"] != "Keen beginners"
@@ -159,15 +160,15 @@ def test_an_unknown_export_name_is_404(client):
 # -- as plain data ----------------------------------------------------------------------------------
 def made_up_record() -> dict:
     """A grouping as `current` returns it, small enough to check every cell."""
-    def member(rid, conf, outlier=False, placed=False, school="Ashfield", group="A"):
-        return {"id": rid, "respondent": rid, "school": school, "confidence": conf, "outlier": outlier,
-                "placed": placed, "map": [0.0, 0.0], "group": group}
+    def member(rid, ref, conf, outlier=False, placed=False, school="Ashfield", group="A"):
+        return {"id": rid, "respondent": ref or rid, "reference": ref, "school": school, "confidence": conf,
+                "outlier": outlier, "placed": placed, "map": [0.0, 0.0], "group": group}
     group = {"key": "A", "name": "Keen", "generated_name": "Higher openness", "note": "", "size": 2, "share": 0.667,
              "generated_description": "What sets these apart", "placed_since": 1, "means": {"openness": 4.5},
-             "distinctive": [], "mix": {}, "members": [member("t1", 0.9), member("t3", 0.55, placed=True)]}
+             "distinctive": [], "mix": {}, "members": [member("r1", "t1", 0.9), member("r3", "t3", 0.55, placed=True)]}
     other = {**group, "key": "B", "name": "-2 is a risky name", "note": "@note", "size": 1, "share": 0.333,
              "placed_since": 0, "means": {"openness": None},
-             "members": [member("t2", 1.0, outlier=True, school="", group="B")]}
+             "members": [member("r2", None, 1.0, outlier=True, school="", group="B")]}  # came through the web
     return {"cohort": "c1", "fitted_at": "2026-01-01T00:00:00+00:00", "responses": 3, "k": 2, "method": "ward",
             "finding": "requested", "quality": {"silhouette": 0.4, "stability": 0.9, "grade": "moderate",
                                                 "headline": "Moderately clear groups", "explanation": "x"},
@@ -178,9 +179,9 @@ def made_up_record() -> dict:
 def test_members_csv_marks_poor_fits_and_later_placements():
     assert rows(members_csv(made_up_record())) == [
         MEMBERS_HEADER,
-        ["t1", "Ashfield", "A", "Keen", "0.9", "no", "no"],
-        ["t3", "Ashfield", "A", "Keen", "0.55", "no", "yes"],
-        ["t2", "", "B", "'-2 is a risky name", "1.0", "yes", "no"],
+        ["r1", "t1", "Ashfield", "A", "Keen", "0.9", "no", "no"],
+        ["r3", "t3", "Ashfield", "A", "Keen", "0.55", "no", "yes"],
+        ["r2", "", "", "B", "'-2 is a risky name", "1.0", "yes", "no"],
     ]
 
 
@@ -193,14 +194,20 @@ def test_profiles_csv_leaves_unknown_means_empty():
     ]
 
 
-def test_summary_lists_assignments_confidence_outliers_and_profiles():
+def test_summary_lists_memberships_quality_and_profiles_with_both_ids():
     data = summary(made_up_record())
-    assert data["assignments"] == {"t1": "A", "t3": "A", "t2": "B"}
-    assert data["confidence"] == {"t1": 0.9, "t3": 0.55, "t2": 1.0}
-    assert data["outliers"] == ["t2"]
+    assert data["members"] == [
+        {"response_id": "r1", "respondent": "t1", "group": "A", "confidence": 0.9, "fits_poorly": False,
+         "placed_after_grouping": False},
+        {"response_id": "r3", "respondent": "t3", "group": "A", "confidence": 0.55, "fits_poorly": False,
+         "placed_after_grouping": True},
+        {"response_id": "r2", "respondent": None, "group": "B", "confidence": 1.0, "fits_poorly": True,
+         "placed_after_grouping": False}]
     assert data["quality"] == {"silhouette": 0.4, "stability": 0.9, "grade": "moderate",
                                "headline": "Moderately clear groups"}
     assert data["dropped_features"] == {"x": "nobody answered it"}
     assert data["other_versions"] == {"starting_point version 2": 1}
-    assert [p["members"] for p in profiles(made_up_record())] == [["t1", "t3"], ["t2"]]
+    assert [p["members"] for p in profiles(made_up_record())] == [
+        [{"response_id": "r1", "respondent": "t1"}, {"response_id": "r3", "respondent": "t3"}],
+        [{"response_id": "r2", "respondent": None}]]
     json.dumps(data)  # plain data throughout

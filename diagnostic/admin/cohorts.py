@@ -14,7 +14,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from diagnostic import drafts
 from diagnostic.admin import bp
-from diagnostic.cohorts import create_cohort, definition_dirs
+from diagnostic.cohorts import COHORT_NAME_LIMIT, create_cohort, definition_dirs
 from diagnostic.definitions import UploadProblems, add_upload, available
 from diagnostic.extensions import get_store
 from diagnostic.store import StoreError
@@ -28,7 +28,8 @@ def _data_dir() -> Path:
 
 def _cohort_form(definitions: list[dict]) -> FlaskForm:
     class CohortForm(FlaskForm):
-        name = StringField("Name", validators=[InputRequired("Give the cohort a name."), Length(max=120)],
+        name = StringField("Name", validators=[InputRequired("Give the cohort a name."),
+                                                   Length(max=COHORT_NAME_LIMIT)],
                            description="For example, North Federation 2026-27.")
         form = SelectField("Questionnaire", validators=[InputRequired("Choose a questionnaire.")],
                            choices=[SelectChoice(f"{d['id']}|{d['version']}", f"{d['title']} ({d['id']} version "

@@ -10,7 +10,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from diagnostic.accounts import PASSWORD_MIN, ROLES, AccountError, create_user, set_password, update_access
+from diagnostic.accounts import (
+    EMAIL_LIMIT,
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    ROLES,
+    AccountError,
+    create_user,
+    set_password,
+    update_access,
+)
 from diagnostic.admin import bp
 from diagnostic.extensions import get_store
 
@@ -33,9 +42,10 @@ def _access_fields(form: type, cohorts: list[dict]) -> None:
 
 def _add_form(cohorts: list[dict]) -> FlaskForm:
     class AddForm(FlaskForm):
-        email = EmailField("E-mail address", validators=[InputRequired("Enter an e-mail address."), Length(max=254)])
+        email = EmailField("E-mail address", validators=[InputRequired("Enter an e-mail address."),
+                                                         Length(max=EMAIL_LIMIT)])
         password = PasswordField(f"First password (at least {PASSWORD_MIN} characters)",
-                                 validators=[Optional(), Length(min=PASSWORD_MIN, max=200)])
+                                 validators=[Optional(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)])
 
     _access_fields(AddForm, cohorts)
     return AddForm(prefix="add")
@@ -52,7 +62,8 @@ def _access_form(user: dict, cohorts: list[dict]) -> FlaskForm:
 
 class PasswordForm(FlaskForm):
     password = PasswordField(f"New password (at least {PASSWORD_MIN} characters)",
-                             validators=[InputRequired("Enter a password."), Length(min=PASSWORD_MIN, max=200)])
+                             validators=[InputRequired("Enter a password."),
+                                         Length(min=PASSWORD_MIN, max=PASSWORD_MAX)])
 
 
 def _errors(form: FlaskForm) -> list[tuple[str, str]]:

@@ -12,8 +12,9 @@ from diagnostic import menu
 from diagnostic.cohorts import published_definition
 from diagnostic.coordinator import bp
 from diagnostic.extensions import get_store
+from forms.limits import FOCUS_WEIGHT
 
-WEIGHT = "Between 0 (never recommend first) and 3 (strongly prefer); 1 is neutral."
+WEIGHT = f"Between {FOCUS_WEIGHT[0]} (never recommend first) and {FOCUS_WEIGHT[1]} (strongly prefer); 1 is neutral."
 
 
 def _menu_form(focuses: list, schools: list[str], settings: dict) -> FlaskForm:
@@ -26,12 +27,12 @@ def _menu_form(focuses: list, schools: list[str], settings: dict) -> FlaskForm:
                                                                   default=offered is None or f.id in offered))
         setattr(MenuSettingsForm, f"weight_{f.id}", FloatField(
             f"Programme weight for {f.title}", default=settings.get("weights", {}).get(f.id, f.weight),
-            validators=[Optional(), NumberRange(0, 3, WEIGHT)]))
+            validators=[Optional(), NumberRange(*FOCUS_WEIGHT, WEIGHT)]))
         for n, school in enumerate(schools):
             setattr(MenuSettingsForm, f"school_{n}_{f.id}", FloatField(
                 f"Weight for {f.title} at {school}",
                 default=settings.get("schools", {}).get(school, {}).get(f.id, f.school_weights.get(school, 1.0)),
-                validators=[Optional(), NumberRange(0, 3, WEIGHT)]))
+                validators=[Optional(), NumberRange(*FOCUS_WEIGHT, WEIGHT)]))
     return MenuSettingsForm()
 
 

@@ -21,6 +21,7 @@ from diagnostic.coordinator import bp
 from diagnostic.coordinator.specialists import aria
 from diagnostic.extensions import get_store
 from diagnostic.pairing import MODES, PairingError
+from forms.limits import MENTOR_CAPACITY
 
 TITLES = {"co-coaching": "Co-coaching", "mentoring": "Mentoring", "specialist": "Specialist coaching"}
 PARTNER = {"co-coaching": "partner", "mentoring": "mentor", "specialist": "specialist"}
@@ -35,7 +36,7 @@ CRITERIA = {"focus": "Shared learning focus", "confidence": "Confidence a step a
             "strength": "Mentor strong in the focus", "experience": "Mentor's experience",
             "expertise": "Expertise covers the focus", "need": "Need in the focus",
             "wants_coaching": "Asked to be coached"}
-CAPACITY = "A mentor can take from 1 to 10 mentees."
+CAPACITY = f"A mentor can take from {MENTOR_CAPACITY[0]} to {MENTOR_CAPACITY[1]} mentees."
 
 
 @bp.before_request
@@ -62,7 +63,7 @@ def _run_form(mode: str, options: dict[str, Any]) -> FlaskForm:
                                            default=options.get("relax_focus", False))
     if mode == "mentoring":
         RunForm.capacity = IntegerField("Mentees per mentor", default=options.get("capacity"),
-                                        validators=[InputRequired(CAPACITY), NumberRange(1, 10, CAPACITY)])
+                                        validators=[InputRequired(CAPACITY), NumberRange(*MENTOR_CAPACITY, CAPACITY)])
     if mode == "specialist":
         RunForm.by = RadioField("Allocate specialists", choices=ALLOCATE, default=options.get("by", "teacher"),
                                 validators=[InputRequired("Choose whether specialists take teachers or groups.")])

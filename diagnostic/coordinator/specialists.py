@@ -14,24 +14,25 @@ from diagnostic import partnerships
 from diagnostic.cohorts import published_definition
 from diagnostic.coordinator import bp
 from diagnostic.extensions import get_store
+from diagnostic.pairing import SPECIALIST_CAPACITY
+from diagnostic.partnerships import SPECIALIST_NAME_LIMIT
 
 KINDS = [SelectChoice("specialist", "Specialist (from outside the schools)"),
          SelectChoice("internal", "Internal expert (a teacher in this cohort)")]
-CAPACITY = "Capacity is a whole number from 1 to 50."
-NAME_LIMIT = 80
+CAPACITY = f"Capacity is a whole number from {SPECIALIST_CAPACITY[0]} to {SPECIALIST_CAPACITY[1]}."
 
 
 class SpecialistForm(FlaskForm):
     """One specialist or internal expert; the focus and teacher choices are set from the cohort per request."""
 
     name = StringField("Name", validators=[InputRequired("Give their name."), Length(
-        max=NAME_LIMIT, message=f"Keep the name to {NAME_LIMIT} characters.")])
+        max=SPECIALIST_NAME_LIMIT, message=f"Keep the name to {SPECIALIST_NAME_LIMIT} characters.")])
     kind = RadioField("Kind", choices=KINDS, validators=[InputRequired("Choose a specialist or an internal expert.")])
     expertise = SelectMultipleField("Learning focuses they can coach", widget=ListWidget(prefix_label=False),
                                     option_widget=CheckboxInput(),
                                     validators=[InputRequired("Choose at least one learning focus they can coach.")])
     capacity = IntegerField("How many teachers (or starting-point groups) they can take",
-                            validators=[InputRequired(CAPACITY), NumberRange(1, 50, CAPACITY)])
+                            validators=[InputRequired(CAPACITY), NumberRange(*SPECIALIST_CAPACITY, CAPACITY)])
     respondent = SelectField("Which teacher in this cohort they are (internal experts only)", default="")
 
     def __init__(self, listed: list[dict]):

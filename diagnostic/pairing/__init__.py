@@ -29,11 +29,13 @@ import numpy as np
 
 from diagnostic.pairing import assignment, cocoaching, sentences
 from diagnostic.pairing.facts import Cohort
+from forms.limits import MENTOR_CAPACITY
 
 MODES = ("co-coaching", "mentoring", "specialist")
 SCHOOL_RULES = ("any", "same", "cross_preferred", "cross_required")
 OPTIONS = ("school_rule", "relax_focus", "capacity", "by")
 NO_FOCUS = "Has not chosen a learning focus yet, so there is nothing to pair them on."
+SPECIALIST_CAPACITY = (1, 50)  # teachers (or whole groups) one specialist takes; the web form and CLI use it too
 
 
 class PairingError(ValueError):
@@ -60,7 +62,14 @@ def propose(mode: str, teachers: list[dict[str, Any]], config: dict[str, Any], *
     forbidden : list of list of str
         Pairs of ids that must not be put together.
     specialists : list of dict
-        ``{"id", "name", "expertise": [focus ids], "capacity", "respondent": teacher id if internal}``.
+        ``{"id", "name", "expertise": [focus ids], "capacity", "places_used", "respondent": teacher id if
+        internal}``; ``places_used`` are those already taken by confirmed partnerships.
+
+    Raises
+    ------
+    PairingError
+        For an unknown mode or option, teachers without distinct ids, or a mentor's or specialist's
+        capacity outside `MENTOR_CAPACITY` or `SPECIALIST_CAPACITY`.
     """
     if mode not in MODES:
         raise PairingError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
@@ -74,12 +83,11 @@ def propose(mode: str, teachers: list[dict[str, Any]], config: dict[str, Any], *
         raise PairingError(f"unknown school rule {options['school_rule']!r}: choose one of {', '.join(SCHOOL_RULES)}")
     if options["by"] not in ("teacher", "group"):
         raise PairingError("specialists are allocated by 'teacher' or by 'group'")
-    try:
-        options["capacity"] = int(options["capacity"])
-    except (TypeError, ValueError):
-        options["capacity"] = -1
-    if options["capacity"] < 0:
-        raise PairingError("a mentor's capacity is a whole number of mentees, 0 or more")
+    options["capacity"] = _within(options["capacity"], MENTOR_CAPACITY, "a mentor's capacity is a whole number of "
+                                  "mentees")
+    for s in specialists if mode == "specialist" else ():
+        _within(s.get("capacity"), SPECIALIST_CAPACITY, f"the capacity of {s.get('name') or s.get('id')} is a whole "
+                "number of teachers or groups")
     ids = [t.get("id") for t in teachers]
     if None in ids or len(set(ids)) != len(ids):
         # Two teachers under one id would be paired as one person and listed twice.
@@ -97,6 +105,18 @@ def propose(mode: str, teachers: list[dict[str, Any]], config: dict[str, Any], *
     return {"mode": mode, "options": {k: v for k, v in options.items() if k not in ("step", "strong")},
             "pairs": pairs, "unpaired": unpaired, "total_score": round(sum(p["score"] for p in pairs), 3),
             "matching_total": round(matching_total, 3), "notes": notes}
+
+
+def _within(value: Any, limits: tuple[int, int], what: str) -> int:
+    """`value` as a whole number inside the inclusive `limits`, or a PairingError that names them."""
+    low, high = limits
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or not low <= number <= high:
+        raise PairingError(f"{what} from {low} to {high} (got {value!r})")
+    return number
 
 
 def _usable_locks(locked: list[list[str]], forbid: set[frozenset], leads: set[str], teachers: set[str],
@@ -282,7 +302,7 @@ def _specialist(c: Cohort, weights: dict, options: dict, locks: list[list[str]],
     found, allowed = assignment.specialist_criteria(c, specialists, learners)
     _forbid(allowed, [[c.teachers[i]["id"] for i in m] for m in learners], [s["id"] for s in specialists], forbid)
     score = sum(weights[k] * found[k] for k in assignment.SPECIALIST)
-    capacity = [max(0, int(s.get("capacity", 0)) - taken[s["id"]]) for s in specialists]
+    capacity = [max(0, int(s["capacity"]) - taken[s["id"]] - int(s.get("places_used") or 0)) for s in specialists]
     chosen = assignment.allocate(score, allowed, capacity)
     for r, k in chosen:
         made = _assigned(c, found, r, k, None, list(learners[r]), weights, phrases=sentences.SPECIALIST,
