@@ -242,9 +242,11 @@ NAMES = st.one_of(st.sampled_from(["form.yaml", "", "../../etc/passwd", "/abs/pa
 def test_an_upload_is_added_or_refused_with_located_problems_and_nothing_written(upload_world, name, content):
     store, data = upload_world
     before, published = file_snapshot(data / "definitions"), file_snapshot(store.root)
+    logged = len(store.audit_log())
     try:
         added = add_upload(store, data, name, content)
     except UploadProblems as problems:
+        assert len(store.audit_log()) == logged, "a refused upload was logged as added"
         assert problems.lines, "refused without a reason"
         assert all(re.fullmatch(r".*:\d+: \S.*", line) and len(line.splitlines()) == 1
                    for line in problems.lines), problems.lines
@@ -261,7 +263,13 @@ def test_an_upload_is_added_or_refused_with_located_problems_and_nothing_written
                 assert isinstance(load_menu(path), Menu)
             else:
                 assert_usable(load_definition(path))
-    assert file_snapshot(store.root) == published  # uploading never publishes or changes a published version
+        assert [e["action"] for e in store.audit_log()[logged:]] == ["add definition"]
+    # Uploading never publishes or changes a published version (the audit log aside).
+    assert without_log(file_snapshot(store.root)) == without_log(published)
+
+
+def without_log(snapshot: dict[str, str]) -> dict[str, str]:
+    return {path: digest for path, digest in snapshot.items() if path != "audit.json"}
 
 
 # -- bugs the fuzzing found, kept as plain examples --------------------------------------------------------
