@@ -7,6 +7,8 @@ Playwright) the browser tests skip locally and fail under `CI=true`.
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,17 @@ from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
+
+from diagnostic.accounts import create_user
+from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.csvio import submitted_response
+from diagnostic.journey import hash_secret
+from forms.catalog import find_definition
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the `browser` fixture skips (or fails, under CI=true) and says why
+    expect = None
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -288,3 +301,83 @@ def press_button(page: Any, selector: str = "main form button[type=submit]") -> 
     tab_to(page, selector)
     with page.expect_navigation():
         page.keyboard.press("Enter")
+
+
+# ---- the scene the journeys play in ---------------------------------------------------------------------------
+
+# Four submitted teachers in the pairing cohort: Amy and Bea chose questioning, Cal and Dan feedback.
+PARTNERS = [("Amy Brennan", "Ashfield", "questioning", "More pupils explain their thinking out loud."),
+            ("Bea Okafor", "Brook Lane", "questioning", "Fewer hands-up questions, more thinking time."),
+            ("Cal Singh", "Ashfield", "feedback", "Feedback that pupils act on in the lesson."),
+            ("Dan Walsh", "Brook Lane", "feedback", "Quicker written feedback.")]
+PARTNER_ANSWERS = {"consent": "yes", "role": "class_teacher", "career_stage": "established", "phase": "secondary",
+                   "pupil_groups": ["whole_class"], "availability": ["lunchtime", "after_school"],
+                   "observation_comfort": 4, "coaching_role": "both", "confidence_questioning": 3,
+                   "confidence_feedback": 3}
+
+
+
+# Every changed page is checked at a desktop width and at a phone's.
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def pairing_cohort(store, data) -> dict:
+    """A cohort of four submitted teachers with known private links, and a coordinator for it."""
+    definition, _ = find_definition("starting_point", None, definition_dirs(data))
+    cohort = create_cohort(store, definition, "Pairing network", ["Ashfield", "Brook Lane"])
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    links = {}
+    for n, (name, school, focus, goal) in enumerate(PARTNERS):
+        answers = {**PARTNER_ANSWERS, "teacher_name": name, "focus_choice": [focus], "focus_goal": goal}
+        record = submitted_response(cohort, definition, answers, f"p{n}", school)
+        secret = secrets.token_hex(24)
+        record["token_hash"] = hash_secret(secret)
+        store.add_responses(cohort["id"], [record])
+        links[name] = f"/resume/{cohort['id']}.{record['id']}.{secret}"
+    password = secrets.token_urlsafe(12)
+    create_user(store, "pairing.coordinator@example.org", "coordinator", [cohort["id"]], password)
+    return {"cohort": cohort, "links": links,
+            "coordinator": {"email": "pairing.coordinator@example.org", "password": password}}
+
+
+
+def check_both_widths(page: Any, name: str) -> None:
+    """`check_page` at the desktop width and again at a phone's (screenshots `name` and `name-phone`)."""
+    size = page.viewport_size
+    page.set_viewport_size(DESKTOP)
+    check_page(page, name)
+    page.set_viewport_size(PHONE)
+    check_page(page, f"{name}-phone")
+    page.set_viewport_size(size)
+
+
+# ---- small steps the journeys share -----------------------------------------------------------------------------
+
+def heading(page: Any) -> Any:
+    return page.get_by_role("heading", level=1)
+
+
+def save(page: Any) -> None:
+    page.get_by_role("button", name="Save and continue").click()
+
+
+def sign_in(page: Any, account: dict, name: str | None = None) -> None:
+    """On the sign-in page, check it (if `name` is given), and sign in with this account."""
+    expect(heading(page)).to_have_text("Sign in")
+    if name:
+        check_page(page, name)
+    page.get_by_label("E-mail address").fill(account["email"])
+    page.get_by_label("Password").fill(account["password"])
+    page.get_by_role("button", name="Sign in").click()
+
+
+def assert_error_page(page: Any, *messages: str) -> None:
+    """An error page: the title says so, the summary lists each message, each message is by its field."""
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    summary = page.locator(".error-summary")
+    for message in messages:
+        expect(summary).to_contain_text(message)
+        expect(page.locator(".error-message", has_text=message)).to_be_visible()
+
+

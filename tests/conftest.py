@@ -5,8 +5,10 @@ from __future__ import annotations
 import secrets
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, pairing_cohort, require_browser, serving
 
 from diagnostic import create_app
 from diagnostic.accounts import create_user, start_session
@@ -100,3 +102,48 @@ def demo_app(tmp_path, demo_data):
     """The app on this test's own copy of the demo data directory (a module uses it as its `app`)."""
     shutil.copytree(demo_data, tmp_path / "data")
     return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+
+
+# ---- the browser tests (tests/test_browser*.py): one Chromium per session, one served app per module -----------
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session."""
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def site(browser, tmp_path_factory):
+    """The real app served on 127.0.0.1 for this module, with the demo cohort and the pairing cohort."""
+    data = tmp_path_factory.mktemp("browser") / "data"
+    app = create_app({"DATA": str(data)})
+    assert app.config.get("WTF_CSRF_ENABLED", True) and app.config["RATELIMIT_ENABLED"], "real settings, please"
+    store = app.extensions["store"]
+    with app.app_context():
+        demo = seed_demo(store, definition_dirs(data))
+        pairing = pairing_cohort(store, data)
+    with serving(app) as base:
+        yield SimpleNamespace(base=base, url=lambda path: base + path, demo=store.get_cohort("demo"), app=app,
+                              store=store, accounts={a["role"]: a for a in demo["accounts"]}, **pairing)
+
+
+@pytest.fixture
+def new_page(browser):
+    """Pages, each in a fresh browser context (its own cookies: a new browser for a new person)."""
+    contexts = []
+
+    def make(viewport: dict | None = None):
+        context = browser.new_context(viewport=viewport or DESKTOP)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

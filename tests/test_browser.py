@@ -12,143 +12,33 @@ from __future__ import annotations
 
 import itertools
 import re
-import secrets
-from types import SimpleNamespace
 
 import pytest
 from browser_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     FORM_CHECKS,
+    assert_error_page,
     axe_violations,
     check_page,
     choose_option,
     choose_radio,
     focused,
+    heading,
     press_button,
-    require_browser,
-    serving,
+    save,
+    sign_in,
     tab_to,
     tick,
     type_into,
     walk_focus,
 )
 
-from diagnostic import create_app
-from diagnostic.accounts import create_user
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.csvio import submitted_response
-from diagnostic.demo import seed_demo
-from diagnostic.journey import hash_secret
-from forms.catalog import find_definition
-
 try:
     from playwright.sync_api import expect
 except ImportError:  # the `browser` fixture skips (or fails, under CI=true) and says why
     expect = None
 
-# Four submitted teachers in the pairing cohort: Amy and Bea chose questioning, Cal and Dan feedback.
-PARTNERS = [("Amy Brennan", "Ashfield", "questioning", "More pupils explain their thinking out loud."),
-            ("Bea Okafor", "Brook Lane", "questioning", "Fewer hands-up questions, more thinking time."),
-            ("Cal Singh", "Ashfield", "feedback", "Feedback that pupils act on in the lesson."),
-            ("Dan Walsh", "Brook Lane", "feedback", "Quicker written feedback.")]
-PARTNER_ANSWERS = {"consent": "yes", "role": "class_teacher", "career_stage": "established", "phase": "secondary",
-                   "pupil_groups": ["whole_class"], "availability": ["lunchtime", "after_school"],
-                   "observation_comfort": 4, "coaching_role": "both", "confidence_questioning": 3,
-                   "confidence_feedback": 3}
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One Chromium for the whole session."""
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _pairing_cohort(store, data) -> dict:
-    """A cohort of four submitted teachers with known private links, and a coordinator for it."""
-    definition, _ = find_definition("starting_point", None, definition_dirs(data))
-    cohort = create_cohort(store, definition, "Pairing network", ["Ashfield", "Brook Lane"])
-    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
-    links = {}
-    for n, (name, school, focus, goal) in enumerate(PARTNERS):
-        answers = {**PARTNER_ANSWERS, "teacher_name": name, "focus_choice": [focus], "focus_goal": goal}
-        record = submitted_response(cohort, definition, answers, f"p{n}", school)
-        secret = secrets.token_hex(24)
-        record["token_hash"] = hash_secret(secret)
-        store.add_responses(cohort["id"], [record])
-        links[name] = f"/resume/{cohort['id']}.{record['id']}.{secret}"
-    password = secrets.token_urlsafe(12)
-    create_user(store, "pairing.coordinator@example.org", "coordinator", [cohort["id"]], password)
-    return {"cohort": cohort, "links": links,
-            "coordinator": {"email": "pairing.coordinator@example.org", "password": password}}
-
-
-@pytest.fixture(scope="module")
-def site(browser, tmp_path_factory):
-    """The real app served on 127.0.0.1 for this module, with the demo cohort and the pairing cohort."""
-    data = tmp_path_factory.mktemp("browser") / "data"
-    app = create_app({"DATA": str(data)})
-    assert app.config.get("WTF_CSRF_ENABLED", True) and app.config["RATELIMIT_ENABLED"], "real settings, please"
-    store = app.extensions["store"]
-    with app.app_context():
-        demo = seed_demo(store, definition_dirs(data))
-        pairing = _pairing_cohort(store, data)
-    with serving(app) as base:
-        yield SimpleNamespace(base=base, url=lambda path: base + path, demo=store.get_cohort("demo"),
-                              accounts={a["role"]: a for a in demo["accounts"]}, **pairing)
-
-
-@pytest.fixture
-def new_page(browser):
-    """Pages, each in a fresh browser context (its own cookies: a new browser for a new person)."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 1024, "height": 768})
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 # The pair's names, in whichever order the page gives them.
 BOTH = "(Amy Brennan and Bea Okafor|Bea Okafor and Amy Brennan)"
-
-
-def heading(page):
-    return page.get_by_role("heading", level=1)
-
-
-def save(page) -> None:
-    page.get_by_role("button", name="Save and continue").click()
-
-
-def sign_in(page, account: dict, name: str | None = None) -> None:
-    """On the sign-in page, check it (if `name` is given), and sign in with this account."""
-    expect(heading(page)).to_have_text("Sign in")
-    if name:
-        check_page(page, name)
-    page.get_by_label("E-mail address").fill(account["email"])
-    page.get_by_label("Password").fill(account["password"])
-    page.get_by_role("button", name="Sign in").click()
-
-
-def assert_error_page(page, *messages: str) -> None:
-    """An error page: the title says so, the summary lists each message, each message is by its field."""
-    expect(page).to_have_title(re.compile(r"^Error: "))
-    summary = page.locator(".error-summary")
-    for message in messages:
-        expect(summary).to_contain_text(message)
-        expect(page.locator(".error-message", has_text=message)).to_be_visible()
 
 
 # ---- the teacher ----------------------------------------------------------------------------------------------
