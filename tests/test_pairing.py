@@ -19,7 +19,7 @@ import rustworkx as rx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagnostic.pairing import MODES, NO_FOCUS, SCHOOL_RULES, PairingError, assignment, cocoaching, propose
+from diagnostic.pairing import MODES, NO_FOCUS, SCHOOL_RULES, PairingError, assignment, cocoaching, propose, sentences
 from diagnostic.pairing.facts import Cohort
 from diagnostic.partnerships import engine_config
 from forms.catalog import SHIPPED, find_definition
@@ -394,6 +394,32 @@ def test_an_odd_teacher_out_joins_a_pair_as_a_trio(n, sizes):
     assert result["unpaired"] == []
     for pair in result["pairs"]:
         assert pair["reasons"][0].startswith("A trio:") == (len(pair["members"]) == 3)
+
+
+PAIR_ONLY = ("Both", "Neither", "One of them", "either", "each other")
+
+
+@pytest.mark.parametrize("levels", [(0.5, 0.5, 0.5), (0.25, 0.5, 1.0), (0.5, None, 0.75)])
+@pytest.mark.parametrize("wishes", [(None, None, None), ("same", None, "other")])
+def test_a_trio_is_described_as_three_people_in_every_sentence(levels, wishes):
+    trio = [teacher(name, level=level, wish=wish, school=school, times=times)
+            for name, level, wish, school, times in zip(("ana", "ben", "cal"), levels, wishes, SCHOOLS[:3],
+                                                        (("mon", "tue"), ("mon",), ("mon", "wed")), strict=True)]
+    for criterion, phrase in sentences.CO_COACHING.items():
+        for said in phrase(trio, 0.5):
+            assert not any(word in said for word in PAIR_ONLY), (criterion, said)
+    assert sentences.CO_COACHING["focus"](trio, 1.0)[0].startswith("All three chose questioning")
+    assert "“Monday after school”" in sentences.CO_COACHING["availability"](trio, 1.0)[0]
+    pair = trio[:2]
+    assert sentences.CO_COACHING["focus"](pair, 1.0)[0].startswith("Both chose questioning")
+
+
+def test_a_proposed_trio_reads_all_three_not_both():
+    teachers = [teacher(f"t{i}", level=0.5) for i in range(3)]
+    (trio,) = propose("co-coaching", teachers, CONFIG)["pairs"]
+    assert len(trio["members"]) == 3
+    assert not any(r.startswith(("Both", "Neither")) for r in trio["reasons"])
+    assert any(r.startswith("All three") for r in trio["reasons"])
 
 
 def test_a_teacher_who_cannot_join_any_pair_is_left_out_rather_than_forced_into_a_trio():

@@ -149,9 +149,9 @@ def _partnership(c: Cohort, idx: list[int], found: dict[str, np.ndarray], local:
     """One proposed partnership: members, focus, score, criteria averaged over its pairs, and reasons."""
     pairs = [(a, b) for n, a in enumerate(local) for b in local[n + 1:]]
     criteria = {k: round(float(np.mean([v[a, b] for a, b in pairs])), 3) for k, v in found.items()}
-    first, second = (c.teachers[idx[local[0]]], c.teachers[idx[local[1]]])
-    reasons = sentences.explain(phrases, criteria, weights, first, second)
+    first = c.teachers[idx[local[0]]]
     members = [c.teachers[idx[i]] for i in local]
+    reasons = sentences.explain(phrases, criteria, weights, members)
     if len(local) == 3 and not locked:
         reasons.insert(0, f"A trio: {members[2].get('name')} joins where they add most, as numbers are odd.")
     if locked:
@@ -248,7 +248,7 @@ def _assigned(c: Cohort, found: dict, r: int, k: int, leads: Any, learners: list
     criteria = {name: round(float(v[r, k]), 3) for name, v in found.items()}
     head = lead or c.teachers[leads[k]]
     first = c.teachers[learners[0]]
-    reasons = sentences.explain(phrases, criteria, weights, head, first)
+    reasons = sentences.explain(phrases, criteria, weights, [head, first])
     if locked:
         reasons.insert(0, "Locked by the coordinator.")
     members = [c.teachers[i] for i in learners]
