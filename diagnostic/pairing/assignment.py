@@ -46,7 +46,8 @@ def mentoring_criteria(c: Cohort, mentors: np.ndarray, mentees: np.ndarray, stro
     levels = c.confidence[mentors]
     answered = (~np.isnan(levels)).sum(axis=1)
     across = np.where(answered > 0, np.nansum(levels, axis=1) / np.maximum(answered, 1), np.nan)
-    in_focus = c.confidence[mentors][:, np.maximum(focus, 0)].T  # mentees × mentors
+    # mentees × mentors; a cohort where no one chose a focus has no focus columns to read
+    in_focus = (levels[:, np.maximum(focus, 0)].T if levels.shape[1] else np.full((len(mentees), len(mentors)), np.nan))
     strength = np.where(focus[:, None] >= 0, in_focus, across[None, :])
     availability, no_time = common_times(c, mentees, mentors)
     programme, wishes, school_rule = schools(c, mentees, mentors, rule)
