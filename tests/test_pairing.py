@@ -610,3 +610,9 @@ def test_a_pair_one_step_apart_is_told_who_is_a_step_ahead(ahead, behind):
     assert pair["criteria"]["confidence"] == 1.0
     assert (f"{ahead.title()} is a step ahead in questioning (4 of 5 against 3 of 5), so each has something to "
             "offer the other.") in pair["reasons"]
+
+
+def test_mentoring_a_cohort_where_no_one_chose_a_focus_says_why_rather_than_crashing():
+    alone = teacher("ana", focus=None, level=None, stage="mentee")
+    result = propose("mentoring", [alone], CONFIG)
+    assert result["pairs"] == [] and result["unpaired"][0]["reason"]
