@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 import pytest
 from pages import page_fields
 from test_journey import answer_all, checked, post_page, row, start  # noqa: F401  (row is a fixture)
@@ -103,3 +105,56 @@ def test_going_back_from_a_stale_copy_saves_nothing(client, store, cohort, shipp
     back = post_page(client, 2, [("pupil_groups", "eal"), BACK], html=stale)
     assert back.status_code == 409
     assert saved(store, cohort)["answers"]["pupil_groups"] == ["send"]
+
+
+# ---- Check your answers: question, then answer ------------------------------------------------------------------
+
+class _Terms(HTMLParser):
+    """The <dt> and <dd> texts of a page in reading order; a <dd> holding a list of its own gives just its own text."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.open = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("dt", "dd"):
+            self.open.append([tag, ""])
+
+    def handle_endtag(self, tag):
+        if tag in ("dt", "dd") and self.open:
+            kind, text = self.open.pop()
+            self.found.append((kind, " ".join(text.split())))
+
+    def handle_data(self, data):
+        if self.open:
+            self.open[-1][1] += data
+
+
+def terms(html: str) -> list[tuple[str, str]]:
+    parser = _Terms()
+    parser.feed(html)
+    return parser.found
+
+
+def test_check_your_answers_lists_each_question_then_its_answer(client, cohort, shipped, row):
+    start(client, cohort)
+    answer_all(client, shipped, row)
+    review = client.get("/questionnaire/review").text
+    found = terms(review)
+    grid = shipped.question("beliefs_learning")
+    agree = grid.scale
+    for item in grid.items:  # each statement is a term of its own, followed by its answer
+        position = found.index(("dt", item.text))
+        assert found[position + 1] == ("dd", agree.label(int(row[item.id])))
+    role = shipped.question("role")
+    position = found.index(("dt", role.prompt))
+    assert found[position + 1] == ("dd", role.option_label(row["role"]))
+    assert f"{grid.items[0].text}: " not in review  # no more "…with support.: Disagree"
+
+
+def test_an_unanswered_statement_says_so_on_check_your_answers(client, cohort, shipped, row):
+    start(client, cohort)
+    answer_all(client, shipped, {**row, "lc2": ""})
+    found = terms(client.get("/questionnaire/review").text)
+    position = found.index(("dt", shipped.question("beliefs_learning").items[1].text))
+    assert found[position + 1] == ("dd", "Not answered")
