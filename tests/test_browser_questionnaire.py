@@ -51,3 +51,38 @@ def test_check_your_answers_puts_each_answer_by_its_question(site, new_page):
         .map(r => [getComputedStyle(r.querySelector('dt')).fontWeight, getComputedStyle(r.querySelector('dd')).fontWeight])""")
     assert all(int(dd) > int(dt) for dt, dd in weights)  # answers stand out from the questions
     page.set_viewport_size(DESKTOP)
+
+
+# The top of every radio and of every label in each Likert scale on the page, scale by scale.
+SCALE_ROWS = """() => [...document.querySelectorAll('.options.scale')].map(scale => ({
+  radios: [...scale.querySelectorAll('input[type=radio]')].map(r => r.getBoundingClientRect().top),
+  labels: [...scale.querySelectorAll('label')].map(l => l.getBoundingClientRect().top),
+  right: Math.max(...[...scale.querySelectorAll('label')].map(l => l.getBoundingClientRect().right)),
+}))"""
+
+
+def test_each_statements_scale_sits_on_one_row_on_a_desk_and_stacks_on_a_phone(site, new_page):
+    page = new_page()
+    page.goto(draft(site))
+    for number, title in ((3, "What you believe about teaching and learning"), (4, "The strategies on the menu"),
+                          (8, "Working with a partner")):
+        page.set_viewport_size(DESKTOP)
+        page.goto(site.url(f"/questionnaire/page/{number}"))
+        expect(heading(page)).to_have_text(title)
+        scales = page.evaluate(SCALE_ROWS)
+        assert scales, f"no Likert scale on page {number}"
+        width = page.evaluate("document.documentElement.clientWidth")
+        for scale in scales:
+            assert len(scale["radios"]) == 5
+            assert max(scale["radios"]) - min(scale["radios"]) < 2, f"a scale wraps on page {number}: {scale}"
+            assert max(scale["labels"]) - min(scale["labels"]) < 2, f"a scale's labels wrap on page {number}"
+            assert scale["right"] <= width
+        page.set_viewport_size(PHONE)
+        for scale in page.evaluate(SCALE_ROWS):
+            tops = scale["radios"]
+            assert all(b > a + 20 for a, b in zip(tops, tops[1:])), f"a scale does not stack on a phone: {tops}"
+        check_both_widths(page, f"questionnaire-page-{number}")
+    # Each statement is still its own group, named by its statement.
+    page.goto(site.url("/questionnaire/page/3"))
+    item = page.get_by_role("group", name="My main job is to pass on knowledge to pupils.")
+    expect(item.get_by_role("radio")).to_have_count(5)
