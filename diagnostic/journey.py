@@ -139,8 +139,12 @@ def _check_open(record: Record, expected_revision: int) -> None:
 
 
 def save_page(record: Record, definition: Definition, section_index: int, page_answers: dict[str, Any],
-              expected_revision: int, warned: list[str] = ()) -> Record:
-    """Replace one page's answers, drop answers whose questions are now hidden, bump the revision."""
+              expected_revision: int, warned: list[str] = (), *, advance: bool = True) -> Record:
+    """Replace one page's answers, drop answers whose questions are now hidden, bump the revision.
+
+    `advance=False` keeps a draft of a page the teacher left by going back: it is not counted as done, so the
+    resume link still brings them to it.
+    """
     _check_open(record, expected_revision)
     section = definition.sections[section_index]
     on_page = {a for q in section.questions for a in q.answer_ids()}
@@ -151,7 +155,7 @@ def save_page(record: Record, definition: Definition, section_index: int, page_a
         revision=record["revision"] + 1,
         updated_at=now(),
         warned=sorted(set(record.get("warned", [])) | set(warned)),
-        page=max(record.get("page", 0), section_index + 1),
+        page=max(record.get("page", 0), section_index + 1) if advance else record.get("page", 0),
     )
     return record
 

@@ -29,13 +29,19 @@ def describe_answer(q: Question, answers: dict[str, Any]) -> list[str]:
     return [str(value)]
 
 
+def grid_answers(q: Question, answers: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Each statement of a likert grid with its answer's label (None if unanswered), to list them as pairs."""
+    return [(item.text, q.scale.label(answers[item.id]) if item.id in answers else None) for item in q.items or []]
+
+
 def review_rows(definition: Definition, answers: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per visible page: its number, title and (question, answer lines) rows."""
+    """Per visible page: its number, title, (question, answer lines) rows, and each grid's (statement, answer)."""
     pages = []
     for number, section in enumerate(definition.sections, start=1):
         rows = [(q, describe_answer(q, answers)) for q in section.questions if holds(q.show_if, answers)]
         if rows:
-            pages.append({"number": number, "title": section.title, "rows": rows})
+            grids = {q.id: grid_answers(q, answers) for q, _ in rows if q.is_grid}
+            pages.append({"number": number, "title": section.title, "rows": rows, "grids": grids})
     return pages
 
 

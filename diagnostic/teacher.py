@@ -37,7 +37,7 @@ from diagnostic.journey import (
 from diagnostic.limits import limit_failures, limit_starts
 from diagnostic.links import public_url
 from diagnostic.summary import describe_answer, review_rows, starting_point
-from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
+from forms.builder import apply_visibility, build_page_form, draft_answers, error_links, form_data, read_answers
 from forms.conditions import holds
 
 bp = Blueprint("teacher", __name__)
@@ -211,6 +211,8 @@ def page(number: int):  # noqa: ANN201
             form = page_form(formdata=None, data=form_data(section, record["answers"]))
             message, status = ("You changed these answers in another window or tab since this page was opened, so "
                                "nothing from this copy was saved. These are your latest saved answers."), 409
+        elif request.form.get("go") == "back":
+            return _go_back(form, definition, record, index, shown)
         elif form.validate_on_submit():
             to_warn = [q.id for q in shown if q.required == "soft" and q.id not in record.get("warned", [])
                        and any(a not in answers for a in q.answer_ids())]
@@ -230,6 +232,24 @@ def page(number: int):  # noqa: ANN201
     return _render_page(form, definition, record, index, message, status, answers)
 
 
+def _go_back(form: FlaskForm, definition: Any, record: dict, index: int, shown: list) -> Any:
+    """Back to the previous page, keeping what was typed here as a draft (required answers can wait).
+
+    A value that fails its checks cannot be kept; the page says which when the teacher returns to it.
+    """
+    form.validate()
+    answers, dropped = draft_answers(form, shown)
+    saved = get_store().update_response(
+        record["cohort"], record["id"],
+        lambda current: save_page(current, definition, index, answers, record["revision"], advance=False))
+    notes = {k: v for k, v in session.get("not_kept", {}).items() if k != str(index + 1)}
+    if dropped:
+        notes[str(index + 1)] = [[f"q-{question_id}", label, why] for question_id, label, why in dropped]
+    session["not_kept"] = notes
+    earlier = [i for i in visible_sections(definition, saved["answers"]) if i < index]
+    return redirect(url_for(".page", number=(earlier[-1] if earlier else index) + 1))
+
+
 def _render_page(form: FlaskForm, definition: Any, record: dict, index: int, message: str | None, status: int,
                  answers: dict):
     section = definition.sections[index]
@@ -240,10 +260,16 @@ def _render_page(form: FlaskForm, definition: Any, record: dict, index: int, mes
         warnings = [q for q, _ in questions if q.required == "soft" and q.id in record.get("warned", [])
                     and any(a not in answers for a in q.answer_ids())]
     visible = visible_sections(definition, record["answers"])
+    # What could not be kept when the teacher last went back from this page: told once, on their return.
+    not_kept = []
+    if request.method == "GET" and str(index + 1) in session.get("not_kept", {}):
+        notes = dict(session["not_kept"])
+        not_kept = notes.pop(str(index + 1))
+        session["not_kept"] = notes
     return render_template(
         "teacher/page.html", definition=definition, section=section, number=index + 1, form=form,
         questions=questions, errors=error_links(form, [q for q, _ in questions]), warnings=warnings,
-        message=message, step=visible.index(index) + 1 if index in visible else 1, steps=len(visible),
+        message=message, not_kept=not_kept, step=visible.index(index) + 1 if index in visible else 1, steps=len(visible),
         previous=max([i for i in visible if i < index], default=None),
         describe=describe_answer,
     ), status

@@ -265,3 +265,39 @@ def error_links(form: PageForm, questions: list[Question]) -> list[tuple[str, st
                 # "Do you agree?: Tick the box" reads badly: drop the prompt's own closing mark before the colon.
                 links += [(f"{label.rstrip(' .?!:')}: {error}", anchor) for error in sub.errors]
     return links
+
+
+def _typed(field: Any) -> bool:
+    """Whether the teacher put anything in a field (a ranking: in any of its positions); blanks do not count."""
+    if isinstance(field, FormField):
+        return any(_typed(sub) for sub in field)
+    return any(str(v).strip() for v in field.raw_data or [])
+
+
+def _messages(field: Any) -> list[str]:
+    if isinstance(field, FormField):
+        return [e for sub in field for e in sub.errors]
+    return list(field.errors)
+
+
+def draft_answers(form: PageForm, questions: list[Question]) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+    """What a page holds when the teacher leaves it by going back: answers kept, and the values that were not.
+
+    Call after `form.validate()`. A missing answer is no reason to lose the rest, so "required" errors on an
+    empty field are ignored; a value that fails its checks (a number out of range, too many ticks) cannot be
+    kept as an answer, so it is left out and reported as (question id, question or statement, why).
+    """
+    kept: dict[str, Any] = {}
+    dropped: list[tuple[str, str, str]] = []
+    for q in questions:
+        for answer_id in q.answer_ids():
+            if answer_id not in form:
+                continue
+            field = form[answer_id]
+            errors = _messages(field)
+            if errors and _typed(field):
+                label = field.label.text if q.is_grid else q.prompt
+                dropped.append((q.id, label, "; ".join(errors)))
+            elif not errors:
+                kept.update({k: v for k, v in read_answers(form, q).items() if k == answer_id})
+    return kept, dropped

@@ -95,7 +95,7 @@ def test_a_teacher_answers_from_the_invitation_fixes_an_error_resumes_and_choose
     page = new_page()
     page.goto(link)
     expect(heading(page)).to_have_text("What you believe about teaching and learning")
-    page.get_by_role("link", name="Back to the previous page").click()
+    page.get_by_role("button", name="Back to the previous page").click()
     expect(page.get_by_label("The whole class")).to_be_checked()
     expect(page.get_by_label("First choice")).to_have_value("reasoning")
     save(page)

@@ -1,0 +1,88 @@
+"""The questionnaire pages in Chromium: Likert scales, Back, the page count, questions shown as answers change,
+and Check your answers. Each page is checked at 1280 px and at 390x844 (axe at zero, screenshots kept)."""
+
+from __future__ import annotations
+
+import random
+
+from browser_support import DESKTOP, PHONE, check_both_widths, expect, heading
+
+from diagnostic.cohorts import published_definition
+from diagnostic.demo import PROFILES, teacher_answers
+from diagnostic.journey import new_response
+
+
+def definition(site):
+    return published_definition(site.store, site.demo["form_id"], site.demo["form_version"])
+
+
+def draft(site, answers: dict | None = None, done: int = 0) -> str:
+    """A teacher's draft in the demo cohort with these answers and `done` pages saved; returns its private link."""
+    cohort = site.demo
+    record, token = new_response(cohort, school=(cohort["schools"] or [None])[0])
+    record.update(answers=answers or {}, page=done)
+    site.store.add_responses(cohort["id"], [record])
+    return site.url(f"/resume/{token}")
+
+
+def full_answers(site, seed: int = 3) -> dict:
+    answers = teacher_answers(definition(site), PROFILES[1], random.Random(seed))
+    return {**answers, "lc1": 2}  # Disagree
+
+
+def box(locator) -> dict:
+    return locator.bounding_box()
+
+
+def test_check_your_answers_puts_each_answer_by_its_question(site, new_page):
+    answers = full_answers(site)
+    page = new_page()
+    page.goto(draft(site, answers, done=len(definition(site).sections)))
+    expect(heading(page)).to_have_text("Check your answers")
+    statement = page.locator(".review-item", has=page.locator("dt", has_text="work ideas out for themselves"))
+    expect(statement.locator("dd")).to_have_text("Disagree")
+    term, answer = box(statement.locator("dt")), box(statement.locator("dd"))
+    assert answer["x"] > term["x"] + term["width"] - 1 and abs(answer["y"] - term["y"]) < 4  # beside it, on a desk
+    check_both_widths(page, "questionnaire-review")
+    page.set_viewport_size(PHONE)
+    term, answer = box(statement.locator("dt")), box(statement.locator("dd"))
+    assert answer["y"] >= term["y"] + term["height"] - 1  # under it, on a phone
+    weights = page.evaluate("""() => [...document.querySelectorAll('.review-answers .review-row')].slice(0, 3)
+        .map(r => [getComputedStyle(r.querySelector('dt')).fontWeight, getComputedStyle(r.querySelector('dd')).fontWeight])""")
+    assert all(int(dd) > int(dt) for dt, dd in weights)  # answers stand out from the questions
+    page.set_viewport_size(DESKTOP)
+
+
+# The top of every radio and of every label in each Likert scale on the page, scale by scale.
+SCALE_ROWS = """() => [...document.querySelectorAll('.options.scale')].map(scale => ({
+  radios: [...scale.querySelectorAll('input[type=radio]')].map(r => r.getBoundingClientRect().top),
+  labels: [...scale.querySelectorAll('label')].map(l => l.getBoundingClientRect().top),
+  right: Math.max(...[...scale.querySelectorAll('label')].map(l => l.getBoundingClientRect().right)),
+}))"""
+
+
+def test_each_statements_scale_sits_on_one_row_on_a_desk_and_stacks_on_a_phone(site, new_page):
+    page = new_page()
+    page.goto(draft(site))
+    for number, title in ((3, "What you believe about teaching and learning"), (4, "The strategies on the menu"),
+                          (8, "Working with a partner")):
+        page.set_viewport_size(DESKTOP)
+        page.goto(site.url(f"/questionnaire/page/{number}"))
+        expect(heading(page)).to_have_text(title)
+        scales = page.evaluate(SCALE_ROWS)
+        assert scales, f"no Likert scale on page {number}"
+        width = page.evaluate("document.documentElement.clientWidth")
+        for scale in scales:
+            assert len(scale["radios"]) == 5
+            assert max(scale["radios"]) - min(scale["radios"]) < 2, f"a scale wraps on page {number}: {scale}"
+            assert max(scale["labels"]) - min(scale["labels"]) < 2, f"a scale's labels wrap on page {number}"
+            assert scale["right"] <= width
+        page.set_viewport_size(PHONE)
+        for scale in page.evaluate(SCALE_ROWS):
+            tops = scale["radios"]
+            assert all(b > a + 20 for a, b in zip(tops, tops[1:])), f"a scale does not stack on a phone: {tops}"
+        check_both_widths(page, f"questionnaire-page-{number}")
+    # Each statement is still its own group, named by its statement.
+    page.goto(site.url("/questionnaire/page/3"))
+    item = page.get_by_role("group", name="My main job is to pass on knowledge to pupils.")
+    expect(item.get_by_role("radio")).to_have_count(5)

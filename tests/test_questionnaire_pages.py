@@ -1,0 +1,160 @@
+"""The questionnaire pages through the test client: going back keeps a draft, the page count, conditional questions."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from pages import page_fields
+from test_journey import answer_all, checked, post_page, row, start  # noqa: F401  (row is a fixture)
+
+BACK = ("go", "back")
+
+
+def saved(store, cohort) -> dict:
+    (record,) = store.list_responses(cohort["id"])
+    return record
+
+
+# ---- Back to the previous page keeps what was typed -------------------------------------------------------------
+
+def test_going_back_keeps_what_was_typed_as_a_draft(client, store, cohort, shipped, row):
+    first = start(client, cohort)
+    post_page(client, 1, page_fields(shipped.sections[0], row), first.text)
+    back = post_page(client, 2, [("pupil_groups", "whole_class"), ("pupil_groups", "send"),
+                                 ("pupil_priorities-rank_1", "reasoning"), BACK])
+    assert back.status_code == 302 and back.location.endswith("/questionnaire/page/1")
+
+    record = saved(store, cohort)
+    assert record["answers"]["pupil_groups"] == ["whole_class", "send"]
+    assert record["answers"]["pupil_priorities"] == ["reasoning"]
+    page2 = client.get("/questionnaire/page/2").text
+    assert set(checked(page2, "pupil_groups")) == {"whole_class", "send"}
+    assert 'value="reasoning" selected' in page2 or 'selected value="reasoning"' in page2
+    # A draft is not a finished page: the private link still brings the teacher back to page 2.
+    assert client.get("/questionnaire/").location.endswith("/questionnaire/page/2")
+
+
+def test_going_back_does_not_ask_for_required_answers(client, store, cohort, shipped, row):
+    first = start(client, cohort)
+    post_page(client, 1, page_fields(shipped.sections[0], row), first.text)
+    # "Which pupils do you most want to help?" is required and left empty; going back is still allowed.
+    back = post_page(client, 2, [("pupil_priorities-rank_1", "reasoning"), BACK])
+    assert back.status_code == 302 and back.location.endswith("/questionnaire/page/1")
+    assert "pupil_groups" not in saved(store, cohort)["answers"]
+    assert saved(store, cohort)["answers"]["pupil_priorities"] == ["reasoning"]
+    returned = client.get("/questionnaire/page/2").text
+    assert "There is a problem" not in returned and "not kept" not in returned
+
+
+def test_going_back_replaces_this_pages_saved_answers(client, store, cohort, shipped, row):
+    """What is on the page when the teacher goes back is the draft, including an answer they cleared."""
+    first = start(client, cohort)
+    post_page(client, 1, page_fields(shipped.sections[0], row), first.text)
+    post_page(client, 2, [("pupil_groups", "whole_class"), ("pupil_priorities-rank_1", "reasoning")])
+    post_page(client, 2, [("pupil_groups", "send"), BACK])
+    answers = saved(store, cohort)["answers"]
+    assert answers["pupil_groups"] == ["send"] and "pupil_priorities" not in answers
+
+
+# (page, what the teacher typed, the answer that cannot be kept, its question's id, the question or statement
+#  the note names, why, an answer on the same page that is kept)
+NOT_KEPT = [
+    (2, [("pupil_groups", g) for g in ("whole_class", "send", "eal", "disadvantaged")]
+        + [("pupil_priorities-rank_1", "reasoning")], "pupil_groups", "pupil_groups",
+     "Which pupils do you most want to help?", "Choose no more than 3", ("pupil_priorities", ["reasoning"])),
+    (2, [("pupil_groups", "send"), ("pupil_priorities-rank_1", "reasoning"), ("pupil_priorities-rank_2", "reasoning")],
+     "pupil_priorities", "pupil_priorities", "What matters most for these pupils right now?",
+     "You chose this already", ("pupil_groups", ["send"])),
+    (3, [("lc1", "9"), ("lc2", "4")], "lc1", "beliefs_learning",
+     "Pupils learn most when they work ideas out for themselves, with support.", "Not a valid choice", ("lc2", 4)),
+    (8, [("teacher_name", "A" * 81), ("coaching_notes", "Only on Tuesdays")], "teacher_name", "teacher_name",
+     "Your name", "Use no more than 80 characters", ("coaching_notes", "Only on Tuesdays")),
+]
+
+
+@pytest.mark.parametrize(("number", "pairs", "dropped", "question", "prompt", "why", "kept"), NOT_KEPT)
+def test_a_value_that_fails_its_checks_is_dropped_with_a_note_on_return(client, store, cohort, shipped, row, number,
+                                                                        pairs, dropped, question, prompt, why, kept):
+    first = start(client, cohort)
+    answer_all(client, shipped, row)  # every page saved once, so every page has one before it
+    before = saved(store, cohort)["answers"]
+    back = post_page(client, number, [*pairs, BACK])
+    assert back.status_code == 302
+
+    answers = saved(store, cohort)["answers"]
+    assert answers[kept[0]] == kept[1]  # the rest of the page is kept
+    on_page = {a for q in shipped.sections[number - 1].questions for a in q.answer_ids()}
+    assert {k: v for k, v in answers.items() if k not in on_page} == {
+        k: v for k, v in before.items() if k not in on_page}  # other pages untouched
+    assert dropped not in answers  # the bad value is not stored, nor the answer it replaced
+
+    returned = client.get(f"/questionnaire/page/{number}")
+    assert returned.status_code == 200
+    note = returned.text.split('id="not-kept-title"')[1].split("</div>")[0]
+    assert prompt.replace("'", "&#39;") in note and why in note and f'href="#q-{question}"' in note
+    # Told once: the note is not shown again.
+    assert "not-kept-title" not in client.get(f"/questionnaire/page/{number}").text
+
+
+def test_going_back_from_a_stale_copy_saves_nothing(client, store, cohort, shipped, row):
+    first = start(client, cohort)
+    post_page(client, 1, page_fields(shipped.sections[0], row), first.text)
+    stale = client.get("/questionnaire/page/2").text
+    post_page(client, 2, [("pupil_groups", "send")])  # another tab saves first
+    back = post_page(client, 2, [("pupil_groups", "eal"), BACK], html=stale)
+    assert back.status_code == 409
+    assert saved(store, cohort)["answers"]["pupil_groups"] == ["send"]
+
+
+# ---- Check your answers: question, then answer ------------------------------------------------------------------
+
+class _Terms(HTMLParser):
+    """The <dt> and <dd> texts of a page in reading order; a <dd> holding a list of its own gives just its own text."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.open = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("dt", "dd"):
+            self.open.append([tag, ""])
+
+    def handle_endtag(self, tag):
+        if tag in ("dt", "dd") and self.open:
+            kind, text = self.open.pop()
+            self.found.append((kind, " ".join(text.split())))
+
+    def handle_data(self, data):
+        if self.open:
+            self.open[-1][1] += data
+
+
+def terms(html: str) -> list[tuple[str, str]]:
+    parser = _Terms()
+    parser.feed(html)
+    return parser.found
+
+
+def test_check_your_answers_lists_each_question_then_its_answer(client, cohort, shipped, row):
+    start(client, cohort)
+    answer_all(client, shipped, row)
+    review = client.get("/questionnaire/review").text
+    found = terms(review)
+    grid = shipped.question("beliefs_learning")
+    agree = grid.scale
+    for item in grid.items:  # each statement is a term of its own, followed by its answer
+        position = found.index(("dt", item.text))
+        assert found[position + 1] == ("dd", agree.label(int(row[item.id])))
+    role = shipped.question("role")
+    position = found.index(("dt", role.prompt))
+    assert found[position + 1] == ("dd", role.option_label(row["role"]))
+    assert f"{grid.items[0].text}: " not in review  # no more "…with support.: Disagree"
+
+
+def test_an_unanswered_statement_says_so_on_check_your_answers(client, cohort, shipped, row):
+    start(client, cohort)
+    answer_all(client, shipped, {**row, "lc2": ""})
+    found = terms(client.get("/questionnaire/review").text)
+    position = found.index(("dt", shipped.question("beliefs_learning").items[1].text))
+    assert found[position + 1] == ("dd", "Not answered")
