@@ -25,6 +25,7 @@ from diagnostic.journey import (
     missing_required,
     new_link,
     new_response,
+    page_count,
     parse_token,
     save_page,
     session_matches,
@@ -269,7 +270,7 @@ def _render_page(form: FlaskForm, definition: Any, record: dict, index: int, mes
     return render_template(
         "teacher/page.html", definition=definition, section=section, number=index + 1, form=form,
         questions=questions, errors=error_links(form, [q for q, _ in questions]), warnings=warnings,
-        message=message, not_kept=not_kept, step=visible.index(index) + 1 if index in visible else 1, steps=len(visible),
+        message=message, not_kept=not_kept, count=page_count(definition, record["answers"], index),
         previous=max([i for i in visible if i < index], default=None),
         describe=describe_answer,
     ), status
