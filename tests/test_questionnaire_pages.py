@@ -188,3 +188,24 @@ def test_the_page_count_never_rises_on_the_way_forward(client, cohort, shipped, 
     assert seen[0] == (1, True, len(shipped.sections))  # at first the barrier page may appear: "of up to 8"
     assert seen[-1] == (len(seen), False, len(seen))  # by the end the count is exact
     assert (len(seen) == len(shipped.sections)) == bool(barriers)
+
+
+# ---- a question that depends on an answer on the same page ------------------------------------------------------
+
+def test_without_script_the_follow_up_question_is_on_the_page(client, cohort):
+    first = start(client, cohort)
+    assert "What is your role?" in first.text and 'name="role_other"' in first.text  # not hidden by the server
+    assert 'id="q-role_other"' in first.text and "data-show-if=" in first.text
+    assert re.search(r'<script src="/static/questionnaire\.js" defer></script>', first.text)
+    assert "<script>" not in first.text  # nothing inline: the CSP forbids it
+    script = client.get("/static/questionnaire.js")
+    assert script.status_code == 200 and "javascript" in script.content_type
+
+
+def test_the_follow_up_is_judged_on_saving_as_before(client, store, cohort, shipped, row):
+    start(client, cohort)
+    fields = [p for p in page_fields(shipped.sections[0], row) if p[0] not in ("role", "role_other")]
+    post_page(client, 1, [*fields, ("role", "class_teacher"), ("role_other", "Cover supervisor")])
+    assert "role_other" not in saved(store, cohort)["answers"]  # sent from a hidden question: not kept
+    post_page(client, 1, [*fields, ("role", "other"), ("role_other", "Cover supervisor")])
+    assert saved(store, cohort)["answers"]["role_other"] == "Cover supervisor"
