@@ -119,6 +119,20 @@ def visible_sections(definition: Definition, answers: dict[str, Any]) -> list[in
             if any(shown_on_page(q, s.questions, answers) for q in s.questions)]
 
 
+def page_count(definition: Definition, answers: dict[str, Any], index: int) -> tuple[int, int, bool]:
+    """Page `index`'s number among the pages shown, how many pages there may be, and whether that is "up to".
+
+    A hidden page later on counts as one that may still appear while a question on it depends on an answer on
+    this page or a later one, since those answers can still change on the way forward. So, going forward, the
+    total never rises: a page appearing was already counted ("of up to 8"), and one ruled out lowers it.
+    """
+    visible = visible_sections(definition, answers)
+    page_of = {a: i for i, s in enumerate(definition.sections) for q in s.questions for a in q.answer_ids()}
+    may_appear = [i for i, s in enumerate(definition.sections) if i > index and i not in visible and any(
+        q.show_if and any(page_of.get(a, -1) >= index for a in q.show_if.questions()) for q in s.questions)]
+    return sum(1 for i in visible if i < index) + 1, len(visible) + len(may_appear), bool(may_appear)
+
+
 def shown_on_page(q: Question, page: list[Question], answers: dict[str, Any]) -> bool:
     """Whether to show a question: its condition holds, or it depends on a question on the same page.
 

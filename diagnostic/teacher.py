@@ -25,6 +25,7 @@ from diagnostic.journey import (
     missing_required,
     new_link,
     new_response,
+    page_count,
     parse_token,
     save_page,
     session_matches,
@@ -266,10 +267,14 @@ def _render_page(form: FlaskForm, definition: Any, record: dict, index: int, mes
         notes = dict(session["not_kept"])
         not_kept = notes.pop(str(index + 1))
         session["not_kept"] = notes
+    same_page = {a for q in section.questions for a in q.answer_ids()}
+    reveals = {q.id: {"condition": q.show_if.model_dump(mode="json", by_alias=True, exclude_none=True),
+                      "known": {a: answers[a] for a in q.show_if.questions() if a not in same_page and a in answers}}
+               for q, _ in questions if q.show_if and same_page & set(q.show_if.questions())}
     return render_template(
-        "teacher/page.html", definition=definition, section=section, number=index + 1, form=form,
+        "teacher/page.html", definition=definition, reveals=reveals, section=section, number=index + 1, form=form,
         questions=questions, errors=error_links(form, [q for q, _ in questions]), warnings=warnings,
-        message=message, not_kept=not_kept, step=visible.index(index) + 1 if index in visible else 1, steps=len(visible),
+        message=message, not_kept=not_kept, count=page_count(definition, record["answers"], index),
         previous=max([i for i in visible if i < index], default=None),
         describe=describe_answer,
     ), status

@@ -86,3 +86,63 @@ def test_each_statements_scale_sits_on_one_row_on_a_desk_and_stacks_on_a_phone(s
     page.goto(site.url("/questionnaire/page/3"))
     item = page.get_by_role("group", name="My main job is to pass on knowledge to pupils.")
     expect(item.get_by_role("radio")).to_have_count(5)
+
+
+def answers_up_to(site, answers: dict, pages: int) -> dict:
+    """Only the answers on the first `pages` pages."""
+    ids = {a for s in definition(site).sections[:pages] for q in s.questions for a in q.answer_ids()}
+    return {k: v for k, v in answers.items() if k in ids}
+
+
+def test_back_keeps_the_ticks_and_the_count_never_rises(site, new_page):
+    page = new_page()
+    page.goto(draft(site, answers_up_to(site, full_answers(site), 4), done=4))
+    expect(heading(page)).to_have_text("What might get in the way")
+    expect(page.locator(".progress-text")).to_have_text("Page 5 of up to 8")  # "How strongly" may come next
+    page.get_by_label("Not enough time").check()
+    page.get_by_role("button", name="Back to the previous page").click()
+
+    expect(heading(page)).to_have_text("The strategies on the menu")
+    expect(page.locator(".progress-text")).to_have_text("Page 4 of 8")  # the draft's tick brings "How strongly"
+    page.get_by_role("button", name="Save and continue").click()
+    expect(heading(page)).to_have_text("What might get in the way")
+    expect(page.get_by_label("Not enough time")).to_be_checked()  # the tick survived going back
+    check_both_widths(page, "questionnaire-barriers")
+
+    page.get_by_label("Not enough time").uncheck()
+    page.get_by_role("button", name="Save and continue").click()
+    expect(heading(page)).to_have_text("Your learning focus")
+    expect(page.locator(".progress-text")).to_have_text("Page 6 of 7")  # no barrier ticked: one page fewer
+
+
+def test_a_question_for_some_answers_appears_only_when_that_answer_is_picked(site, new_page):
+    page = new_page()
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error"
+            and not message.location.get("url", "").endswith("/favicon.ico") else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.goto(draft(site))
+    expect(heading(page)).to_have_text("About you")
+    follow_up = page.get_by_label("What is your role?")
+    expect(follow_up).to_be_hidden()  # "Something else" is not picked
+    page.get_by_label("Something else").check()
+    expect(follow_up).to_be_visible()
+    follow_up.fill("Cover supervisor")
+    check_both_widths(page, "questionnaire-about-you-something-else")
+    page.get_by_label("Teaching assistant").check()
+    expect(follow_up).to_be_hidden()
+    page.get_by_label("Something else").check()
+    expect(follow_up).to_have_value("Cover supervisor")  # hiding it does not wipe what was typed
+    page.get_by_label("Senior leader").check()
+    check_both_widths(page, "questionnaire-about-you")
+    assert not problems, problems  # the script ran, and nothing broke it (no CSP refusal, no error)
+
+
+def test_the_follow_up_stays_when_its_answer_is_saved_and_goes_when_it_is_changed(site, new_page):
+    page = new_page()
+    page.goto(draft(site, {"role": "other", "role_other": "Cover supervisor"}))
+    follow_up = page.get_by_label("What is your role?")
+    expect(follow_up).to_be_visible()
+    expect(follow_up).to_have_value("Cover supervisor")
+    page.get_by_label("Class or subject teacher").check()
+    expect(follow_up).to_be_hidden()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -158,3 +159,53 @@ def test_an_unanswered_statement_says_so_on_check_your_answers(client, cohort, s
     found = terms(client.get("/questionnaire/review").text)
     position = found.index(("dt", shipped.question("beliefs_learning").items[1].text))
     assert found[position + 1] == ("dd", "Not answered")
+
+
+# ---- the page count never rises on the way forward --------------------------------------------------------------
+
+COUNT = re.compile(r'class="progress-text">Page (\d+) of (up to )?(\d+)<')
+
+
+@pytest.mark.parametrize("barriers", ["", "time;workload"])
+def test_the_page_count_never_rises_on_the_way_forward(client, cohort, shipped, row, barriers):
+    start(client, cohort)
+    row = {**row, "barriers": barriers, "barrier_time": "3", "barrier_workload": "4"}
+    seen = []
+    for number, section in enumerate(shipped.sections, start=1):
+        page = client.get(f"/questionnaire/page/{number}")
+        if page.status_code == 302:
+            continue
+        step, up_to, total = COUNT.search(page.text).groups()
+        assert f"({step} of {up_to or ''}{total})" in page.text.split("</title>")[0]  # the title says it too
+        seen.append((int(step), bool(up_to), int(total)))
+        response = post_page(client, number, page_fields(section, row), page.text)
+        if "check=1" in response.location:
+            post_page(client, number, page_fields(section, row))
+    steps = [s for s, _, _ in seen]
+    totals = [t for _, _, t in seen]
+    assert steps == list(range(1, len(seen) + 1))
+    assert all(b <= a for a, b in zip(totals, totals[1:])), totals
+    assert seen[0] == (1, True, len(shipped.sections))  # at first the barrier page may appear: "of up to 8"
+    assert seen[-1] == (len(seen), False, len(seen))  # by the end the count is exact
+    assert (len(seen) == len(shipped.sections)) == bool(barriers)
+
+
+# ---- a question that depends on an answer on the same page ------------------------------------------------------
+
+def test_without_script_the_follow_up_question_is_on_the_page(client, cohort):
+    first = start(client, cohort)
+    assert "What is your role?" in first.text and 'name="role_other"' in first.text  # not hidden by the server
+    assert 'id="q-role_other"' in first.text and "data-show-if=" in first.text
+    assert re.search(r'<script src="/static/questionnaire\.js" defer></script>', first.text)
+    assert "<script>" not in first.text  # nothing inline: the CSP forbids it
+    script = client.get("/static/questionnaire.js")
+    assert script.status_code == 200 and "javascript" in script.content_type
+
+
+def test_the_follow_up_is_judged_on_saving_as_before(client, store, cohort, shipped, row):
+    start(client, cohort)
+    fields = [p for p in page_fields(shipped.sections[0], row) if p[0] not in ("role", "role_other")]
+    post_page(client, 1, [*fields, ("role", "class_teacher"), ("role_other", "Cover supervisor")])
+    assert "role_other" not in saved(store, cohort)["answers"]  # sent from a hidden question: not kept
+    post_page(client, 1, [*fields, ("role", "other"), ("role_other", "Cover supervisor")])
+    assert saved(store, cohort)["answers"]["role_other"] == "Cover supervisor"
