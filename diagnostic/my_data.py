@@ -11,6 +11,7 @@ import json
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from wtforms import HiddenField
 
 from diagnostic.erasure import request_erasure, teacher_data
 from diagnostic.extensions import get_store
@@ -21,14 +22,20 @@ ASKED = ("Your request is recorded. An admin will erase your data; until they do
 
 
 class AskForm(FlaskForm):
-    """Asking for erasure: a button, with the CSRF token."""
+    """Asking for erasure: the confirmation page's "Yes, delete" button, with the CSRF token.
+
+    `confirm` is set only by that page, so a post from anywhere else (an old copy of the data page,
+    a replayed request) shows the confirmation page instead of acting.
+    """
+
+    confirm = HiddenField()
 
 
 @bp.get("/questionnaire/my-data")
 def my_data():  # noqa: ANN201
     """What is held about me, who can see it, a download of it all and a button to ask for it to be deleted."""
     data = teacher_data(get_store(), g.cohort, g.response)
-    return render_template("teacher/my_data.html", data=data, form=AskForm())
+    return render_template("teacher/my_data.html", data=data)
 
 
 @bp.get("/questionnaire/my-data.json")
@@ -40,11 +47,23 @@ def my_data_json():  # noqa: ANN201
         "Content-Disposition": 'attachment; filename="starting-points-my-data.json"', "Cache-Control": "no-store"})
 
 
+@bp.get("/questionnaire/my-data/delete")
+def confirm_erasure():  # noqa: ANN201
+    """The step before asking: what will be deleted, with "Yes, delete my data" and a way back."""
+    if g.response.get("erasure_requested_at"):
+        return redirect(url_for(".my_data"))  # already asked: the data page says when
+    data = teacher_data(get_store(), g.cohort, g.response)
+    return render_template("teacher/my_data_delete.html", data=data, form=AskForm())
+
+
 @bp.post("/questionnaire/my-data/delete")
 def ask_for_erasure():  # noqa: ANN201
-    """Record that I asked for my data to be deleted; an admin erases it."""
-    if not AskForm().validate_on_submit():
+    """Record that I asked for my data to be deleted (only from the confirmation page); an admin erases it."""
+    form = AskForm()
+    if not form.validate_on_submit():
         abort(400)
+    if form.confirm.data != "yes":
+        return redirect(url_for(".confirm_erasure"), 303)
     request_erasure(get_store(), g.cohort, g.response["id"])
     flash(ASKED)
     return redirect(url_for(".my_data"))

@@ -641,8 +641,8 @@ class Builder:
         # A teacher asks for their data to be erased; the admin opens the request (the step before erasing).
         if "teacher.ask_for_erasure" in app.view_functions:
             asking = self.teacher(teachers[4]["token"])
-            page = self.get(asking, "/questionnaire/my-data")
-            self.post(asking, "/questionnaire/my-data/delete", {"csrf_token": csrf(page.text)})
+            page = self.get(asking, "/questionnaire/my-data/delete")
+            self.post(asking, "/questionnaire/my-data/delete", {"csrf_token": csrf(page.text), "confirm": "yes"})
             page = self.get(admin, "/admin/erasure")
             self.post(admin, "/admin/erasure", {"csrf_token": csrf(page.text), "erase-cohort": MAIN,
                                                 "erase-reference": teachers[4]["payload"]})

@@ -93,8 +93,9 @@ def world(app, store, cohort):
     partnerships.lock(store, cohort, "mentoring", [ids["Cal"], zed])
     partnerships.forbid(store, cohort, zed, ids["Dan"])
     partnerships.run(store, cohort, "mentoring")
-    page = zed_browser.get("/questionnaire/my-data")
-    assert zed_browser.post("/questionnaire/my-data/delete", data={"csrf_token": csrf(page.text)}).status_code == 302
+    page = zed_browser.get("/questionnaire/my-data/delete")
+    assert zed_browser.post("/questionnaire/my-data/delete", data={"csrf_token": csrf(page.text),
+                                                                   "confirm": "yes"}).status_code == 302
     return {"ids": ids, "tokens": tokens, "pair": pid, "zed": zed_browser, "bea": bea_browser}
 
 

@@ -116,7 +116,7 @@ def test_the_page_says_what_is_kept_who_sees_it_and_escapes_what_teachers_typed(
     assert page.status_code == 200
     for words in ("Your answers", "Seen by the specialists and coordinators", "Your starting-point group",
                   "Your coaching partnerships", "Only a scrambled form", 'href="/questionnaire/my-data.json"',
-                  "Ask for my data to be deleted", "they are told that their partner has withdrawn"):
+                  "Ask for my data to be deleted", 'href="/questionnaire/my-data/delete"'):
         assert words in page.text
     assert "Co-coaching with Bea &lt;script&gt;" in page.text and SCRIPT not in page.text
 
@@ -130,17 +130,49 @@ def test_the_summary_links_to_my_data_and_a_draft_can_open_it_too(app, store, co
     assert download(draft)["response"]["status"] == "draft"
 
 
+def confirm_page(browser):
+    page = browser.get("/questionnaire/my-data/delete")
+    assert page.status_code == 200
+    return page
+
+
+def test_the_first_click_only_shows_what_will_be_deleted_and_a_way_back(app, store, cohort, people):
+    amy = as_teacher(app, people["tokens"][0])
+    # The data page itself holds no form that acts: its button is a link to the confirmation page.
+    assert 'action="/questionnaire/my-data/delete"' not in amy.get("/questionnaire/my-data").text
+    page = confirm_page(amy).text
+    for words in ("What will be deleted", "Your answers to the questionnaire", "Your learning focus and your goal",
+                  "co-coaching partnership with Bea &lt;script&gt;", "told that\n    their partner has withdrawn",
+                  "cannot be undone", "Yes, delete my data", 'href="/questionnaire/my-data"',
+                  'action="/questionnaire/my-data/delete"'):
+        assert words in page
+    assert SCRIPT not in page
+    assert "erasure_requested_at" not in store.get_response(cohort["id"], people["ids"][0])
+    assert not [e for e in store.audit_log() if e["action"] == ASKED]
+
+
+def test_a_post_without_the_confirmation_shows_the_confirmation_page_and_records_nothing(app, store, cohort, people):
+    amy = as_teacher(app, people["tokens"][0])
+    token = csrf(confirm_page(amy).text)
+    for data in ({}, {"confirm": ""}, {"confirm": "no"}):
+        answer = amy.post("/questionnaire/my-data/delete", data={"csrf_token": token, **data})
+        assert answer.status_code == 303 and answer.headers["Location"].endswith("/questionnaire/my-data/delete")
+    assert "erasure_requested_at" not in store.get_response(cohort["id"], people["ids"][0])
+
+
 def test_asking_for_deletion_is_recorded_once_and_audited_without_naming_the_teacher(app, store, cohort, people):
     amy = as_teacher(app, people["tokens"][0])
-    token = csrf(amy.get("/questionnaire/my-data").text)
-    answer = amy.post("/questionnaire/my-data/delete", data={"csrf_token": token})
+    token = csrf(confirm_page(amy).text)
+    answer = amy.post("/questionnaire/my-data/delete", data={"csrf_token": token, "confirm": "yes"})
     assert answer.status_code == 302 and answer.headers["Location"].endswith("/questionnaire/my-data")
     page = amy.get("/questionnaire/my-data").text
     assert "Your request is recorded" in page and "You asked for your data to be deleted on" in page
-    assert "Ask for my data to be deleted</button>" not in page
+    assert "Ask for my data to be deleted" not in page
+    # Once asked, the confirmation page sends the teacher back to the data page, which says when they asked.
+    assert amy.get("/questionnaire/my-data/delete").headers["Location"].endswith("/questionnaire/my-data")
     first = store.get_response(cohort["id"], people["ids"][0])["erasure_requested_at"]
     assert first and download(amy)["erasure_requested_at"] == first
-    amy.post("/questionnaire/my-data/delete", data={"csrf_token": token})
+    amy.post("/questionnaire/my-data/delete", data={"csrf_token": token, "confirm": "yes"})
     assert store.get_response(cohort["id"], people["ids"][0])["erasure_requested_at"] == first
     entries = [e for e in store.audit_log() if e["action"] == ASKED]
     assert len(entries) == 1 and entries[0]["cohort"] == cohort["id"]
@@ -152,6 +184,7 @@ def test_asking_for_deletion_is_recorded_once_and_audited_without_naming_the_tea
 @pytest.mark.parametrize("token", [None, "", "forged"])
 def test_a_deletion_request_without_a_valid_token_is_refused(app, store, cohort, people, token):
     amy = as_teacher(app, people["tokens"][0])
-    answer = amy.post("/questionnaire/my-data/delete", data={} if token is None else {"csrf_token": token})
+    data = {"confirm": "yes"} if token is None else {"csrf_token": token, "confirm": "yes"}
+    answer = amy.post("/questionnaire/my-data/delete", data=data)
     assert answer.status_code == 400
     assert "erasure_requested_at" not in store.get_response(cohort["id"], people["ids"][0])
