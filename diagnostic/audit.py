@@ -23,6 +23,7 @@ KINDS = {
     "create cohort": "Created a cohort", "add definition": "Added a questionnaire or menu",
     "import responses": "Imported responses", "purge drafts": "Removed old unfinished answers",
     "regroup": "Re-grouped a cohort", "rename group": "Named or noted a group",
+    "view starting point": "Viewed a teacher's starting point",
     "menu settings": "Changed the menu of learning focuses",
     "add specialist": "Added a specialist", "remove specialist": "Removed a specialist",
     "propose partnerships": "Proposed partnerships", "confirm partnerships": "Confirmed partnerships",

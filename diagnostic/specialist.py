@@ -1,8 +1,9 @@
 """Specialist pages: a cohort's groups by starting point, how far to trust them, and who is in each.
 
 Who may open them is decided in one place (the blueprint's `before_request`):
-specialists assigned to the cohort named in the URL, and admins. It also loads
-the cohort.
+specialists assigned to the cohort named in the URL, and admins; a teacher's own
+starting point (their answers) only the cohort's specialists. It also loads the
+cohort.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
-from diagnostic import charts, grouping, menu
+from diagnostic import audit, charts, grouping, menu
 from diagnostic.accounts import can_see
 from diagnostic.auth import require
 from diagnostic.extensions import get_store
 from diagnostic.group_exports import members_csv, profiles_csv, summary
 from diagnostic.grouping import MAX_GROUPS, NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT, GroupingError
+from diagnostic.starting_points import UnknownStartingPoint, names, starting_point_of
 from diagnostic.store import DamagedGrouping
 from models.clustering import METHODS
 
@@ -56,10 +58,14 @@ class LabelForm(FlaskForm):
                                             "empty to show teachers no title.")
 
 
+# Pages with one teacher's own answers: the footer promises them to the specialists alone, so not even admins.
+SPECIALISTS_ONLY = {"specialist.starting_point"}
+
+
 @bp.before_request
 def load_cohort() -> None:
     """Only specialists (and admins) of this cohort get in; then load the cohort named in the URL (404 if unknown)."""
-    require("specialist", "admin")
+    require(*(("specialist",) if request.endpoint in SPECIALISTS_ONLY else ("specialist", "admin")))
     cohort_id = (request.view_args or {}).get("cohort_id")
     if cohort_id is not None:
         g.cohort = get_store().get_cohort(cohort_id)
@@ -149,7 +155,23 @@ def group(cohort_id: str, key: str):  # noqa: ANN201
     # Ordered choices (career stage) are shown as their mix below, not as an average of positions.
     columns = [c for c in record["columns"] if c["name"] in found["means"] and c["kind"] != "ordinal"]
     return render_template("specialist/group.html", cohort=g.cohort, record=record, group=found, form=form,
-                           columns=columns, style=styles[key]), status
+                           columns=columns, style=styles[key], names=names(get_store(), g.cohort)), status
+
+
+@bp.get("/cohorts/<cohort_id>/teachers/<response_id>")
+def starting_point(cohort_id: str, response_id: str):  # noqa: ANN201
+    """One teacher's starting point: who, their scores beside the cohort's, barriers, pupils, focus and answers."""
+    store = get_store()
+    try:
+        found = starting_point_of(store, g.cohort, response_id)
+    except UnknownStartingPoint as exc:
+        abort(404, str(exc))
+    # The log never names a teacher (it outlives erasure), but it shows who looked, when and in which cohort.
+    audit.record(store, current_user.email, "view starting point", "Viewed one teacher's starting point"
+                 + (f" (in group {found['group']['key']})." if found["group"] else "."), cohort_id)
+    response = Response(render_template("specialist/starting_point.html", cohort=g.cohort, teacher=found))
+    response.headers["Cache-Control"] = "no-store"  # a shared computer must not keep a copy of someone's answers
+    return response
 
 
 @bp.get("/cohorts/<cohort_id>/focuses")

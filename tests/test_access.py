@@ -33,6 +33,8 @@ OWN_PARTNERSHIP = {**TEACHER, "teacher B": 404}  # the URL names teacher A's par
 SIGN_IN_FIRST = dict.fromkeys(("anonymous", *TEACHERS), "sign-in")
 SPECIALIST = {**SIGN_IN_FIRST, **dict.fromkeys(STAFF, 403), "specialist here": "ok", "admin": "ok"}
 SPECIALISTS_LIST = {**SPECIALIST, "specialist elsewhere": "ok"}
+# One teacher's own answers: the cohort's specialists alone, not even an admin (the footer promises as much).
+SPECIALIST_ONLY = {**SPECIALIST, "admin": 403}
 COORDINATOR = {**SIGN_IN_FIRST, **dict.fromkeys(STAFF, 403), "coordinator here": "ok", "admin": "ok"}
 COORDINATORS_LIST = {**COORDINATOR, "coordinator elsewhere": "ok"}
 ADMIN = {**SIGN_IN_FIRST, **dict.fromkeys(STAFF, 403), "admin": "ok"}
@@ -49,6 +51,7 @@ ACCESS = {
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,
     "specialist.focuses": SPECIALIST, "specialist.export": SPECIALIST, "specialist.regroup": SPECIALIST,
+    "specialist.starting_point": SPECIALIST_ONLY,
     "coordinator.cohorts": COORDINATORS_LIST, "coordinator.menu_settings": COORDINATOR,
     "coordinator.partnerships_page": COORDINATOR, "coordinator.run_partnerships": COORDINATOR,
     "coordinator.lock_partnership": COORDINATOR, "coordinator.unlock_partnership": COORDINATOR,
@@ -98,7 +101,8 @@ def world(tmp_path_factory):
                                      [cohort] if cohort else []) for who, (role, cohort) in STAFF.items()}
     values = {"cohort_id": "north", "mode": "co-coaching", "key": "A", "name": "members.csv", "partnership_id": pid,
               "invite": north["invite"], "token": f"north.{people['A']}.{'a' * 48}", "number": 1,
-              "user_id": accounts["coordinator here"]["id"], "filename": "style.css"}
+              "user_id": accounts["coordinator here"]["id"], "filename": "style.css",
+              "response_id": people["A"]}
     # Pages that need a query string to show anything (a 404 without it would read as "hidden").
     queries = {"coordinator.move_teacher": {"teacher": people["B"]}}
     return {"app": app, "store": store, "people": people, "accounts": accounts, "values": values,

@@ -113,6 +113,9 @@ def expected(world, endpoint: str, values: dict[str, str], role: str) -> list[st
             "specialist.overview": [world["name"], *world["group_names"].values()],
             "specialist.group": [world["group_names"].get(values.get("key"), ""), FORMULAS[3]],
             "specialist.focuses": list(world["group_names"].values()),
+            # A teacher's starting point shows what they typed (their reference and goal are payloads).
+            "specialist.starting_point": [t["payload"] for t in world["teachers"]
+                                          if t["id"] == values.get("response_id")],
             "coordinator.menu_settings": world["schools"], "coordinator.expertise": world["schools"],
             "coordinator.specialists": [p.strip() for p in PAYLOADS],
             "coordinator.partnerships_page": partnership_names(world, values.get("mode", "")),

@@ -1,0 +1,157 @@
+"""A specialist opens one teacher's starting point from their group (issue 13, item 9), through the real pages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from conftest import sign_in_as
+
+from diagnostic import audit, create_app
+from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.csvio import submitted_response
+from diagnostic.demo import planted_cohort
+from diagnostic.erasure import erase
+from diagnostic.grouping import current, refit
+from forms.catalog import find_definition
+
+ANSWERS = {"consent": "yes", "teacher_name": "Nia <b>Okoro</b>", "role": "class_teacher",
+           "career_stage": "early_career",
+           "pupil_groups": ["send", "eal"], "pupil_priorities": ["reading", "wellbeing"],
+           "barriers": ["time", "being_judged"], "barrier_time": 2, "barrier_being_judged": 5,
+           "lc1": 5, "lc2": 1, "lc3": 5, "lc4": 1, "lc5": 5, "focus_choice": ["questioning"],
+           "focus_goal": "More pupils explain their thinking out loud."}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """A grouped cohort of 31 teachers, one of them Nia (with markup in her name), made once per module."""
+    data = tmp_path_factory.mktemp("starting-points") / "data"
+    app = create_app({"TESTING": True, "DATA": str(data)})
+    store = app.extensions["store"]
+    shipped, _ = find_definition("starting_point", None, definition_dirs(data))
+    cohort = create_cohort(store, shipped, "Test network", ["Ashfield", "Brook Lane"], cohort_id="north")
+    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    others, _ = planted_cohort(cohort, definition, 30, seed=5)
+    nia = submitted_response(cohort, definition, ANSWERS, "ref-nia", "Brook Lane")
+    store.add_responses(cohort["id"], [*others, nia])
+    refit(store, cohort)
+    return data, nia["id"]
+
+
+@pytest.fixture
+def app(tmp_path, template):
+    shutil.copytree(template[0], tmp_path / "data")
+    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+
+
+@pytest.fixture
+def world(store, template):
+    return {"nia": template[1], "cohort": store.get_cohort("north")}
+
+
+def nias_group(store, cohort, nia):
+    return next(g["key"] for g in current(store, cohort)["groups"] if any(m["id"] == nia for m in g["members"]))
+
+
+def specialist(app, cohort):
+    browser = app.test_client()
+    sign_in_as(browser, app, "specialist", [cohort["id"]], email="sam.specialist@example.org")
+    return browser
+
+
+def text_of(page: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+
+def test_each_member_of_a_group_links_to_their_starting_point(app, store, world):
+    cohort, nia = world["cohort"], world["nia"]
+    browser = specialist(app, cohort)
+    page = browser.get(f"/specialist/cohorts/{cohort['id']}/groups/{nias_group(store, cohort, nia)}").text
+    link = f'/specialist/cohorts/{cohort["id"]}/teachers/{nia}'
+    assert link in page
+    assert "Nia &lt;b&gt;Okoro&lt;/b&gt;" in page and "<b>Okoro</b>" not in page  # named, and escaped
+    members = current(store, cohort)["groups"]
+    linked = set(re.findall(rf'/specialist/cohorts/{cohort["id"]}/teachers/([0-9a-f]{{16}})', browser.get(
+        f"/specialist/cohorts/{cohort['id']}/groups/{members[0]['key']}").text))
+    assert linked == {m["id"] for m in members[0]["members"]}
+
+
+def test_the_starting_point_shows_who_scores_beside_the_cohort_barriers_pupils_focus_and_answers(app, store, world):
+    cohort, nia = world["cohort"], world["nia"]
+    response = specialist(app, cohort).get(f"/specialist/cohorts/{cohort['id']}/teachers/{nia}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    page = text_of(response.text)
+    assert "Nia &lt;b&gt;Okoro&lt;/b&gt;" in response.text and "<b>Okoro</b>" not in response.text
+    assert "Brook Lane" in page and "ref-nia" in page
+    # Learner-centred beliefs from her five answers (5, reversed 1, 5, reversed 1, 5) is 5 of 5.
+    assert re.search(r"Learner-centred beliefs 5\.0 out of 5 \d\.\d out of 5 \(\d+ teachers\) \d\.\d above", page)
+    # Barriers, strongest first, in words and out of the scale's top.
+    assert page.index("Worry about being judged") < page.index("Not enough time")
+    assert re.search(r"Worry about being judged : [a-z ]+ \(5 out of 5\)", page)
+    assert re.search(r"Not enough time : [a-z ]+ \(2 out of 5\)", page)
+    for pupils in ("Pupils with special educational needs (SEND)", "Reading", "Wellbeing and confidence"):
+        assert pupils in page
+    assert "More pupils explain their thinking out loud." in page
+    assert "Questioning" in page  # her first choice of focus, by title
+    assert "What might make it hard to try something new in your classroom?" in page  # answers in words
+
+
+def test_every_view_is_written_to_the_audit_log_without_naming_the_teacher(app, store, world):
+    cohort, nia = world["cohort"], world["nia"]
+    browser = specialist(app, cohort)
+    for _ in range(2):
+        assert browser.get(f"/specialist/cohorts/{cohort['id']}/teachers/{nia}").status_code == 200
+    with app.app_context():
+        views = audit.entries(store, action="view starting point")
+    assert len(views) == 2
+    assert {v["actor"] for v in views} == {"sam.specialist@example.org"} and {v["cohort"] for v in views} == {
+        cohort["id"]}
+    logged = (store.root / "audit.json").read_text()
+    assert nia not in logged and "Okoro" not in logged and "ref-nia" not in logged
+
+
+@pytest.mark.parametrize("role", ["coordinator", "admin"])
+def test_coordinators_and_admins_never_open_a_starting_point_and_nothing_is_logged(app, store, world, role):
+    cohort, nia = world["cohort"], world["nia"]
+    browser = app.test_client()
+    sign_in_as(browser, app, role, [cohort["id"]])
+    assert browser.get(f"/specialist/cohorts/{cohort['id']}/teachers/{nia}").status_code == 403
+    with app.app_context():
+        assert audit.entries(store, action="view starting point") == []
+
+
+def test_a_specialist_of_another_cohort_is_refused(app, store, world, shipped):
+    other = create_cohort(store, shipped, "Elsewhere", ["Castle"], cohort_id="elsewhere")
+    cohort, nia = world["cohort"], world["nia"]
+    browser = specialist(app, other)
+    assert browser.get(f"/specialist/cohorts/{cohort['id']}/teachers/{nia}").status_code == 403
+    # Their own cohort's address with this teacher's id finds nobody: ids do not cross cohorts.
+    assert browser.get(f"/specialist/cohorts/{other['id']}/teachers/{nia}").status_code == 404
+
+
+@pytest.mark.parametrize("response_id", ["0123456789abcdef", "0123456789ABCDEF", "NOT-AN-ID", "a" * 200])
+def test_unknown_or_malformed_teacher_ids_are_404(app, world, response_id):
+    cohort = world["cohort"]
+    response = specialist(app, cohort).get(f"/specialist/cohorts/{cohort['id']}/teachers/{response_id}")
+    assert response.status_code == 404
+    assert "no submitted questionnaire" in response.text
+
+
+def test_a_draft_has_no_starting_point_yet(app, store, world):
+    from diagnostic.journey import new_response
+
+    cohort = world["cohort"]
+    draft, _ = new_response(cohort, school="Ashfield")
+    store.add_responses(cohort["id"], [draft])
+    response = specialist(app, cohort).get(f"/specialist/cohorts/{cohort['id']}/teachers/{draft['id']}")
+    assert response.status_code == 404
+
+
+def test_an_erased_teacher_has_no_starting_point(app, store, world):
+    cohort, nia = world["cohort"], world["nia"]
+    with app.app_context():
+        erase(store, cohort["id"], nia, actor="admin@example.org")
+    assert specialist(app, cohort).get(f"/specialist/cohorts/{cohort['id']}/teachers/{nia}").status_code == 404
