@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from numbers import Integral, Real
 
@@ -10,6 +11,7 @@ import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
@@ -20,20 +22,29 @@ Progress = Callable[[str], None]
 METHODS = ("kmeans", "gmm", "ward")
 # How far the real silhouette must rise above the one found in shuffled data to count as structure.
 STRUCTURE_MARGIN = 0.02
+# Random starts per mixture when comparing numbers of groups.
+SEARCH_STARTS = 3  # with one, the search chose a wrong k in 3 of 10 tuning cohorts
+# Silhouettes within this share of the best count as tied and the likelihood chooses among them. Merging a
+# rare group costs the silhouette about 3% in planted cohorts; splitting a real group costs it 15% or more.
+SILHOUETTE_TIE = 0.05
 
 
 class StartingPointGroups(ClusterMixin, BaseEstimator):
     """Group teachers by starting point, saying how clear the groups are.
 
-    With ``n_clusters="auto"`` every k from 2 to `max_clusters` is fitted and
-    the k chosen is the one with the best fit (highest silhouette for k-means
-    and Ward, lowest BIC for Gaussian mixtures) among those whose smallest
-    group has at least ``max(min_group_size, ceil(min_group_share * n))``
-    teachers. The data are then checked for real structure: the silhouette of
-    the chosen groups must beat, by a margin, the silhouette of groups found
-    by the same method in the same teachers with each feature shuffled
-    separately (which keeps every answer's spread but destroys any grouping).
-    Without structure, or with fewer than twice the
+    With ``n_clusters="auto"`` every k from 2 to `max_clusters` is fitted with
+    the method, and only groupings whose smallest group has at least
+    ``max(min_group_size, ceil(min_group_share * n))`` teachers are allowed.
+    The silhouette narrows the field: every allowed k whose silhouette is
+    within `SILHOUETTE_TIE` of the best is a contender. Among the contenders,
+    the lowest BIC of a Gaussian mixture with one covariance shared by all
+    groups chooses k, so a rare starting point that the silhouette would merge
+    into its neighbour is kept; if one group has a lower BIC still, there is
+    no structure. The data are then checked for real structure: the
+    silhouette of the chosen groups must beat, by a margin, the silhouette of
+    groups found by the same method in the same teachers with each feature
+    shuffled separately (which keeps every answer's spread but destroys any
+    grouping). Without structure, or with fewer than twice the
     minimum group size of teachers, everyone is in one group and `finding_`
     says why.
 
@@ -81,7 +92,8 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         Why there are this many groups: "groups", "requested", "no_structure", "too_few",
         "no_variance" or "groups_too_small".
     search_ : list of dict
-        Each k tried, with its fit score, smallest group and whether it was allowed.
+        Each k tried, with its `silhouette`, `bic` (of the shared-covariance mixture, for the
+        contenders and one group only, else None), `smallest` group and whether it was `allowed`.
     min_size_ : int
         The minimum group size used.
     """
@@ -143,26 +155,19 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         if np.unique(X, axis=0).shape[0] < 2:
             return self._one_group(X, "no_variance")
         most = min(self.max_clusters, n // self.min_size_)
-        ks = [self.n_clusters] if self.n_clusters != "auto" else range(2, most + 1)
         tree = linkage(X, method="ward") if self.method == "ward" else None
-        fits = {}
-        for k in ks:
-            say(f"trying {k} groups")
-            labels, model = self._fit_k(X, k, seed, tree)
-            fits[k] = labels, model
-            smallest = int(np.bincount(labels, minlength=k).min()) if k > 1 else n
-            score = self._score(X, labels, model, sample, distances)
-            self.search_.append({"k": int(k), "score": score, "smallest": smallest,
-                                 "allowed": smallest >= self.min_size_})
         if self.n_clusters == "auto":
-            allowed = [s for s in self.search_ if s["allowed"]]
-            if not allowed:
-                return self._one_group(X, "groups_too_small")
-            best = (min if self.method == "gmm" else max)(allowed, key=lambda s: (s["score"], -s["k"]))
+            chosen = self._choose_k(X, most, seed, sample, distances, tree, say)
+            if isinstance(chosen, str):
+                return self._one_group(X, chosen)
+            k, labels, self.model_ = chosen
         else:
-            best = self.search_[0]
-        k = best["k"]
-        labels, self.model_ = fits[k]
+            k = self.n_clusters
+            say(f"trying {k} groups")
+            labels, self.model_ = self._fit_k(X, k, seed, tree)
+            smallest = int(np.bincount(labels, minlength=k).min()) if k > 1 else n
+            self.search_.append({"k": int(k), "silhouette": self._silhouette(labels, sample, distances),
+                                 "bic": None, "smallest": smallest, "allowed": smallest >= self.min_size_})
         if len(np.unique(labels[sample])) > 1:  # a requested small group can be missing from the sample
             self.silhouette_ = float(silhouette_score(distances, labels[sample], metric="precomputed"))
         say("checking the groups against shuffled answers")
@@ -174,6 +179,72 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         if k > 1 and self.n_resamples:
             self.stability_ = self._stability(X, k, seed, sample, say)
         return self
+
+    # -- choosing the number of groups ------------------------------------------------
+    def _choose_k(self, X, most, seed, sample, distances, tree, say):
+        """The number of groups: the silhouette narrows the field, a mixture's likelihood decides.
+
+        The silhouette rewards a few large groups: splitting a rare starting point off its
+        neighbour barely changes it, so on its own it merges small groups. Splitting a real
+        group in two, on the other hand, lowers it clearly. So every allowed k whose silhouette
+        is within `SILHOUETTE_TIE` (a share) of the best is a contender, and among them the one
+        with the lowest BIC of a Gaussian mixture with one covariance shared by all groups (the
+        equal-variance latent profile model) wins: its likelihood counts every teacher a group
+        explains, so a small group that is really there pays for its centre and share. If one
+        group has a lower BIC than the winner, there is no structure. Returns (k, labels, model)
+        or the reason for one group.
+        """
+        n = X.shape[0]
+        fits = {}
+        for k in range(2, most + 1):
+            say(f"trying {k} groups")
+            labels, model = self._fit_k(X, k, seed, tree)
+            fits[k] = labels, model
+            smallest = int(np.bincount(labels, minlength=k).min())
+            self.search_.append({"k": k, "silhouette": self._silhouette(labels, sample, distances), "bic": None,
+                                 "smallest": smallest, "allowed": smallest >= self.min_size_})
+        allowed = [s for s in self.search_ if s["allowed"]]
+        if not allowed:
+            return "groups_too_small"
+        top = max(s["silhouette"] for s in allowed)
+        contenders = [s for s in allowed if s["silhouette"] >= top - SILHOUETTE_TIE * abs(top)]
+        say("comparing the likeliest numbers of groups")
+        fit_on = X[sample]
+        for entry in contenders:
+            entry["bic"] = self._shared_bic(fit_on, entry["k"], seed, fits[entry["k"]][0][sample])
+        judged = [s for s in contenders if s["bic"] is not None]
+        if not judged:  # answers too degenerate for any mixture: the silhouette alone decides
+            best = max(contenders, key=lambda s: (s["silhouette"], -s["k"]))
+            return best["k"], *fits[best["k"]]
+        best = min(judged, key=lambda s: (s["bic"], s["k"]))
+        one = self._shared_bic(fit_on, 1, seed)
+        # One group is listed first, so the search shows what every split was compared with.
+        self.search_.insert(0, {"k": 1, "silhouette": None, "bic": one, "smallest": n, "allowed": True})
+        if one is not None and one <= best["bic"]:
+            return "no_structure"
+        return best["k"], *fits[best["k"]]
+
+    def _shared_bic(self, X, k, seed, labels=None):
+        """The lowest BIC found for a k-group shared-covariance mixture: from random starts, and from the groups."""
+        found = [self._shared_mixture(X, k, seed)]
+        if labels is not None and len(np.unique(labels)) == k:
+            # Starting from the method's own groups finds a small group that random starts can miss.
+            centres = np.array([X[labels == g].mean(axis=0) for g in range(k)])
+            found.append(self._shared_mixture(X, k, seed, centres))
+        scores = [float(m.bic(X)) for m in found if m is not None]
+        return min(scores) if scores else None
+
+    def _shared_mixture(self, X, k, seed, centres=None):
+        # A small floor on the variance keeps the fit defined when a column barely varies.
+        starts = 1 if centres is not None else min(SEARCH_STARTS, self.n_init)
+        mixture = GaussianMixture(n_components=k, covariance_type="tied", n_init=starts, means_init=centres,
+                                  reg_covar=1e-3, random_state=seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            try:
+                return mixture.fit(X)
+            except (ValueError, np.linalg.LinAlgError):
+                return None
 
     # -- the underlying fits --------------------------------------------------------
     def _fit_k(self, X, k, seed, tree=None, n_init=None):
@@ -194,9 +265,7 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         tree = linkage(X, method="ward") if tree is None else tree
         return fcluster(tree, k, criterion="maxclust").astype(int) - 1, None
 
-    def _score(self, X, labels, model, sample, distances):
-        if self.method == "gmm":
-            return float(model.bic(X)) if model is not None else None
+    def _silhouette(self, labels, sample, distances):
         if len(np.unique(labels[sample])) < 2:
             return -1.0
         return float(silhouette_score(distances, labels[sample], metric="precomputed"))
