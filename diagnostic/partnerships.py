@@ -310,20 +310,7 @@ def confirm(store: Store, cohort: Record, mode: str, proposal_id: str, actor: st
     confirmed in another partnership of this kind since. Runs under the cohort's lock, so of two confirms
     of one proposal at once exactly one writes.
     """
-    state = store.pairing_state(cohort["id"], mode)
-    proposal = state.get("proposal")
-    if proposal_id and proposal_id in state.get("confirmed_proposals", []):
-        raise AlreadyConfirmed("These partnerships were already confirmed, so nothing was stored twice. "
-                               "They are listed with the confirmed partnerships below.")
-    if not proposal or proposal.get("id") != proposal_id:
-        raise StaleProposal("These partnerships have changed since this page was opened (or were already "
-                            "confirmed). Review the latest proposal before confirming.")
-    if not proposal["pairs"]:
-        raise PairingError("there are no partnerships to confirm")
-    problems = broken(store, cohort, proposal, mode) + _already_placed(store, cohort, proposal, mode)
-    if problems:
-        raise StaleProposal("This proposal no longer fits your rules, so nothing was confirmed: "
-                            f"{' '.join(problems)} Run it again, then confirm.")
+    proposal = confirmable(store, cohort, mode, proposal_id)
     form = _agreement_form(store, cohort) if mode in PEER_MODES else None
     made = [_partnership(mode, pair, form, proposal["options"]) for pair in proposal["pairs"]]
     store.add_partnerships(cohort["id"], made)
@@ -340,6 +327,29 @@ def confirm(store: Store, cohort: Record, mode: str, proposal_id: str, actor: st
                  f"Confirmed {audit.plural(len(made), f'{KIND[mode]} partnership')} "
                  f"({audit.plural(len(joined), 'teacher')}).", cohort["id"])
     return made
+
+
+def confirmable(store: Store, cohort: Record, mode: str, proposal_id: str) -> Record:
+    """The latest proposal for `mode` if it can be confirmed as it stands; raises as `confirm` does if not.
+
+    Read-only: the coordinator's page asks this before showing what confirming will store, and `confirm`
+    asks it again under the cohort's lock before storing anything.
+    """
+    state = store.pairing_state(cohort["id"], mode)
+    proposal = state.get("proposal")
+    if proposal_id and proposal_id in state.get("confirmed_proposals", []):
+        raise AlreadyConfirmed("These partnerships were already confirmed, so nothing was stored twice. "
+                               "They are listed with the confirmed partnerships below.")
+    if not proposal or proposal.get("id") != proposal_id:
+        raise StaleProposal("These partnerships have changed since this page was opened (or were already "
+                            "confirmed). Review the latest proposal before confirming.")
+    if not proposal["pairs"]:
+        raise PairingError("there are no partnerships to confirm")
+    problems = broken(store, cohort, proposal, mode) + _already_placed(store, cohort, proposal, mode)
+    if problems:
+        raise StaleProposal("This proposal no longer fits your rules, so nothing was confirmed: "
+                            f"{' '.join(problems)} Run it again, then confirm.")
+    return proposal
 
 
 KEPT_CONFIRMED = 20  # ids of recent confirmed proposals, to answer a repeated confirm plainly

@@ -610,7 +610,7 @@ class Builder:
                           {"csrf_token": token, "people": [teachers[2]["id"], teachers[3]["id"]]})
                 continue
             done = self.post(coordinator, f"{base}/partnerships/{mode}/confirm",
-                             {"csrf_token": token, "proposal": proposal["id"]})
+                             {"csrf_token": token, "proposal": proposal["id"], "sure": "yes"})
             assert done.status_code == 200 and "Confirmed" in done.text, done.text[:500]
 
         # Partners fill in their learning agreements: a payload in every free-text answer.

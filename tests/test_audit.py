@@ -42,7 +42,7 @@ def test_every_staff_change_through_the_pages_is_recorded_in_plain_words(app, cl
                                            to=ids[3])),
         ("confirm partnerships", lambda: page.act("co-coaching", "confirm",
                                                   proposal=store.pairing_state(cohort["id"], "co-coaching")
-                                                  ["proposal"]["id"])),
+                                                  ["proposal"]["id"], sure="yes")),
         ("undo partnership", lambda: page.act("co-coaching", "dissolve",
                                               partnership=store.list_partnerships(cohort["id"])[0]["id"])),
         ("menu settings", lambda: page.post("/menu", offered_questioning="y", offered_feedback="y")),

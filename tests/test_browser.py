@@ -340,7 +340,9 @@ def test_a_coordinator_confirms_a_pair_and_both_partners_open_their_agreement(si
     expect(amy_and_bea.get_by_role("button", name=re.compile(f"^Unlock {BOTH}$"))).to_be_visible()
     expect(rows.filter(has_text="Cal Singh").get_by_role("cell", name="Proposed", exact=True)).to_be_visible()
     check_page(page, "coordinator-05-locked")
-    page.get_by_role("button", name="Confirm these 2 co-coaching partnerships").click()
+    page.get_by_role("button", name="Confirm all 2 co-coaching partnerships…").click()
+    expect(heading(page)).to_have_text("Confirm 2 co-coaching partnerships?")
+    page.get_by_role("button", name="Yes, confirm all 2 co-coaching partnerships").click()
 
     expect(page.get_by_role("status").filter(has_text="Confirmed 2 co-coaching partnerships")).to_be_visible()
     confirmed = page.locator("#confirmed table tbody tr")

@@ -211,7 +211,7 @@ def test_an_unpaired_teacher_can_be_put_with_a_mentor(coordinator, store, cohort
 def test_confirming_lists_the_partnerships_and_marks_the_teachers(coordinator, store, cohort, four):
     coordinator.post("/partnerships/co-coaching/run", school_rule="any")
     made = proposal(store, cohort)
-    answer = coordinator.post("/partnerships/co-coaching/confirm", proposal=made["id"])
+    answer = coordinator.post("/partnerships/co-coaching/confirm", proposal=made["id"], sure="yes")
     assert answer.status_code == 302
     page = coordinator.get("/partnerships/co-coaching").text
     assert "Confirmed 2 co-coaching partnerships" in page and "2 confirmed co-coaching partnerships" in page
@@ -226,7 +226,7 @@ def test_a_stale_confirm_gets_409_and_stores_nothing(coordinator, store, cohort,
     coordinator.post("/partnerships/co-coaching/run", school_rule="any")
     first = proposal(store, cohort)["id"]
     coordinator.post("/partnerships/co-coaching/run", school_rule="same")
-    answer = coordinator.post("/partnerships/co-coaching/confirm", proposal=first)
+    answer = coordinator.post("/partnerships/co-coaching/confirm", proposal=first, sure="yes")
     assert answer.status_code == 409 and "have changed since this page was opened" in answer.text
     assert store.list_partnerships(cohort["id"]) == []
     assert all("pair" not in store.get_response(cohort["id"], t) for t in four.values())
@@ -239,15 +239,15 @@ def test_a_proposal_that_breaks_a_rule_made_since_cannot_be_confirmed(coordinato
     # Ruled out from the mentoring page: the co-coaching proposal still holds the pair until it runs again.
     coordinator.act("mentoring", "forbid", [four["Amira Patel"], four["Ben Jones"]])
     page = coordinator.get("/partnerships/co-coaching").text
-    assert "This proposal no longer fits your rules" in page and "Confirm these" not in page
-    answer = coordinator.post("/partnerships/co-coaching/confirm", proposal=made["id"])
+    assert "This proposal no longer fits your rules" in page and "Confirm all" not in page
+    answer = coordinator.post("/partnerships/co-coaching/confirm", proposal=made["id"], sure="yes")
     assert answer.status_code == 409 and "Amira Patel and Ben Jones were ruled out as partners" in answer.text
     assert store.list_partnerships(cohort["id"]) == []
 
 
 def test_undoing_a_confirmation_frees_the_teachers(coordinator, store, cohort, four):
     coordinator.post("/partnerships/co-coaching/run", school_rule="any")
-    coordinator.post("/partnerships/co-coaching/confirm", proposal=proposal(store, cohort)["id"])
+    coordinator.post("/partnerships/co-coaching/confirm", proposal=proposal(store, cohort)["id"], sure="yes")
     target = next(p for p in store.list_partnerships(cohort["id"]) if four["Amira Patel"] in p["members"])
     answer = coordinator.post("/partnerships/co-coaching/dissolve", partnership=target["id"])
     assert answer.status_code == 302
@@ -330,7 +330,7 @@ def test_a_removed_specialist_stops_their_proposal_being_confirmed(coordinator, 
     made = proposal(store, cohort, "specialist")
     specialist = made["pairs"][0]["members"][0]
     coordinator.post("/specialists/remove", specialist=specialist)
-    answer = coordinator.post("/partnerships/specialist/confirm", proposal=made["id"])
+    answer = coordinator.post("/partnerships/specialist/confirm", proposal=made["id"], sure="yes")
     assert answer.status_code == 409 and "Dr Rosa Lewis is no longer on this cohort's list" in shown(answer)
     assert store.list_partnerships(cohort["id"]) == []
 

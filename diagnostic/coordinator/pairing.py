@@ -6,6 +6,8 @@ so the proposal on the page is always the one that confirming would store.
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
@@ -17,7 +19,7 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from diagnostic import partnerships
 from diagnostic.cohorts import published_definition
-from diagnostic.coordinator import bp
+from diagnostic.coordinator import bp, browse
 from diagnostic.coordinator.specialists import aria
 from diagnostic.extensions import get_store
 from diagnostic.pairing import MODES, PairingError
@@ -32,7 +34,8 @@ SCHOOL_RULES = [SelectChoice("any", "Any school: where partners work makes no di
 ALLOCATE = [SelectChoice("teacher", "To teachers one by one"), SelectChoice("group", "To whole starting-point groups")]
 CRITERIA = {"focus": "Shared learning focus", "confidence": "Confidence a step apart",
             "availability": "Times in common", "observation": "Comfort being observed",
-            "school": "Programme's school rule", "wishes": "Their own school wishes", "roles": "Both willing to coach",
+            "school": "Programme's school rule", "wishes": "Their own school wishes",
+            "roles": "Willing to take turns coaching",
             "strength": "Mentor strong in the focus", "experience": "Mentor's experience",
             "expertise": "Expertise covers the focus", "need": "Need in the focus",
             "wants_coaching": "Asked to be coached"}
@@ -114,9 +117,11 @@ class MoveForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """Confirm the proposal shown on the page, named by its id."""
+    """Confirm the proposal shown on the page, named by its id: first to see what will be stored, then for sure."""
 
     proposal = HiddenField("Proposal", validators=[InputRequired("The proposal to confirm is missing.")])
+    # Only the review page sends "yes": the partnerships page's button leads to the review, never straight in.
+    sure = HiddenField("Sure")
 
 
 class DissolveForm(FlaskForm):
@@ -142,12 +147,13 @@ def _sentence(exc: Exception) -> str:
 def _context(mode: str) -> dict[str, Any]:
     """Everything the pages need about who can be paired in this mode, read once per request."""
     store, cohort = get_store(), g.cohort
-    facts = partnerships.cohort_facts(store, cohort)
+    # Only specialist coaching reads starting-point groups; skipping them elsewhere keeps large cohorts quick.
+    facts = partnerships.cohort_facts(store, cohort, with_groups=mode == "specialist")
     listed = partnerships.specialists(cohort)
     done = [p for p in partnerships.confirmed(store, cohort) if p["mode"] == mode]
     settled = {m for p in done for m in p["members"]}
     waiting = [t for t in facts if t["id"] not in settled]
-    teachers = {t["id"]: f"{t['name']} ({t['school']})" if t.get("school") else t["name"] for t in waiting}
+    teachers = labels(waiting)
     leads = {s["id"]: s["name"] for s in listed} if mode == "specialist" else teachers
     names = {t["id"]: t["name"] for t in facts} | {s["id"]: s["name"] for s in listed}
     return {"store": store, "waiting": waiting, "leads": leads, "names": names, "confirmed": done,
@@ -156,17 +162,46 @@ def _context(mode: str) -> dict[str, Any]:
             "forbidden": store.pairing_state(cohort["id"], partnerships.EVERY_MODE).get("forbidden", [])}
 
 
+def labels(teachers: list[dict[str, Any]]) -> dict[str, str]:
+    """How each teacher is listed where one must be chosen: name and school, and more only when that is shared.
+
+    Two teachers called Grace Iqbal at Ashfield Primary are told apart by their learning focus; if that is
+    shared too, by the reference they were imported under; and failing that by the start of their record's id.
+    """
+    found = {t["id"]: f"{t['name']} ({t['school']})" if t.get("school") else t["name"] for t in teachers}
+    for extra in (lambda t: t.get("focus_title") or "no focus chosen yet", lambda t: f"ref {t.get('ref') or t['id']}",
+                  lambda t: f"record {t['id'][:8]}"):
+        shared = Counter(found.values())
+        for t in teachers:
+            if shared[found[t["id"]]] > 1:
+                found[t["id"]] += f", {extra(t)}"
+    return found
+
+
+def _best(mode: str) -> dict[str, float]:
+    """The weight of each criterion in this mode: a partnership meeting every one fully scores their sum."""
+    definition = published_definition(get_store(), g.cohort["form_id"], g.cohort["form_version"])
+    return partnerships.engine_config(definition)["weights"][mode.replace("-", "_")]
+
+
 def _rows(proposal: dict | None, locked: list[list[str]], mode: str) -> list[dict[str, Any]]:
-    """The proposal's partnerships as table rows, with their lock as it stands and who in them can be moved."""
+    """The proposal's partnerships as table rows, with their lock as it stands and who in them can be moved.
+
+    Each row's `share` is its score as a share of the best a partnership could score (every criterion fully
+    met), which is what a coordinator can read; None where the figures are withheld.
+    """
     held = {frozenset(m) for m in locked}
     smallest = current_app.config["MIN_GROUP_SIZE"]
+    weights = _best(mode) if proposal and proposal.get("pairs") else {}
     rows = []
     for n, pair in enumerate((proposal or {}).get("pairs", [])):
         people = list(zip(pair["members"], pair["names"], pair["schools"], strict=False))
         if pair.get("group") and len(pair["members"]) - 1 < smallest:
             # A small group's averaged figures would come close to one teacher's own: withhold them.
             pair = {**pair, "criteria": {}, "score": None, "withheld": smallest}
-        rows.append({**pair, "n": n, "together": together(pair["names"]), "people": people,
+        best = sum(weights.get(k, 0) for k in pair["criteria"])
+        share = pair["score"] / best if pair["score"] is not None and best else None
+        rows.append({**pair, "n": n, "together": together(pair["names"]), "people": people, "share": share,
                      "locked": frozenset(pair["members"]) in held,
                      "movable": people if mode == "co-coaching" else people[1:]})
     return rows
@@ -183,28 +218,46 @@ def _run_again(mode: str) -> str:
     return "The partnerships below were proposed again with this change."
 
 
-def _mentor_capacity() -> int:
-    definition = published_definition(get_store(), g.cohort["form_id"], g.cohort["form_version"])
-    return partnerships.pairing_of(definition).mentor_capacity
-
-
 # -- the page and its actions -------------------------------------------------------------------------------
 @bp.get("/cohorts/<cohort_id>/partnerships/<mode>")
 def partnerships_page(cohort_id: str, mode: str, run_form: FlaskForm | None = None,  # noqa: ANN201
                       errors: list[tuple[str, str]] = (), status: int = 200):
-    """The latest proposal for this kind of partnership with its options and actions, rules and confirmed ones."""
+    """The latest proposal for this kind of partnership: its summary, options and actions, rules and confirmed ones.
+
+    The summary counts the whole proposal; the lists show one page each of what fits the filters in the address.
+    """
     ctx = _context(mode)
     state, proposal = ctx["state"], ctx["state"].get("proposal")
-    options = {"capacity": _mentor_capacity(), **state.get("options", {})}
+    definition = published_definition(ctx["store"], g.cohort["form_id"], g.cohort["form_version"])
+    options = {"capacity": partnerships.pairing_of(definition).mentor_capacity, **state.get("options", {})}
     # Ruled-out pairs are stored by id; the coordinator reads them by name, in alphabetical order.
     named = [sorted((ctx["names"].get(i, "someone no longer in the cohort"), i) for i in p) for p in ctx["forbidden"]]
     forbidden = [{"names": [n for n, _ in pair], "people": [i for _, i in pair]} for pair in sorted(named)]
+
+    focuses = {f.id: f.title for f in definition.learning_focuses.focuses} if definition.learning_focuses else {}
+    flags = {k: v for k, v in browse.FLAGS.items() if k != "trio" or mode == "co-coaching"}
+    filters, notes = browse.read_filters(request.args, list(g.cohort.get("schools") or []), focuses, flags)
+    rows = _rows(proposal, state.get("locked", []), mode)
+    shown = browse.sort_rows([r for r in rows if browse.partnership_matches(r, filters)], filters.sort)
+    facts = {t["id"]: t for t in ctx["waiting"]}
+    unpaired = [{**u, "school": facts.get(u["respondent"], {}).get("school"),
+                 "focus": facts.get(u["respondent"], {}).get("focus"),
+                 "label": ctx["known"].get(u["respondent"], u["name"])} for u in (proposal or {}).get("unpaired", [])]
+    people_only = replace(filters, flag="")
     return render_template(
         "coordinator/pairing.html", cohort=g.cohort, mode=mode, modes=MODES, titles=TITLES, partner=PARTNER[mode],
         criteria=CRITERIA, run_form=run_form or _run_form(mode, options), proposal=proposal,
-        rows=_rows(proposal, state.get("locked", []), mode), broken=partnerships.broken(ctx["store"], g.cohort,
-                                                                                       proposal, mode),
-        forbidden=forbidden, confirmed=ctx["confirmed"], specialists=ctx["specialists"],
+        summary=browse.summary(rows, unpaired, mode) if proposal else None,
+        rows=browse.page_of(shown, request.args, "page", notes, "partnerships"),
+        unplaced=browse.page_of([u for u in unpaired if browse.teacher_matches(u, people_only)], request.args,
+                                "unplaced_page", notes, "teachers not placed"),
+        confirmed=browse.page_of([p for p in ctx["confirmed"] if browse.partnership_matches(p, people_only)],
+                                 request.args, "confirmed_page", notes, "confirmed partnerships"),
+        confirmed_total=len(ctx["confirmed"]), filters=filters, notes=notes, focuses=focuses, flags=flags,
+        sorts=browse.SORTS, schools=g.cohort.get("schools") or [], page_size=browse.PAGE_SIZE,
+        weak_point=browse.WEAK_POINT,
+        broken=partnerships.broken(ctx["store"], g.cohort, proposal, mode),
+        forbidden=forbidden, specialists=ctx["specialists"],
         waiting=len(ctx["waiting"]), errors=list(errors), together=together, aria=aria), status
 
 
@@ -315,7 +368,13 @@ def move_teacher(cohort_id: str, mode: str):  # noqa: ANN201
     if teacher is None:
         abort(404, f"That teacher is not waiting for a {TITLES[mode].lower()} partnership in this cohort. "
                    "Go back to the partnerships page and choose again.")
-    form.to.choices = _move_choices(mode, teacher, ctx)
+    search = " ".join((request.args.get("find") or "").split())[:browse.NAME_LIMIT]
+    choices = _move_choices(mode, teacher, ctx, search)
+    matched = len(choices) - 1 if search else None  # the first choice is "Choose a partner"
+    if matched == 0:
+        # Nobody matches: the page says so, and offers everyone rather than an empty list.
+        choices = _move_choices(mode, teacher, ctx)
+    form.to.choices = choices
     problem = None
     if form.validate_on_submit():
         try:
@@ -330,12 +389,18 @@ def move_teacher(cohort_id: str, mode: str):  # noqa: ANN201
     status = 409 if problem else 422 if errors else 200
     current = next((r for r in _rows(ctx["state"].get("proposal"), [], mode) if teacher["id"] in r["members"]), None)
     return render_template("coordinator/pairing_move.html", cohort=g.cohort, mode=mode, title=TITLES[mode],
-                           partner=PARTNER[mode], teacher=teacher, form=form, errors=errors,
-                           current=current, aria=aria), status
+                           partner=PARTNER[mode], teacher=teacher, form=form, errors=errors, search=search,
+                           matched=matched,
+                           label=ctx["known"].get(teacher["id"], teacher["name"]), current=current,
+                           aria=aria), status
 
 
-def _move_choices(mode: str, teacher: dict[str, Any], ctx: dict[str, Any]) -> list[SelectChoice]:
-    """Who the teacher could be put with, the likeliest first: same focus, mentors, specialists in their focus."""
+def _move_choices(mode: str, teacher: dict[str, Any], ctx: dict[str, Any], search: str = "") -> list[SelectChoice]:
+    """Who the teacher could be put with, the likeliest first: same focus, mentors, specialists in their focus.
+
+    The list starts with no one chosen, so a coordinator never moves someone to whoever happened to be first;
+    `search` keeps only those whose name or school contains it.
+    """
     if mode == "specialist":
         fits = {s["id"] for s in ctx["specialists"] if teacher.get("focus") in s.get("expertise", [])}
         heading = f"Specialists in {(teacher.get('focus_title') or 'their focus').lower()}"
@@ -345,18 +410,35 @@ def _move_choices(mode: str, teacher: dict[str, Any], ctx: dict[str, Any]) -> li
     else:
         fits = {t["id"] for t in ctx["waiting"] if t.get("focus") and t.get("focus") == teacher.get("focus")}
         heading = f"Also chose {(teacher.get('focus_title') or 'their focus').lower()}"
-    others = sorted(((i, name) for i, name in ctx["leads"].items() if i != teacher["id"]), key=lambda o: o[1])
-    return [SelectChoice(i, name, optgroup=heading if i in fits else "Everyone else")
-            for i, name in sorted(others, key=lambda o: o[0] not in fits)]
+    others = sorted(((i, name) for i, name in ctx["leads"].items()
+                     if i != teacher["id"] and search.casefold() in name.casefold()), key=lambda o: o[1].casefold())
+    return [SelectChoice("", f"Choose a {PARTNER[mode]}"),
+            *(SelectChoice(i, name, optgroup=heading if i in fits else "Everyone else")
+              for i, name in sorted(others, key=lambda o: o[0] not in fits))]
 
 
 @bp.post("/cohorts/<cohort_id>/partnerships/<mode>/confirm")
 def confirm_partnerships(cohort_id: str, mode: str):  # noqa: ANN201
-    """Confirm the proposal on the page: store each partnership and settle its teachers' learning focus."""
+    """Confirm the proposal on the page, in two steps.
+
+    The first post shows what confirming will store (how many partnerships, who is placed and who is not, the
+    list itself) and asks again; the second, with `sure=yes`, stores each partnership and settles its teachers'
+    learning focus. Both steps refuse a proposal that changed or was confirmed meanwhile.
+    """
     ctx = _context(mode)
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _refused(mode, _form_errors(form), "confirm", 422)
+    if form.sure.data != "yes":
+        try:
+            proposal = partnerships.confirmable(ctx["store"], g.cohort, mode, form.proposal.data)
+        except (partnerships.StaleProposal, PairingError) as exc:
+            return _refused(mode, [_sentence(exc)], "confirm", 409)
+        rows = _rows(proposal, ctx["state"].get("locked", []), mode)
+        return render_template("coordinator/pairing_confirm.html", cohort=g.cohort, mode=mode, title=TITLES[mode],
+                               partner=PARTNER[mode], proposal=proposal, rows=rows,
+                               summary=browse.summary(rows, proposal["unpaired"], mode),
+                               page_size=browse.PAGE_SIZE, weak_point=browse.WEAK_POINT, together=together)
     try:
         made = partnerships.confirm(ctx["store"], g.cohort, mode, form.proposal.data, actor=current_user.email)
     except (partnerships.StaleProposal, PairingError) as exc:
