@@ -219,3 +219,25 @@ def test_the_script_judges_conditions_as_the_server_does(new_page):
         expected = [holds(Condition.model_validate(c), {**known, **answers}) for c in CONDITIONS]
         wrong = [(CONDITIONS[n], shown[n]) for n in range(len(CONDITIONS)) if shown[n] != expected[n]]
         assert not wrong, f"with {answers} the script disagrees with the server on: {wrong}"
+
+
+def test_a_value_that_cannot_be_kept_on_the_way_back_is_named_on_return(site, new_page):
+    page = new_page()
+    page.goto(draft(site, answers_up_to(site, full_answers(site), 1), done=1))
+    expect(heading(page)).to_have_text("Your pupils")
+    groups = page.get_by_role("group", name="Which pupils do you most want to help?")
+    for box_ in groups.get_by_role("checkbox").all()[:4]:  # one more than the three allowed
+        box_.check()
+    page.get_by_label("First choice").select_option(index=1)
+    page.get_by_role("button", name="Back to the previous page").click()
+    expect(heading(page)).to_have_text("About you")
+    page.get_by_role("button", name="Save and continue").click()
+
+    expect(heading(page)).to_have_text("Your pupils")
+    note = page.locator(".not-kept")
+    expect(note).to_contain_text("Which pupils do you most want to help?")
+    expect(note).to_contain_text("Choose no more than 3")
+    expect(page.get_by_label("First choice")).not_to_have_value("")  # the rest of the page was kept
+    check_both_widths(page, "questionnaire-pupils-not-kept")
+    note.get_by_role("link").click()
+    expect(groups).to_be_in_viewport()
