@@ -3,13 +3,17 @@ and Check your answers. Each page is checked at 1280 px and at 390x844 (axe at z
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
 from browser_support import DESKTOP, PHONE, check_both_widths, expect, heading
 
 from diagnostic.cohorts import published_definition
 from diagnostic.demo import PROFILES, teacher_answers
 from diagnostic.journey import new_response
+from forms.conditions import holds
+from forms.schema import Condition
 
 
 def definition(site):
@@ -146,3 +150,94 @@ def test_the_follow_up_stays_when_its_answer_is_saved_and_goes_when_it_is_change
     expect(follow_up).to_have_value("Cover supervisor")
     page.get_by_label("Class or subject teacher").check()
     expect(follow_up).to_be_hidden()
+
+
+# ---- the script judges a condition as the server does -----------------------------------------------------------
+
+SCRIPT = Path(__file__).resolve().parent.parent / "diagnostic" / "static" / "questionnaire.js"
+CONDITIONS = [
+    {"question": "role", "equals": "other"},
+    {"question": "role", "not_equals": "other"},
+    {"question": "role", "in": ["other", "class_teacher"]},
+    {"question": "barriers", "includes": "time"},
+    {"question": "barriers", "answered": False},
+    {"question": "years", "gte": 5},
+    {"question": "years", "lt": 2},
+    {"question": "years", "equals": 0},
+    {"question": "lc1", "equals": 4},
+    {"question": "lc1", "gt": 3},
+    {"question": "agree", "equals": True},
+    {"question": "agree", "answered": True},
+    {"question": "priorities", "includes": "b"},
+    {"all": [{"question": "role", "equals": "other"}, {"question": "earlier", "equals": "yes"}]},
+    {"any": [{"question": "years", "gt": 10}, {"question": "barriers", "includes": "workload"}]},
+    {"not": {"question": "role", "equals": "other"}},
+]
+SCENARIOS = [
+    {},
+    {"role": "other", "barriers": ["time"], "years": 5, "lc1": 4, "agree": True, "priorities": ["a", "b"]},
+    {"role": "class_teacher", "barriers": ["workload"], "years": 1, "lc1": 2, "priorities": ["b"]},
+    {"years": 0, "lc1": 5, "barriers": ["time", "workload"]},
+]
+SOURCE_FIELDS = """
+<div data-answers="role" data-type="single_choice"><input type="radio" name="role" value="class_teacher">
+  <input type="radio" name="role" value="other"></div>
+<div data-answers="barriers" data-type="multi_choice"><input type="checkbox" name="barriers" value="time">
+  <input type="checkbox" name="barriers" value="workload"></div>
+<div data-answers="years" data-type="number"><input type="text" name="years"></div>
+<div data-answers="lc1 lc2" data-type="likert">""" + "".join(
+    f'<input type="radio" name="lc1" value="{n}">' for n in range(1, 6)) + """</div>
+<div data-answers="agree" data-type="consent"><input type="checkbox" name="agree" value="y"></div>
+<div data-answers="priorities" data-type="ranking">""" + "".join(
+    f'<select name="priorities-rank_{n}"><option value=""></option><option>a</option><option>b</option></select>'
+    for n in (1, 2)) + "</div>"
+# Put one scenario's answers into the form as a teacher would, then tell the form something changed.
+FILL = """values => {
+  const form = document.querySelector('form');
+  for (const input of form.querySelectorAll('input')) { input.checked = false; if (input.type === 'text') input.value = ''; }
+  for (const select of form.querySelectorAll('select')) select.value = '';
+  for (const [name, value] of Object.entries(values)) {
+    if (name === 'priorities') { value.forEach((v, i) => { form.elements[`priorities-rank_${i + 1}`].value = v; }); continue; }
+    if (name === 'years') { form.elements.years.value = String(value); continue; }
+    if (name === 'agree') { form.elements.agree.checked = value; continue; }
+    for (const v of [].concat(value)) form.querySelector(`[name="${name}"][value="${v}"]`).checked = true;
+  }
+  form.dispatchEvent(new Event('change'));
+  return [...form.querySelectorAll('[data-show-if]')].map(el => !el.hidden);
+}"""
+
+
+def test_the_script_judges_conditions_as_the_server_does(new_page):
+    known = {"earlier": "yes"}
+    dependents = "".join(f"<div data-show-if='{json.dumps(c)}' data-known='{json.dumps(known)}'>{n}</div>"
+                         for n, c in enumerate(CONDITIONS))
+    page = new_page()
+    page.set_content(f"<!doctype html><html lang='en'><body><form>{SOURCE_FIELDS}{dependents}</form></body></html>")
+    page.add_script_tag(path=str(SCRIPT))
+    for answers in SCENARIOS:
+        shown = page.evaluate(FILL, answers)
+        expected = [holds(Condition.model_validate(c), {**known, **answers}) for c in CONDITIONS]
+        wrong = [(CONDITIONS[n], shown[n]) for n in range(len(CONDITIONS)) if shown[n] != expected[n]]
+        assert not wrong, f"with {answers} the script disagrees with the server on: {wrong}"
+
+
+def test_a_value_that_cannot_be_kept_on_the_way_back_is_named_on_return(site, new_page):
+    page = new_page()
+    page.goto(draft(site, answers_up_to(site, full_answers(site), 1), done=1))
+    expect(heading(page)).to_have_text("Your pupils")
+    groups = page.get_by_role("group", name="Which pupils do you most want to help?")
+    for box_ in groups.get_by_role("checkbox").all()[:4]:  # one more than the three allowed
+        box_.check()
+    page.get_by_label("First choice").select_option(index=1)
+    page.get_by_role("button", name="Back to the previous page").click()
+    expect(heading(page)).to_have_text("About you")
+    page.get_by_role("button", name="Save and continue").click()
+
+    expect(heading(page)).to_have_text("Your pupils")
+    note = page.locator(".not-kept")
+    expect(note).to_contain_text("Which pupils do you most want to help?")
+    expect(note).to_contain_text("Choose no more than 3")
+    expect(page.get_by_label("First choice")).not_to_have_value("")  # the rest of the page was kept
+    check_both_widths(page, "questionnaire-pupils-not-kept")
+    note.get_by_role("link").click()
+    expect(groups).to_be_in_viewport()
