@@ -470,6 +470,9 @@ def main() -> None:
     parser.add_argument("--teachers", type=int, help="teachers in the speed cohort (default 10,000; --quick 1,000)")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved timing repetitions (default 3)")
     parser.add_argument("--tmp", help="where to create the temporary data directories (default: system temp)")
+    parser.add_argument("--rare-seeds", metavar="FIRST:COUNT",
+                        help="seeds of the rare-starting-point cohorts (default 1000:10, the held-out ones; "
+                             "--quick 1000:3)")
     parser.add_argument("--parts", default="recovery,rare,speed",
                         help="comma-separated parts to run: recovery, rare, speed (speed includes the pages; "
                              "default all)")
@@ -488,6 +491,14 @@ def main() -> None:
     teachers = args.teachers or (1_000 if args.quick else 10_000)
     seeds = list(range(3 if args.quick else 10))
     rare_seeds = RARE_SEEDS[:3] if args.quick else RARE_SEEDS
+    if args.rare_seeds:
+        try:
+            first, count = (int(part) for part in args.rare_seeds.split(":"))
+        except ValueError:
+            parser.error(f"--rare-seeds must be FIRST:COUNT, two whole numbers (got {args.rare_seeds!r})")
+        if count < 1:
+            parser.error(f"--rare-seeds needs at least one seed (got a count of {count})")
+        rare_seeds = list(range(first, first + count))
 
     began = time.perf_counter()
     result = {"machine": machine()}

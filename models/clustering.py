@@ -42,9 +42,9 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
     into its neighbour is kept; if one group has a lower BIC still, there is
     no structure. The data are then checked for real structure: the
     silhouette of the chosen groups must beat, by a margin, the silhouette of
-    groups found by the same method in the same teachers with each feature
-    shuffled separately (which keeps every answer's spread but destroys any
-    grouping). Without structure, or with fewer than twice the
+    groups found by the same method (k-means for the mixture) in the same
+    teachers with each feature shuffled separately (which keeps every
+    answer's spread but destroys any grouping). Without structure, or with fewer than twice the
     minimum group size of teachers, everyone is in one group and `finding_`
     says why.
 
