@@ -8,7 +8,7 @@ Usage: .venv/bin/python bench/grouping.py [--quick] [--teachers N] [--repeats R]
    through the real path (`create_cohort`, `Store.add_responses`, `diagnostic.grouping.refit` with
    k "auto"), once per method (kmeans, gmm, ward). The groups found are compared with the planted
    truth by the adjusted Rand index (ARI).
-2. A rare starting point (issue 13). For held-out seeds 1000..1009, `rare_profile_cohort` plants
+2. A rare starting point (issue 13). For held-out seeds 2000..2029, `rare_profile_cohort` plants
    600 teachers in four profiles of 40, 30, 20 and 10% that differ on two of the grouping's
    dimensions each, in three settings (1.4 points apart with scatter 0.6; 0.8 apart with scatter
    0.9; no difference at all). Each method, and the plain search below, groups them; k and ARI
@@ -171,10 +171,10 @@ RARE_SHARES = (0.4, 0.3, 0.2, 0.1)
 # "clear" and "subtle" are the two settings of issue 13; "none" has no profiles at all (the right answer is one group).
 RARE_SETTINGS = {"clear": {"difference": 1.4, "scatter": 0.6}, "subtle": {"difference": 0.8, "scatter": 0.9},
                  "none": {"difference": 0.0, "scatter": 0.9}}
-# Held out: the choice of k was tuned on seeds 100..119 of this generator (and the demo profiles'
-# seeds 0..19), never on these.
-RARE_SEEDS = list(range(1000, 1010))
-RARE_TARGET = {"setting": "clear", "method": "kmeans", "min_right_k": 9, "min_mean_ari": 0.95}  # of 10 cohorts
+# Held out: the choice of k was tuned on seeds 100..159 of this generator and on the demo profiles'
+# seeds 0..19, and one failure on seeds 1000..1009 was looked into; these were never looked at.
+RARE_SEEDS = list(range(2000, 2030))
+RARE_TARGET = {"setting": "clear", "method": "kmeans", "min_right_k": 9, "min_mean_ari": 0.95}  # per 10 cohorts
 
 
 def rare_profile_cohort(spec: dict, teachers: int, difference: float, scatter: float, seed: int,
@@ -471,8 +471,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="interleaved timing repetitions (default 3)")
     parser.add_argument("--tmp", help="where to create the temporary data directories (default: system temp)")
     parser.add_argument("--rare-seeds", metavar="FIRST:COUNT",
-                        help="seeds of the rare-starting-point cohorts (default 1000:10, the held-out ones; "
-                             "--quick 1000:3)")
+                        help="seeds of the rare-starting-point cohorts (default 2000:30, the held-out ones; "
+                             "--quick 2000:3)")
     parser.add_argument("--parts", default="recovery,rare,speed",
                         help="comma-separated parts to run: recovery, rare, speed (speed includes the pages; "
                              "default all)")

@@ -333,7 +333,7 @@ def bench_grouping():
 def rare_cohorts():
     """Planted cohorts of 600 with profiles of 40, 30, 20 and 10%, from the benchmark's generator.
 
-    The seeds are tuning seeds (the benchmark holds out 1000 and up), chosen where the silhouette alone
+    The seeds are tuning seeds (the benchmark holds out 2000 and up), chosen where the silhouette alone
     merged the 10% profile into another.
     """
     bench = bench_grouping()
