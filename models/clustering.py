@@ -9,7 +9,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.base import BaseEstimator, ClusterMixin, _fit_context
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context, clone
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_score
@@ -42,9 +42,9 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
     into its neighbour is kept; if one group has a lower BIC still, there is
     no structure. The data are then checked for real structure: the
     silhouette of the chosen groups must beat, by a margin, the silhouette of
-    groups found by the same method in the same teachers with each feature
-    shuffled separately (which keeps every answer's spread but destroys any
-    grouping). Without structure, or with fewer than twice the
+    groups found by the same method (k-means for the mixture) in the same
+    teachers with each feature shuffled separately (which keeps every
+    answer's spread but destroys any grouping). Without structure, or with fewer than twice the
     minimum group size of teachers, everyone is in one group and `finding_`
     says why.
 
@@ -274,12 +274,16 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         # Shuffling each feature separately keeps every answer's spread but destroys any grouping:
         # real groups must separate better than the groups found in such noise.
         # A thousand teachers and three starts per fit are plenty to see what chance alone produces.
+        # A mixture fitted to shuffled answers often puts nearly everyone in one component and a teacher
+        # or two in the others, whose silhouette says nothing about chance groups; k-means always splits,
+        # so it stands in for the mixture here.
         rng = check_random_state(seed)
         few = sample[:: max(1, len(sample) // 1000)]
         shuffled = []
+        reference = clone(self).set_params(method="kmeans") if self.method == "gmm" else self
         for _ in range(5):
             noise = np.column_stack([rng.permutation(column) for column in X[few].T])
-            labels, _ = self._fit_k(noise, k, seed, n_init=min(3, self.n_init))
+            labels, _ = reference._fit_k(noise, k, seed, n_init=min(3, self.n_init))
             shuffled.append(silhouette_score(noise, labels) if len(np.unique(labels)) > 1 else 0.0)
         self.reference_silhouette_ = float(np.mean(shuffled))
         margin = max(STRUCTURE_MARGIN, 2 * float(np.std(shuffled)))

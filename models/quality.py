@@ -31,9 +31,9 @@ WORDS = {
                   "Everyone is in one group. Plan from individual starting points, or choose the number of groups "
                   "for you to see whether the answers fall into groups."),
     "no_structure": ("No real groups",
-                     "These teachers' answers do not fall into distinct groups: any split would be no clearer than "
-                     "one found in shuffled answers. Treat the cohort as one group and plan from individual "
-                     "starting points."),
+                     "These teachers' answers do not fall into distinct groups: one group describes them as well as "
+                     "any split, or the best split is no clearer than one found in shuffled answers. Treat the "
+                     "cohort as one group and plan from individual starting points."),
     "too_few": ("Too few teachers to form groups",
                 "Groups need at least {min_size} teachers each, so grouping needs at least {needed} submitted "
                 "questionnaires; this cohort has {n}. Everyone is shown as one group for now."),

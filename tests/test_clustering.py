@@ -23,6 +23,7 @@ from models.features import encode, make_grouping_pipeline, uninformative
 
 SHIPPED = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
 COHORT = {"id": "x", "form_id": "starting_point", "form_version": "1", "schools": ["A", "B"]}
+RARE_SEEDS = (105, 112)  # tuning seeds where the silhouette alone found 2 or 3 groups (see rare_cohorts)
 LEARNED = ("labels_", "n_clusters_", "cluster_centers_", "membership_", "outliers_", "silhouette_", "stability_",
            "structure_", "finding_", "search_", "min_size_")
 
@@ -312,6 +313,78 @@ def test_recovers_the_four_planted_profiles_on_the_shipped_questionnaire(planted
         right_k += found.n_clusters_ == 4 and found.finding_ == "groups"
     assert np.mean(scores) >= 0.9, scores
     assert right_k >= 8, scores
+
+
+# -- a rare starting point (issue 13) -------------------------------------------------------------------------
+
+
+def bench_grouping():
+    """bench/grouping.py as a module, for its planted-cohort generator."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "grouping.py"
+    spec = importlib.util.spec_from_file_location("bench_grouping", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def rare_cohorts():
+    """Planted cohorts of 600 with profiles of 40, 30, 20 and 10%, from the benchmark's generator.
+
+    The seeds are tuning seeds (the benchmark holds out 2000 and up), chosen where the silhouette alone
+    merged the 10% profile into another.
+    """
+    bench = bench_grouping()
+    spec = feature_spec(load_definition(SHIPPED))
+
+    def make(difference, scatter, seed):
+        table, truth = bench.rare_profile_cohort(spec, 600, difference, scatter, seed)
+        return spec, table, truth
+
+    return make
+
+
+def fit_on(spec, table, method="kmeans"):
+    estimator = StartingPointGroups(method=method, n_resamples=0)
+    make_grouping_pipeline(spec, list(table.columns), estimator).fit(table)
+    return estimator
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("seed", RARE_SEEDS)
+def test_a_starting_point_shared_by_one_teacher_in_ten_is_found_as_its_own_group(rare_cohorts, method, seed):
+    spec, table, truth = rare_cohorts(1.4, 0.6, seed)
+    found = fit_on(spec, table, method)
+    assert (found.finding_, found.n_clusters_) == ("groups", 4)
+    rare = truth == 3  # the 10% profile
+    # One group holds nearly all of the rare profile's teachers and hardly anyone else.
+    best = max(range(4), key=lambda g: np.sum(found.labels_[rare] == g))
+    assert np.mean(found.labels_[rare] == best) >= 0.85  # Ward places a few of them elsewhere
+    assert np.mean(rare[found.labels_ == best]) >= 0.85
+    assert adjusted_rand_score(truth, found.labels_) >= 0.9
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_planted_cohorts_with_no_difference_between_profiles_are_still_no_structure(rare_cohorts, method):
+    spec, table, _ = rare_cohorts(0.0, 0.9, 101)
+    found = fit_on(spec, table, method)
+    assert (found.finding_, found.n_clusters_, found.structure_) == ("no_structure", 1, False)
+    assert set(found.labels_) == {0}
+
+
+def test_the_search_shows_why_its_k_won_one_group_first_then_the_lowest_bic_among_the_contenders(rare_cohorts):
+    spec, table, _ = rare_cohorts(1.4, 0.6, RARE_SEEDS[0])
+    found = fit_on(spec, table)
+    search = {s["k"]: s for s in found.search_}
+    assert found.search_[0]["k"] == 1 and search[1]["silhouette"] is None and search[1]["bic"] is not None
+    judged = {k: s["bic"] for k, s in search.items() if s["bic"] is not None}
+    assert min(judged, key=judged.get) == found.n_clusters_
+    # Only silhouettes close to the best are compared by likelihood: a split with a much lower silhouette is not.
+    top = max(s["silhouette"] for s in found.search_ if s["allowed"] and s["silhouette"] is not None)
+    for s in found.search_[1:]:
+        assert (s["bic"] is not None) == (s["allowed"] and s["silhouette"] >= top * 0.95)
 
 
 # -- never breaks on odd numbers ---------------------------------------------------------------------
