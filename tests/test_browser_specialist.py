@@ -93,3 +93,17 @@ def test_a_too_small_grouping_is_refused_kept_when_accepted_and_the_earlier_one_
     expect(page.get_by_role("status")).to_contain_text("Went back to the grouping of", timeout=REGROUPING)
     assert [c.inner_text() for c in page.locator("li.card h3 a").all()] == before
     check_both_widths(page, "specialist-pages-went-back")
+
+
+def test_the_focuses_and_group_pages_give_every_figure_its_scale(site, new_page):
+    page = signed_in(site, new_page)
+    page.goto(site.url("/specialist/cohorts/demo/focuses"))
+    first = page.locator("main ol > li p").first
+    fit = r"Fit -?\d+\.\d out of a possible \d+\.\d\s+\(-?\d+% of the best possible fit\)"
+    expect(first).to_contain_text(re.compile(fit))
+    expect(first).to_contain_text(re.compile(r"chosen by \d+ of the \d+ teachers?\s+\(\d+%\)"))
+    check_both_widths(page, "specialist-pages-focuses")
+    page.goto(site.url("/specialist/cohorts/demo/groups/A"))
+    standout = r"\d\.\d out of 5 against \d\.\d out of 5 across the cohort"
+    expect(page.locator("main")).to_contain_text(re.compile(standout))
+    expect(page.locator("table.data").first).to_contain_text("(1 to 5)")

@@ -7,6 +7,7 @@ import html
 import json
 import re
 import shutil
+import threading
 
 import pytest
 from conftest import sign_in_as
@@ -161,6 +162,23 @@ def test_a_new_group_after_going_back_never_reuses_a_letter(specialist, store):
     fresh = [g["key"] for g in store.load_grouping("north")["groups"] if g["key"] not in letters_seen]
     issued = max(grouping._key_number(k) for k in letters_seen)
     assert all(grouping._key_number(k) > issued for k in fresh)
+
+
+def test_going_back_waits_for_the_cohort_lock_like_re_grouping(specialist, store):
+    assert regroup(specialist, k="2", method="kmeans").status_code == 302
+    earlier_id = store.earlier_groupings("north")[0]["id"]
+    done = threading.Event()
+
+    def go_back():
+        grouping.restore(store, store.get_cohort("north"), earlier_id, actor="sam@example.org")
+        done.set()
+
+    with store.cohort_lock("north"):  # as a re-grouping, an erasure or a confirmation would hold it
+        worker = threading.Thread(target=go_back)
+        worker.start()
+        assert not done.wait(1.5), "going back did not wait for the cohort's lock"
+    worker.join(60)
+    assert done.is_set() and store.load_grouping("north")["k"] == 3
 
 
 @pytest.mark.parametrize(("earlier_id", "status"), [("999", 404), ("not-a-number", 404), ("..", 404)])
