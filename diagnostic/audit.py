@@ -24,6 +24,7 @@ KINDS = {
     "import responses": "Imported responses", "purge drafts": "Removed old unfinished answers",
     "regroup": "Re-grouped a cohort", "rename group": "Named or noted a group",
     "view starting point": "Viewed a teacher's starting point",
+    "restore grouping": "Went back to an earlier grouping",
     "menu settings": "Changed the menu of learning focuses",
     "add specialist": "Added a specialist", "remove specialist": "Removed a specialist",
     "propose partnerships": "Proposed partnerships", "confirm partnerships": "Confirmed partnerships",

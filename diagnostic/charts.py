@@ -33,8 +33,13 @@ def _band(z: float) -> int:
     return 3 + steps if z > 0 else 3 - steps
 
 
-def heatmap(record: dict[str, Any], kinds: tuple[str, ...] = ("score", "scale", "strength")) -> dict[str, Any]:
-    """Rows of features (constructs, strategies, barriers) by columns of groups, shaded against the cohort."""
+def heatmap(record: dict[str, Any], kinds: tuple[str, ...] = ("score", "scale", "strength"),
+            scales: dict[str, tuple[float, float]] | None = None) -> dict[str, Any]:
+    """Rows of features (constructs, strategies, barriers) by columns of groups, shaded against the cohort.
+
+    `scales` gives each feature's (lowest, highest) possible value, so every average can say what it is out of.
+    """
+    scales = scales or {}
     columns = [c for c in record["columns"] if c["kind"] in kinds and c["name"] in record["cohort_means"]]
     rows = []
     for c in columns:
@@ -44,7 +49,8 @@ def heatmap(record: dict[str, Any], kinds: tuple[str, ...] = ("score", "scale", 
             band = _band(z)
             cells.append({"key": g["key"], "mean": g["means"].get(c["name"]), "z": z, "fill": BANDS[band][1],
                           "ink": BANDS[band][2], "words": BAND_WORDS[band]})
-        rows.append({"name": c["name"], "label": c["label"], "block": c["block"],
+        low, high = scales.get(c["name"], (None, None))
+        rows.append({"name": c["name"], "label": c["label"], "block": c["block"], "min": low, "max": high,
                      "cohort": record["cohort_means"].get(c["name"]), "cells": cells})
     return {"rows": rows, "groups": [g["key"] for g in record["groups"]],
             "legend": [{"fill": fill, "words": words} for (_, fill, _), words in zip(BANDS, BAND_WORDS, strict=True)]}

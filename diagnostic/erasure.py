@@ -15,6 +15,9 @@ teachers' answers and goals, other agreements, the specialists' group names,
 notes and titles), their goal wherever it was copied and their name in any case,
 as a first name on its own, or as a title and surname (see `diagnostic.scrub`).
 
+The earlier groupings kept for going back lose them the same way (member,
+model rows, and their name and goal in the names and notes kept with them).
+
 Kept on purpose: the grouping's group-level profiles and centres (averages over
 many teachers, forgotten at the next re-grouping), and the agreement answers
 their partner wrote, which belong to the partner.
@@ -143,6 +146,10 @@ def _scrub_cohort(store: Store, cohort_id: str, gone: set[str], scrub: Callable[
                for k in ("name", "note", "teacher_title") if k in label}
         if any(new[k] != label[k] for k in new):
             store.set_group_label(cohort_id, key, {**{k: v for k, v in label.items() if k != "key"}, **new})
+    # The names and notes kept with earlier groupings, as they were then.
+    store.update_earlier_groupings(cohort_id, lambda record, model, labels: (record, model, {
+        key: {k: scrub(v) if k in ("name", "note", "teacher_title") and isinstance(v, str) else v
+              for k, v in label.items()} for key, label in labels.items()}))
 
 
 def _scrubbed_response(record: Record, text_keys: set[str], scrub: Callable[[str], str]) -> Record:
@@ -166,6 +173,15 @@ def _forget_in_grouping(store: Store, cohort_id: str, response_id: str) -> None:
         return {**record, "members": members, "model": meta}, model
 
     store.update_grouping(cohort_id, change)
+
+    # Earlier groupings a specialist could go back to must forget them too.
+    def change_earlier(record: Record, model: bytes | None, labels: dict) -> tuple[Record, bytes | None, dict]:
+        if response_id not in record["members"]:
+            return record, model, labels
+        record, model = change(record, model)
+        return record, model, labels
+
+    store.update_earlier_groupings(cohort_id, change_earlier)
 
 
 def _without_rows(blob: bytes | None, meta: Record) -> tuple[bytes | None, Record]:

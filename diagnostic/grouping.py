@@ -26,6 +26,7 @@ from models.profiles import match_groups, profile_groups
 from models.quality import verdict
 
 MAX_GROUPS = 8  # the most groups a specialist or `cluster --k` may ask for, and the most "auto" tries
+EARLIER_KEPT = 10  # earlier groupings kept per cohort, so that a specialist can go back to one
 
 
 class GroupingError(Exception):
@@ -33,6 +34,20 @@ class GroupingError(Exception):
 
     status = 409
     title = "The groups cannot be changed as asked"
+
+
+class SmallGroups(GroupingError):
+    """The grouping asked for has a group smaller than the minimum group size, and that was not accepted."""
+
+    status = 409
+    title = "That grouping would make a group too small to plan for"
+
+
+class UnknownEarlierGrouping(GroupingError):
+    """No earlier grouping with that id is kept for the cohort."""
+
+    status = 404
+    title = "There is no such earlier grouping"
 
 
 def respondent(response: Record) -> str:
@@ -86,11 +101,15 @@ def _context(responses: list[Record], spec: dict[str, Any]) -> dict[str, list[An
 
 @whole_cohort
 def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "kmeans",
-          progress: Callable[[str], None] | None = None, actor: str = "system") -> Record:
+          progress: Callable[[str], None] | None = None, actor: str = "system",
+          accept_small: bool = False) -> Record:
     """Group the cohort's submitted responses afresh, keep the result, and return it.
 
     Group keys, and so the specialist's names and notes, carry over from the
-    previous grouping to the new groups that continue the old ones.
+    previous grouping to the new groups that continue the old ones. The previous
+    grouping is kept as an earlier one (see `restore`). A grouping asked for
+    whose smallest group is under the minimum group size raises `SmallGroups`
+    and changes nothing, unless `accept_small`.
     """
     say = progress or (lambda message: None)
     k = parse_k(k)
@@ -115,6 +134,15 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
     if isinstance(k, int) and k > len(responses):
         raise GroupingError(f"{k} groups cannot be made from {len(responses)} submitted questionnaires")
     pipeline.fit(table[used], groups__progress=say)
+    sizes = Counter(int(label) for label in estimator.labels_)
+    smallest = min(sizes.values())
+    if len(sizes) > 1 and smallest < estimator.min_size_ and not accept_small:
+        raise SmallGroups(
+            f"{audit.plural(len(sizes), 'group')} by {METHOD_NAMES.get(method, method)} would leave a group of "
+            f"{audit.plural(smallest, 'teacher')}, and each group needs at least {estimator.min_size_} teachers "
+            f"to plan for ({estimator.min_group_share:.0%} of the {len(responses)} grouped, and never fewer than "
+            f"{estimator.min_group_size}). Nothing was changed. Ask "
+            "for fewer groups or another method, or accept small groups to keep this grouping anyway")
     say("describing the groups")
     features = pipeline[:-1].transform(table[used])
     chart = fit_map(features)
@@ -136,6 +164,7 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
         "quality": {"silhouette": _num(estimator.silhouette_), "stability": _num(estimator.stability_),
                     "shuffled_silhouette": _num(estimator.reference_silhouette_), **quality},
         "search": estimator.search_, "min_size": estimator.min_size_,
+        "small_groups_accepted": bool(len(sizes) > 1 and smallest < estimator.min_size_),
         "features": used, "dropped": dropped, "other_versions": other_versions,
         "columns": [{k: c[k] for k in ("name", "label", "block", "kind")} for c in spec["columns"]],
         "blocks": [{"id": b["id"], "label": b["label"]} for b in spec["blocks"]],
@@ -146,10 +175,62 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
                                                          estimator.outliers_, coords, strict=True)},
         "map_explained": [round(float(v), 3) for v in chart.explained_variance_ratio_] if chart else None,
     }
+    store.keep_earlier_grouping(cohort["id"], store.group_labels(cohort["id"]), EARLIER_KEPT)
     store.save_grouping(cohort["id"], record, blob)
     audit.record(store, actor, "regroup", f"Re-grouped {audit.plural(len(responses), 'teacher')} into "
                                           f"{audit.plural(record['k'], 'group')} ({method}, asked for {k}).",
                  cohort["id"])
+    return record
+
+
+METHOD_NAMES = {"kmeans": "k-means", "gmm": "the Gaussian mixture", "ward": "Ward's method"}
+
+
+def earlier(store: Store, cohort: Record) -> list[Record]:
+    """The earlier groupings a specialist can go back to, newest first, each with its groups' names as they were."""
+    found = []
+    for kept in store.earlier_groupings(cohort["id"]):
+        record, labels = kept["record"], kept["labels"]
+        groups = [{"key": g["key"], "name": (labels.get(g["key"]) or {}).get("name") or g["generated_name"],
+                   "note": (labels.get(g["key"]) or {}).get("note") or "",
+                   "size": sum(m["group"] == g["key"] for m in record["members"].values())}
+                  for g in record["groups"]]
+        found.append({"id": kept["id"], "fitted_at": record["fitted_at"], "k": record["k"],
+                      "method": record["method"], "method_name": METHOD_NAMES.get(record["method"], record["method"]),
+                      "responses": record["responses"], "headline": (record.get("quality") or {}).get("headline"),
+                      "groups": groups})
+    return found
+
+
+@whole_cohort
+def restore(store: Store, cohort: Record, earlier_id: str, actor: str = "system") -> Record:
+    """Make an earlier grouping the current one again, with the names and notes it had; return it.
+
+    The grouping it replaces is kept as an earlier one in its turn, so going back can itself be undone.
+    """
+    found = store.load_earlier_grouping(cohort["id"], earlier_id)
+    if found is None:
+        raise UnknownEarlierGrouping(f"there is no earlier grouping {earlier_id!r} of cohort {cohort['id']!r}; "
+                                     "pick one from the list of earlier groupings")
+    record, model, labels = found
+    try:
+        now_current = store.load_grouping(cohort["id"])
+    except StoreError:
+        now_current = None
+    # Letters handed out since stay used, so a group made later never shares a letter with one from before.
+    issued = max(record.get("keys_issued", 0), (now_current or {}).get("keys_issued", 0),
+                 *(_key_number(k) + 1 for k in store.group_labels(cohort["id"])))
+    store.keep_earlier_grouping(cohort["id"], store.group_labels(cohort["id"]), EARLIER_KEPT + 1)
+    store.save_grouping(cohort["id"], {**record, "keys_issued": issued}, model)
+    # Its groups get back the names, notes and titles they had then (none, where they had none).
+    for key in (g["key"] for g in record["groups"]):
+        label = labels.get(key) or {"name": "", "note": "", "teacher_title": ""}
+        store.set_group_label(cohort["id"], key, {**{k: v for k, v in label.items() if k != "key"},
+                                                  "updated_at": now()})
+    store.remove_earlier_grouping(cohort["id"], earlier_id)
+    audit.record(store, actor, "restore grouping",
+                 f"Went back to the grouping of {record['fitted_at'][:16].replace('T', ' ')} UTC: "
+                 f"{audit.plural(record['k'], 'group')} ({record['method']}).", cohort["id"])
     return record
 
 

@@ -104,7 +104,9 @@ def group_focuses(store: Store, cohort: Record, top: int = 3) -> list[dict[str, 
     """For each starting-point group, the focuses that fit its members best and the specialist input each suggests.
 
     A focus's fit for a group is the mean of its members' scores for it; how
-    many members have chosen it is shown beside it.
+    many members have chosen it is shown beside it. `fit_max` is the most any
+    focus can score (every part of the score at its top), so a fit can say what
+    it is out of.
     """
     current = grouping.current(store, cohort)
     if current is None:
@@ -123,7 +125,8 @@ def group_focuses(store: Store, cohort: Record, top: int = 3) -> list[dict[str, 
                 totals[item["focus"]] += item["score"]
             chosen.update(current_choice(r, definition)["focuses"][:1])
         ranked = sorted(totals, key=lambda f: -totals[f])[:top]
-        found.append({"key": group["key"], "name": group["name"], "size": len(members), "focuses": [
+        found.append({"key": group["key"], "name": group["name"], "size": len(members),
+                      "fit_max": round(sum(plan["weights"].values()), 2), "focuses": [
             {"focus": f, "title": details[f]["title"], "fit": round(totals[f] / len(members), 2),
              "choosing": chosen.get(f, 0), "specialist_input": details[f]["specialist_input"],
              "peer_activities": details[f]["peer_activities"]} for f in ranked]})

@@ -13,18 +13,20 @@ import json
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from diagnostic import audit, charts, grouping, menu
 from diagnostic.accounts import can_see
 from diagnostic.auth import require
+from diagnostic.cohorts import published_definition
 from diagnostic.extensions import get_store
 from diagnostic.group_exports import members_csv, profiles_csv, summary
 from diagnostic.grouping import MAX_GROUPS, NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT, GroupingError
 from diagnostic.starting_points import UnknownStartingPoint, names, starting_point_of
 from diagnostic.store import DamagedGrouping
+from forms.grouping import feature_spec
 from models.clustering import METHODS
 
 bp = Blueprint("specialist", __name__, url_prefix="/specialist")
@@ -44,6 +46,13 @@ class RegroupForm(FlaskForm):
     k = SelectField("Number of groups", default="auto", validators=[InputRequired()], choices=GROUP_COUNTS)
     method = RadioField("Method", choices=[SelectChoice(m, METHOD_LABELS[m]) for m in METHODS], default="kmeans",
                         validators=[InputRequired()])
+    accept_small = BooleanField("Keep the new groups even if one is smaller than the minimum group size",
+                                description="Without this, a grouping that would leave a group too small to plan "
+                                            "for is refused and the current groups stay.")
+
+
+class RestoreForm(FlaskForm):
+    """Going back to an earlier grouping: a button, with the CSRF token."""
 
 
 class LabelForm(FlaskForm):
@@ -71,6 +80,12 @@ def load_cohort() -> None:
         g.cohort = get_store().get_cohort(cohort_id)
         if g.cohort is None:
             abort(404, "There is no cohort with that id. Pick one from the list of cohorts.")
+
+
+def _scales(record: dict) -> dict[str, tuple[float, float]]:
+    """Each grouping feature's lowest and highest possible value, so that every average says what it is out of."""
+    definition = published_definition(get_store(), record["form_id"], record["form_version"])
+    return {c["name"]: (c["min"], c["max"]) for c in feature_spec(definition)["columns"]}
 
 
 def _current():  # noqa: ANN202 - the grouping and a problem message, one of them None
@@ -101,9 +116,10 @@ def overview(cohort_id: str, form: RegroupForm | None = None, problem: str | Non
     counts = get_store().count_responses(cohort_id)
     form = form or RegroupForm(data=_last_params(record))
     context = {"cohort": g.cohort, "record": record, "counts": counts, "form": form,
-               "problem": problem or damaged}
+               "problem": problem or damaged, "earlier": grouping.earlier(get_store(), g.cohort),
+               "restore_form": RestoreForm()}
     if record:
-        context.update(heat=charts.heatmap(record), map=charts.scatter(record),
+        context.update(heat=charts.heatmap(record, scales=_scales(record)), map=charts.scatter(record),
                        styles=charts.group_styles(record["groups"]))
     return render_template("specialist/overview.html", **context), status
 
@@ -121,10 +137,30 @@ def regroup(cohort_id: str):  # noqa: ANN201
     if not form.validate_on_submit():
         return overview(cohort_id, form=form, problem="Choose a number of groups and a method.", status=422)
     try:
-        result = grouping.refit(get_store(), g.cohort, form.k.data, form.method.data, actor=current_user.email)
+        result = grouping.refit(get_store(), g.cohort, form.k.data, form.method.data, actor=current_user.email,
+                                accept_small=form.accept_small.data)
+    except grouping.SmallGroups as exc:
+        return overview(cohort_id, form=form, status=exc.status,
+                        problem=f"{exc}: tick “{form.accept_small.label.text}” below and re-group again.")
     except GroupingError as exc:
         return overview(cohort_id, form=form, problem=str(exc), status=exc.status)
-    flash(f"Re-grouped {result['responses']} teachers: {result['k']} group(s). {result['quality']['headline']}.")
+    flash(f"Re-grouped {audit.plural(result['responses'], 'teacher')}: {audit.plural(result['k'], 'group')}. "
+          f"{result['quality']['headline']}. The groups before are kept under “Earlier groupings” below.")
+    return redirect(url_for(".overview", cohort_id=cohort_id))
+
+
+@bp.post("/cohorts/<cohort_id>/earlier/<earlier_id>/restore")
+def restore_grouping(cohort_id: str, earlier_id: str):  # noqa: ANN201
+    """Go back to an earlier grouping, with its names and notes; the one it replaces is kept in turn."""
+    if not RestoreForm().validate_on_submit():
+        abort(400, "The form had expired. Go back to the cohort's groups and try again.")
+    try:
+        restored = grouping.restore(get_store(), g.cohort, earlier_id, actor=current_user.email)
+    except GroupingError as exc:
+        abort(exc.status, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+    flash(f"Went back to the grouping of {restored['fitted_at'][:16].replace('T', ' ')} UTC: "
+          f"{audit.plural(restored['k'], 'group')}. The groups you had until now are kept under “Earlier "
+          "groupings”.")
     return redirect(url_for(".overview", cohort_id=cohort_id))
 
 
@@ -155,7 +191,8 @@ def group(cohort_id: str, key: str):  # noqa: ANN201
     # Ordered choices (career stage) are shown as their mix below, not as an average of positions.
     columns = [c for c in record["columns"] if c["name"] in found["means"] and c["kind"] != "ordinal"]
     return render_template("specialist/group.html", cohort=g.cohort, record=record, group=found, form=form,
-                           columns=columns, style=styles[key], names=names(get_store(), g.cohort)), status
+                           columns=columns, style=styles[key], names=names(get_store(), g.cohort),
+                           scales=_scales(record)), status
 
 
 @bp.get("/cohorts/<cohort_id>/teachers/<response_id>")

@@ -20,6 +20,7 @@ import functools
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -313,11 +314,17 @@ class Store:
 
     # -- groups: the fitted grouping model and the specialist's names for groups --------------
 
-    def save_grouping(self, cohort_id: str, record: Record, model: bytes) -> None:
-        """Store a cohort's grouping (JSON) and its fitted model (bytes), replacing the previous ones."""
+    def save_grouping(self, cohort_id: str, record: Record, model: bytes | None) -> None:
+        """Store a cohort's grouping (JSON) and its fitted model (bytes), replacing the previous ones.
+
+        A model of None (an earlier grouping whose model erasure could not rewrite) leaves no model file.
+        """
         folder = self._cohort_dir(cohort_id)
         with FileLock(str(folder / "grouping.lock"), mode=0o600):
-            write_atomic(folder / "model.joblib", model)
+            if model is None:
+                (folder / "model.joblib").unlink(missing_ok=True)
+            else:
+                write_atomic(folder / "model.joblib", model)
             write_atomic(folder / "grouping.json", json.dumps(record, separators=(",", ":")).encode())
 
     def load_grouping(self, cohort_id: str) -> Record | None:
@@ -353,6 +360,102 @@ class Store:
             else:
                 write_atomic(model_path, model)
             write_atomic(folder / "grouping.json", json.dumps(record, separators=(",", ":")).encode())
+
+    # -- earlier groupings: each one a re-grouping replaced, kept so that a specialist can go back to it ----------
+    # DATA/store/cohorts/ID/earlier/N/ holds grouping.json, model.joblib and labels.json (the names and notes as
+    # they were); N counts up. grouping.json is written last, so a folder without it is an unfinished copy.
+
+    def _earlier(self, cohort_id: str) -> list[tuple[int, Path]]:
+        folder = self._cohort_dir(cohort_id) / "earlier"
+        found = [(int(p.name), p) for p in folder.glob("*") if p.name.isdigit() and (p / "grouping.json").exists()]
+        return sorted(found, reverse=True)
+
+    def keep_earlier_grouping(self, cohort_id: str, labels: dict[str, Record], keep: int) -> str | None:
+        """Copy the current grouping, its model and these names aside as an earlier grouping; keep the newest `keep`.
+
+        Returns the earlier grouping's id, or None if there was nothing readable to keep.
+        """
+        folder = self._cohort_dir(cohort_id)
+        with FileLock(str(folder / "grouping.lock"), mode=0o600):
+            try:
+                record = _read_grouping(folder / "grouping.json", cohort_id)
+            except DamagedGrouping:
+                record = None  # nothing anyone could go back to
+            if record is None:
+                return None
+            numbers = [n for n, _ in self._earlier(cohort_id)]
+            numbers += [int(p.name) for p in (folder / "earlier").glob("*") if p.name.isdigit()]
+            target = folder / "earlier" / str(max(numbers, default=0) + 1)
+            target.mkdir(parents=True, mode=0o700)
+            model = folder / "model.joblib"
+            if model.exists():
+                write_atomic(target / "model.joblib", model.read_bytes())
+            write_atomic(target / "labels.json", json.dumps(labels, separators=(",", ":")).encode())
+            write_atomic(target / "grouping.json", json.dumps(record, separators=(",", ":")).encode())
+            for _, old in self._earlier(cohort_id)[keep:]:
+                shutil.rmtree(old)
+            return target.name
+
+    def earlier_groupings(self, cohort_id: str) -> list[Record]:
+        """The earlier groupings kept, newest first: {"id", "record", "labels"} (a damaged one is left out)."""
+        folder = self._cohort_dir(cohort_id)
+        found = []
+        with FileLock(str(folder / "grouping.lock"), mode=0o600):
+            for number, path in self._earlier(cohort_id):
+                try:
+                    record = _read_grouping(path / "grouping.json", cohort_id)
+                    labels = json.loads((path / "labels.json").read_bytes())
+                except (DamagedGrouping, OSError, ValueError):
+                    continue
+                found.append({"id": str(number), "record": record, "labels": labels})
+        return found
+
+    def load_earlier_grouping(self, cohort_id: str, earlier_id: str) -> tuple[Record, bytes | None, dict] | None:
+        """One earlier grouping's record, model bytes and names, or None if there is no such earlier grouping."""
+        if not earlier_id.isdigit():
+            return None
+        path = self._cohort_dir(cohort_id) / "earlier" / str(int(earlier_id))
+        with FileLock(str(self._cohort_dir(cohort_id) / "grouping.lock"), mode=0o600):
+            try:
+                record = _read_grouping(path / "grouping.json", cohort_id)
+            except DamagedGrouping:
+                return None
+            if record is None:
+                return None
+            model = (path / "model.joblib").read_bytes() if (path / "model.joblib").exists() else None
+            labels = json.loads((path / "labels.json").read_bytes()) if (path / "labels.json").exists() else {}
+            return record, model, labels
+
+    def remove_earlier_grouping(self, cohort_id: str, earlier_id: str) -> None:
+        """Delete one earlier grouping (it has become the current one again)."""
+        if earlier_id.isdigit():
+            with FileLock(str(self._cohort_dir(cohort_id) / "grouping.lock"), mode=0o600):
+                shutil.rmtree(self._cohort_dir(cohort_id) / "earlier" / str(int(earlier_id)), ignore_errors=True)
+
+    def update_earlier_groupings(self, cohort_id: str, change: Callable[[Record, bytes | None, dict],
+                                                                      tuple[Record, bytes | None, dict]]) -> None:
+        """Apply `change(record, model, labels)` to every earlier grouping and store what it returns.
+
+        A model of None removes that model file. Used by erasure, so that no earlier grouping keeps a teacher.
+        """
+        folder = self._cohort_dir(cohort_id)
+        with FileLock(str(folder / "grouping.lock"), mode=0o600):
+            for _, path in self._earlier(cohort_id):
+                try:
+                    record = _read_grouping(path / "grouping.json", cohort_id)
+                    labels = json.loads((path / "labels.json").read_bytes())
+                except (DamagedGrouping, OSError, ValueError):
+                    shutil.rmtree(path)  # unreadable: nobody can go back to it, and it may hold a teacher
+                    continue
+                model_path = path / "model.joblib"
+                record, model, labels = change(record, model_path.read_bytes() if model_path.exists() else None,
+                                               labels)
+                if model is None:
+                    model_path.unlink(missing_ok=True)
+                else:
+                    write_atomic(model_path, model)
+                write_atomic(path / "labels.json", json.dumps(labels, separators=(",", ":")).encode())
+                write_atomic(path / "grouping.json", json.dumps(record, separators=(",", ":")).encode())
 
     def set_group_label(self, cohort_id: str, key: str, label: Record) -> Record:
         """Store the specialist's name and note for a group (kept across re-groupings)."""

@@ -29,7 +29,9 @@ def _candidates(table: pd.DataFrame, spec: dict[str, Any]) -> tuple[pd.DataFrame
             label = block["label"][0].lower() + block["label"][1:]
             extra[name] = table[used].mean(axis=1)
             columns[name] = {"name": name, "label": block["label"], "kind": "scale", "block": block["id"],
-                             "high": f"higher {label} overall", "low": f"lower {label} overall"}
+                             "high": f"higher {label} overall", "low": f"lower {label} overall",
+                             "max": max((columns[c].get("max") for c in used if columns[c].get("max") is not None),
+                                        default=None)}
     wide = pd.concat([table[[c for c in table.columns if c in columns]], pd.DataFrame(extra)], axis=1)
     return wide, columns
 
@@ -39,7 +41,9 @@ def _value(column: dict[str, Any], mean: float) -> str:
         return f"{mean:.0%}"
     if column["kind"] == "ordinal":
         return ""
-    return f"{mean:.1f}"
+    # A figure a person reads says what it is out of.
+    top = column.get("max")
+    return f"{mean:.1f}" + (f" out of {top:g}" if top is not None else "")
 
 
 def _mix(values: list[Any], options: dict[str, str], top: int = 3) -> list[dict[str, Any]]:

@@ -341,7 +341,7 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "invite": [world["invite"]],
         "token": [world["teacher"]["token"]], "number": [str(n) for n in range(1, world["pages"] + 1)],
         "name": ["members.csv", "profiles.csv", "grouping.json"], "filename": ["style.css"],
-        "response_id": [world["teachers"][0]["id"], world["teacher"]["id"]],
+        "response_id": [world["teachers"][0]["id"], world["teacher"]["id"]], "earlier_id": ["1"],
     }
 
 

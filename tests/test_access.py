@@ -51,7 +51,7 @@ ACCESS = {
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,
     "specialist.focuses": SPECIALIST, "specialist.export": SPECIALIST, "specialist.regroup": SPECIALIST,
-    "specialist.starting_point": SPECIALIST_ONLY,
+    "specialist.starting_point": SPECIALIST_ONLY, "specialist.restore_grouping": SPECIALIST,
     "coordinator.cohorts": COORDINATORS_LIST, "coordinator.menu_settings": COORDINATOR,
     "coordinator.partnerships_page": COORDINATOR, "coordinator.run_partnerships": COORDINATOR,
     "coordinator.lock_partnership": COORDINATOR, "coordinator.unlock_partnership": COORDINATOR,
@@ -102,7 +102,7 @@ def world(tmp_path_factory):
     values = {"cohort_id": "north", "mode": "co-coaching", "key": "A", "name": "members.csv", "partnership_id": pid,
               "invite": north["invite"], "token": f"north.{people['A']}.{'a' * 48}", "number": 1,
               "user_id": accounts["coordinator here"]["id"], "filename": "style.css",
-              "response_id": people["A"]}
+              "response_id": people["A"], "earlier_id": "1"}
     # Pages that need a query string to show anything (a 404 without it would read as "hidden").
     queries = {"coordinator.move_teacher": {"teacher": people["B"]}}
     return {"app": app, "store": store, "people": people, "accounts": accounts, "values": values,

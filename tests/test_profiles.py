@@ -17,11 +17,12 @@ CAREER = {"high": "later in their career", "low": "earlier in their career"}
 
 def column(name: str, block: str, kind: str, item: str, label: str | None = None,
            templates: dict[str, str] | None = None) -> dict:
-    """A feature column as `forms.grouping.feature_spec` makes it."""
+    """A feature column as `forms.grouping.feature_spec` makes it (with its range: scores 1-5, barriers 0-5)."""
     templates = templates or {"high": "higher {item}", "low": "lower {item}"}
+    low, high = {"score": (1, 5), "strength": (0, 5), "indicator": (0, 1)}.get(kind, (0, 2))
     return {"name": name, "block": block, "label": label or item[0].upper() + item[1:], "kind": kind, "item": item,
             "high": templates["high"].replace("{item}", item), "low": templates["low"].replace("{item}", item),
-            "templates": templates}
+            "templates": templates, "min": low, "max": high}
 
 
 COLUMNS = [
@@ -127,9 +128,10 @@ def test_the_phrase_follows_the_sign_of_z(profiles):
             assert d["phrase"] == next(c for c in COLUMNS if c["name"] == d["feature"])[d["direction"]]
 
 
-def test_figures_are_shown_as_numbers_percentages_or_not_at_all(profiles):
+def test_figures_are_shown_out_of_their_scale_as_percentages_or_not_at_all(profiles):
     found = {d["feature"]: d for d in profiles["groups"][0]["distinctive"]}
-    assert (found["barriers:time"]["mean"], found["barriers:time"]["cohort_mean"]) == ("5.0", "3.3")
+    assert (found["barriers:time"]["mean"], found["barriers:time"]["cohort_mean"]) == ("5.0 out of 5",
+                                                                                         "3.3 out of 5")
     assert (found["subjects:maths"]["mean"], found["subjects:maths"]["cohort_mean"]) == ("75%", "60%")
     assert (found["career_stage"]["mean"], found["career_stage"]["cohort_mean"]) == ("", "")
 
@@ -264,7 +266,7 @@ def test_description_is_two_sentences_with_size_share_standouts_and_common_answe
     sentences = re.split(r"(?<=\.) (?=[A-Z])", text)
     assert len(sentences) == 2, text
     assert sentences[0] == ("What sets these 4 teachers (67% of the cohort) apart: held back by not enough time "
-                            "(5.0 against 3.3 across the cohort) and later in their career.")
+                            "(5.0 out of 5 against 3.3 out of 5 across the cohort) and later in their career.")
     assert sentences[1] == "Most common among them: Experienced (67%), Not enough time (100%), Reading (100%)."
     assert "Ashfield" not in text  # the school mix is shown on its own, not in the description
 

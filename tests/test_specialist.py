@@ -160,7 +160,9 @@ def test_heatmap_has_a_title_and_the_same_figures_as_its_table(client, store, pl
     rows = [c for c in record["columns"] if c["kind"] != "ordinal"]
     assert len(in_table) == len(rows) * (record["k"] + 1)
     assert in_svg == in_table
-    first = re.search(r'<tr><th scope="row">Learner-centred beliefs</th>(.*?)</tr>', table, re.S).group(1)
+    # Each answer's row says its scale, so every figure in it says what it is out of.
+    first = re.search(r'<tr><th scope="row">Learner-centred beliefs <span class="muted">\(1 to 5\)</span></th>'
+                      r"(.*?)</tr>", table, re.S).group(1)
     expected = [f"{g['means']['learner_centred']:.1f}" for g in record["groups"]]
     expected.append(f"{record['cohort_means']['learner_centred']:.1f}")
     assert re.findall(r'<td class="num">(-?\d+\.\d)', first) == expected
@@ -205,7 +207,7 @@ def test_regroup_with_a_number_and_method_redirects_and_says_what_it_did(client,
     done = regroup(client, k="3", method="ward")
     assert done.status_code == 302 and done.location.endswith(overview_url())
     page = client.get(done.location)
-    assert f"Re-grouped {PLANTED_TEACHERS} teachers: 3 group(s)." in page.text
+    assert f"Re-grouped {PLANTED_TEACHERS} teachers: 3 groups." in page.text
     assert '<div class="notice" role="status">' in page.text
     saved = store.load_grouping(PLANTED)
     assert (saved["k"], saved["method"], saved["params"]) == (3, "ward", {"k": 3, "method": "ward"})

@@ -155,3 +155,36 @@ def test_an_erased_teacher_has_no_starting_point(app, store, world):
     with app.app_context():
         erase(store, cohort["id"], nia, actor="admin@example.org")
     assert specialist(app, cohort).get(f"/specialist/cohorts/{cohort['id']}/teachers/{nia}").status_code == 404
+
+
+# -- every figure on the specialist pages says what it is out of, or is a share (item 12) -----------------------
+FIGURE = r"-?\d+\.\d"
+
+
+def test_a_focus_fit_says_what_it_is_out_of_and_counts_are_shares(app, store, world):
+    page = text_of(specialist(app, world["cohort"]).get("/specialist/cohorts/north/focuses").text)
+    fits = re.findall(rf"Fit ({FIGURE})(.{{0,60}})", page)
+    assert fits, page[:2000]
+    for _, after in fits:
+        assert re.match(rf" out of a possible {FIGURE} \(\d+% of the best possible fit\)", after), after
+    assert "Fit" not in re.sub(rf"Fit {FIGURE} out of a possible", "", page)
+    assert re.search(r"chosen by \d+ of the \d+ teachers? \(\d+%\)", page)
+
+
+def test_group_figures_say_their_scale(app, store, world):
+    browser = specialist(app, world["cohort"])
+    record = current(store, world["cohort"])
+    for group in record["groups"]:
+        page = browser.get(f"/specialist/cohorts/north/groups/{group['key']}").text
+        standouts = re.search(r"What sets this group apart</h2>(.*?)</ul>", page, re.S)
+        for figure in re.findall(rf": ({FIGURE}[^<]*?) across the cohort", standouts.group(1) if standouts else ""):
+            assert re.fullmatch(rf"{FIGURE} out of \d+ against {FIGURE} out of \d+", figure), figure
+        table = re.search(r"<caption>Averages in this group.*?</table>", page, re.S).group(0)
+        for header, cells in re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', table, re.S):
+            if re.search(FIGURE, cells):
+                assert re.search(r"\(\d+ to \d+\)", header) or "%" in cells, header
+        assert re.search(r"\d+ teachers? \(\d+% of the \d+ grouped\)", page)
+    overview = text_of(browser.get("/specialist/cohorts/north/").text)
+    # Each card's description gives the group's size as a share of the cohort.
+    assert len(re.findall(r"\d+ teachers? \(\d+% of the cohort\)", overview)) >= len(record["groups"])
+    assert "Silhouette (−1 to 1)" in overview
