@@ -47,3 +47,49 @@ def test_asking_for_deletion_takes_a_confirmation_and_going_back_changes_nothing
     expect(page.get_by_role("link", name="Ask for my data to be deleted")).to_have_count(0)
     check_both_widths(page, "menu-partner-delete-asked")
     assert response_of(site, "Dan Walsh")["erasure_requested_at"]
+
+
+# ---- choosing a focus ------------------------------------------------------------------------------------------
+
+def test_on_a_phone_each_ranked_focus_is_chosen_with_its_own_button_near_the_top(site, new_page):
+    page = new_page(PHONE)
+    page.goto(site.url(site.links["Cal Singh"]))
+    page.get_by_role("link", name=re.compile("See the learning focuses ranked for you")).click()
+    expect(heading(page)).to_have_text("Choose your learning focus")
+    cards = page.locator("li.focus-card")
+    expect(cards).to_have_count(10)
+    # The top three show their reasons; the rest are folded, and every card has its own button.
+    expect(page.locator("li.focus-card details[open]")).to_have_count(3)
+    expect(page.locator("li.focus-card form.choose button")).to_have_count(10)
+    first = page.locator("li.focus-card form.choose button").first
+    top = first.evaluate("b => b.getBoundingClientRect().top + window.scrollY")
+    assert top < PHONE["height"] * 1.5, f"the first choose button is {top:.0f} px down the phone page"
+    check_both_widths(page, "menu-partner-menu")
+
+    fourth = cards.nth(3)
+    title = fourth.locator("h3").inner_text()
+    expect(fourth.locator(".reasons")).not_to_be_visible()
+    fourth.locator("summary").click()
+    expect(fourth.locator(".reasons")).to_be_visible()
+    fourth.get_by_role("button", name=f"Choose {title}").click()
+
+    expect(page.get_by_role("status").filter(has_text="Your learning focus is saved")).to_be_visible()
+    expect(page.locator("section.your-choice")).to_contain_text(title)
+    expect(page.locator("li.focus-card.chosen h3")).to_contain_text(title)
+    check_both_widths(page, "menu-partner-menu-chosen")
+    page.get_by_label("Your goal, in your own words").fill("Pupils use my feedback in the same lesson.")
+    page.get_by_role("button", name="Save the pupils and my goal").click()
+    expect(heading(page)).to_have_text("Thank you: your answers are submitted")
+    expect(page.locator("ul.chosen li")).to_have_text([title])
+    expect(page.locator("blockquote.goal")).to_have_text("Pupils use my feedback in the same lesson.")
+
+
+def test_a_bad_choice_is_told_in_the_error_summary(site, new_page):
+    page = new_page()
+    page.goto(site.url(site.links["Cal Singh"]))
+    page.goto(site.url("/questionnaire/menu"))
+    # A tab opened before the coordinator took a focus off the menu sends a focus no longer offered.
+    page.locator("li.focus-card form.choose input[name=focus]").first.evaluate("i => i.value = 'retired_focus'")
+    page.locator("li.focus-card form.choose button").first.click()
+    expect(page.locator(".error-summary")).to_contain_text("not on your programme's menu")
+    check_both_widths(page, "menu-partner-menu-error")
