@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from diagnostic import drafts, menu
+from diagnostic import agreements, drafts, menu
 from diagnostic.choice import GOAL_LIMIT, BadChoice, choose, current_choice, is_locked
 from diagnostic.cohorts import is_closed, published_definition
 from diagnostic.extensions import get_store
@@ -36,6 +36,7 @@ from diagnostic.journey import (
 )
 from diagnostic.limits import limit_failures, limit_starts
 from diagnostic.links import public_url
+from diagnostic.partnerships import partnerships_of
 from diagnostic.summary import describe_answer, review_rows, starting_point
 from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
 from forms.conditions import holds
@@ -305,9 +306,15 @@ def summary():  # noqa: ANN201
     titles = {c.id: c.label for c in definition.question(keys.choice).options} if keys else {}
     chosen = [titles.get(f, f) for f in (choice["focuses"] if choice["confirmed"] else ranked)]
     goal = choice["goal"] or None
+    store = get_store()
+    # Shown from the moment the coordinator confirms a partnership: who with, how to reach them, the first steps.
+    partnered = [{"partnership": p, "kind": agreements.kind(p),
+                  "people": agreements.members(store, g.cohort, p, record["id"])}
+                 for p in partnerships_of(store, g.cohort, record["id"])]
     return render_template("teacher/summary.html", definition=definition, record=record, chosen=chosen, goal=goal,
                            confirmed=choice["confirmed"], has_menu=definition.learning_focuses is not None,
-                           constructs=starting_point(definition, record.get("scores", {})))
+                           constructs=starting_point(definition, record.get("scores", {})), partnered=partnered,
+                           contact_modes=agreements.CONTACT_MODES)
 
 
 
