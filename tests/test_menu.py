@@ -207,3 +207,10 @@ def test_cli_recommend_json_and_errors(runner, demo):
     for args in (["--respondent", "nobody"], ["--cohort", "nowhere"]):
         bad = runner.invoke(cli, args=["recommend", "--cohort", "demo", *args])
         assert bad.exit_code == 1 and bad.stderr.startswith("Error: ")
+
+
+def test_a_refused_goal_comes_back_to_the_teacher_as_they_typed_it(teacher, store):
+    answer = post_choice(teacher, focus="questioning", goal="Mine & more " + "x" * 700)
+    assert answer.status_code == 422 and 'href="#goal"' in answer.text
+    assert "Mine &amp; more xxx" in answer.text  # in the goal box again, escaped
+    assert "choice" not in web_teacher(store)
