@@ -21,9 +21,13 @@ from diagnostic.journey import JourneyError, now
 from diagnostic.partnerships import display_name
 from diagnostic.store import Record, Store
 from forms.conditions import visible_answers
+from forms.limits import PARTNER_CONTACT
 from forms.schema import Definition, Section
 
 KINDS = {"co-coaching": "Co-coaching", "mentoring": "Mentoring", "specialist": "Specialist coaching"}
+# Partners who meet as colleagues see how to reach each other; in specialist coaching the specialist and the
+# coordinator arrange the sessions, so the teachers in one allocation do not see each other's contact.
+CONTACT_MODES = ("co-coaching", "mentoring")
 ROLES = {"co-coaching": ("co-coach", "co-coach"), "mentoring": ("mentor", "mentee"),
          "specialist": ("specialist", "teacher")}  # (first member, the others)
 
@@ -121,8 +125,29 @@ def members(store: Store, cohort: Record, partnership: Record, response_id: str 
                                                                record["form_version"]))["goal"] or ""
         found.append({"id": member, "name": _at(partnership.get("names"), n) or "Your partner",
                       "school": _at(partnership.get("schools"), n), "role": first if n == 0 else others,
-                      "teacher": member in teachers, "goal": goal.strip(), "you": member == response_id})
+                      "teacher": member in teachers, "goal": goal.strip(), "you": member == response_id,
+                      "contact": (record or {}).get("partner_contact", "")
+                      if partnership["mode"] in CONTACT_MODES else ""})
     return found
+
+
+class BadContact(JourneyError):
+    """What the teacher wrote about how to reach them is too long."""
+
+    status = 422
+
+
+def save_contact(store: Store, cohort: Record, response_id: str, text: str) -> Record:
+    """Keep how the teacher's partner can reach them (an empty answer removes it); seen by confirmed partners only."""
+    text = text.strip()
+    if len(text) > PARTNER_CONTACT[1]:
+        raise BadContact(f"Write how your partner can reach you in at most {PARTNER_CONTACT[1]} characters.")
+
+    def change(record: Record) -> Record:
+        kept = {k: v for k, v in record.items() if k != "partner_contact"}
+        return {**kept, "partner_contact": text} if text else kept
+
+    return store.update_response(cohort["id"], response_id, change)
 
 
 def _at(values: list | None, n: int) -> Any:

@@ -12,8 +12,9 @@ cohort, never the teacher.
 Their words go too: the learning agreement answers they wrote themselves (each
 answer records who wrote it), and, in every free-text field of the cohort (other
 teachers' answers and goals, other agreements, the specialists' group names,
-notes and titles), their goal wherever it was copied and their name in any case,
-as a first name on its own, or as a title and surname (see `diagnostic.scrub`).
+notes and titles), their goal and what they wrote about how their partner could
+reach them wherever it was copied, and their name in any case, as a first name
+on its own, or as a title and surname (see `diagnostic.scrub`).
 
 The earlier groupings kept for going back lose them the same way (member,
 model rows, and their name and goal in the names and notes kept with them).
@@ -84,7 +85,7 @@ def erase(store: Store, cohort_id: str, response_id: str, actor: str) -> Record:
     gone = {response_id, *(s["id"] for s in experts)}
     names = {display_name(definition, record), *(s["name"] for s in experts)}
     typed = [n for n in (typed_name(definition, record), *(s["name"] for s in experts)) if n]
-    scrub = scrubber(names, goals_of(definition, record), typed)
+    scrub = scrubber(names, goals_of(definition, record), typed, [record.get("partner_contact") or ""])
     _forget_in_grouping(store, cohort_id, response_id)
     _forget_in_pairing(store, cohort_id, gone)
     if experts:

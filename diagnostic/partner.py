@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Length
 
 from diagnostic import agreements
 from diagnostic.extensions import get_store
@@ -19,22 +21,51 @@ from diagnostic.summary import describe_answer, review_rows
 from diagnostic.teacher import bp
 from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
 from forms.conditions import holds
+from forms.limits import PARTNER_CONTACT
 from forms.schema import Definition
 
+CONTACT_SAVED = "Saved. Your coaching partner sees how to reach you on their partner page."
+CONTACT_REMOVED = "Removed: your coaching partner no longer sees how to reach you."
 SAVED = "Your learning agreement is saved. Your partner sees the same answers and can change them too."
 STALE = ("This agreement was saved again after you opened this page, so nothing from your copy was saved. "
          "Last saved by {saved}. The latest answers are below; what you wrote is at the end of the page, "
          "so you can copy back anything you want to keep.")
 
 
+class ContactForm(FlaskForm):
+    """The optional answer to "How can your partner reach you?"."""
+
+    contact = StringField("How can your partner reach you?", validators=[Length(
+        max=PARTNER_CONTACT[1], message=f"Write it in at most {PARTNER_CONTACT[1]} characters.")])
+
+
 @bp.route("/questionnaire/partner")
 def partner():  # noqa: ANN201
-    """My partner(s), our shared focus, each of our goals, why we were paired, and our learning agreement."""
+    """My partner(s), how to reach them, our shared focus, each of our goals, and our learning agreement."""
+    return _render_partner(ContactForm(formdata=None, contact=g.response.get("partner_contact", "")))
+
+
+@bp.post("/questionnaire/partner/contact")
+def partner_contact():  # noqa: ANN201
+    """Save (or, left empty, remove) how my confirmed partner can reach me."""
+    form = ContactForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _render_partner(form, 422)
+    saved = agreements.save_contact(get_store(), g.cohort, g.response["id"], form.contact.data or "")
+    flash(CONTACT_SAVED if saved.get("partner_contact") else CONTACT_REMOVED)
+    return redirect(url_for(".partner"))
+
+
+def _render_partner(form: ContactForm, status: int = 200):  # noqa: ANN202
     store, record = get_store(), g.response
     found = [{"partnership": p, "kind": agreements.kind(p),
               "people": agreements.members(store, g.cohort, p, record["id"]), "saved": agreements.last_saved(p)}
              for p in partnerships_of(store, g.cohort, record["id"])]
-    return render_template("teacher/partner.html", partnerships=found)
+    errors = [(f"{form.contact.label.text} {e}", form.contact.id) for e in form.contact.errors]
+    return render_template("teacher/partner.html", partnerships=found, form=form, errors=errors,
+                           contact_modes=agreements.CONTACT_MODES), status
 
 
 @bp.route("/questionnaire/agreement/<partnership_id>", methods=["GET", "POST"])

@@ -126,14 +126,29 @@ def _phrase(component: str, up: bool, plan: dict, focus: dict, answers: dict, sc
         how = f" ({strength} of 5)" if isinstance(strength, int) else ""
         if up:
             return f"You said {said} holds you back{how}: this focus fits into lessons you already plan."
-        lighter = f" A lighter way in: {focus['lighter_start']}" if focus["lighter_start"] else ""
-        return f"You said {said} holds you back{how}, and this focus takes time.{lighter}"
+        # The lighter way in itself travels beside the reasons (`lighter_start`), so a page shows it once.
+        lighter = ", so a lighter way in is suggested" if focus["lighter_start"] else ""
+        return f"You said {said} holds you back{how}, and this focus takes time{lighter}."
     if component == "programme":
         return "Your programme is giving this focus priority." if up else \
             "Your programme is giving this focus less priority."
     if component == "own_choice":
         rank = facts["own_choice"].index(focus["id"])
         return f"You picked it as your {ORDINALS[rank]} choice in the questionnaire."
-    count, others = group["choosing"].get(focus["id"], 0), group["others"]
+    return _group_sentence(group["choosing"].get(focus["id"], 0), group["others"])
+
+
+def _group_sentence(count: int, others: int) -> str:
+    """How many of the other members of the teacher's group are choosing the focus, worded for one and for many."""
     likely = ", so a partner working on it is likely" if count >= 2 else ""
+    if others == 0:
+        return "You are the only teacher in your starting-point group so far."
+    if others == 1:
+        return f"The other teacher in your starting-point group is {'' if count else 'not '}choosing it."
+    if count == 0:
+        return f"None of the {others} other teachers in your starting-point group is choosing it yet."
+    if count == 1:
+        return f"1 of the {others} other teachers in your starting-point group is choosing it."
+    if count == others:
+        return f"All {others} other teachers in your starting-point group are choosing it{likely}."
     return f"{count} of the {others} other teachers in your starting-point group are choosing it{likely}."

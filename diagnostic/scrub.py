@@ -10,7 +10,8 @@ its own, and the surname after a title (Mr, Mrs, Ms, Miss, Mx, Dr). A first name
 that is also an everyday word ("Will", "Grace") is replaced there too: after an
 erasure we would rather lose a word than keep a name. Goals are matched whole,
 in any case and spacing; goals shorter than `GOAL_MIN` are too common to tell
-apart from ordinary writing and are left alone.
+apart from ordinary writing and are left alone. What the teacher wrote about how their
+partner can reach them goes whole, and so does each e-mail address and phone number in it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ NAME_GONE = "[name removed]"
 GOAL_GONE = "[removed]"
 GOAL_MIN = 12  # characters; and at least two words
 TITLES = ("mr", "mrs", "ms", "miss", "mx", "dr")
+CONTACT_MIN = 3  # characters: a shorter contact answer ("no") says nothing that could reach anyone
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE = re.compile(r"\+?\d[\d ()-]{4,}\d")
 
 
 def _words(text: str) -> str:
@@ -50,7 +54,16 @@ def name_forms(name: str) -> list[str]:
     return forms
 
 
-def scrubber(names: Iterable[str], goals: Iterable[str], typed: Iterable[str] = ()) -> Callable[[str], str]:
+def contact_forms(contact: str) -> list[str]:
+    """Patterns for a contact answer: the whole of it, and each e-mail address and phone number in it."""
+    if len(contact.strip()) < CONTACT_MIN:
+        return []
+    return [_words(contact), *(_words(m) for m in EMAIL.findall(contact)),
+            *(_words(m.strip()) for m in PHONE.findall(contact))]
+
+
+def scrubber(names: Iterable[str], goals: Iterable[str], typed: Iterable[str] = (),
+             contacts: Iterable[str] = ()) -> Callable[[str], str]:
     """A function that takes these names and goals out of a piece of free text.
 
     Parameters
@@ -61,6 +74,8 @@ def scrubber(names: Iterable[str], goals: Iterable[str], typed: Iterable[str] = 
         Goals they wrote; each is taken out wherever it was copied.
     typed : iterable of str
         Names the teacher typed themselves: their first name and title-and-surname forms are taken out too.
+    contacts : iterable of str
+        What they wrote about how their partner can reach them (see `contact_forms`).
 
     Returns
     -------
@@ -69,7 +84,8 @@ def scrubber(names: Iterable[str], goals: Iterable[str], typed: Iterable[str] = 
     """
     whole = [n for n in names if n.strip()]
     name_pattern = _alternatives([_words(n) for n in whole] + [f for n in typed for f in name_forms(n)])
-    goal_pattern = _alternatives(_words(g) for g in goals if len(g.strip()) >= GOAL_MIN and len(g.split()) > 1)
+    goal_pattern = _alternatives([_words(g) for g in goals if len(g.strip()) >= GOAL_MIN and len(g.split()) > 1]
+                                 + [f for c in contacts for f in contact_forms(c)])
     line_start = re.compile(r"^\s*(?:" + "|".join(_words(n) for n in whole) + r")\s*:", re.IGNORECASE) \
         if whole else None
 

@@ -15,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from diagnostic import drafts, menu
+from diagnostic import agreements, drafts, menu
 from diagnostic.choice import GOAL_LIMIT, BadChoice, choose, current_choice, is_locked
 from diagnostic.cohorts import is_closed, published_definition
 from diagnostic.extensions import get_store
@@ -37,6 +37,7 @@ from diagnostic.journey import (
 )
 from diagnostic.limits import limit_failures, limit_starts
 from diagnostic.links import public_url
+from diagnostic.partnerships import partnerships_of
 from diagnostic.summary import describe_answer, review_rows, starting_point
 from forms.builder import apply_visibility, build_page_form, draft_answers, error_links, form_data, read_answers
 from forms.conditions import holds
@@ -336,66 +337,121 @@ def summary():  # noqa: ANN201
     titles = {c.id: c.label for c in definition.question(keys.choice).options} if keys else {}
     chosen = [titles.get(f, f) for f in (choice["focuses"] if choice["confirmed"] else ranked)]
     goal = choice["goal"] or None
+    store = get_store()
+    # Shown from the moment the coordinator confirms a partnership: who with, how to reach them, the first steps.
+    partnered = [{"partnership": p, "kind": agreements.kind(p),
+                  "people": agreements.members(store, g.cohort, p, record["id"])}
+                 for p in partnerships_of(store, g.cohort, record["id"])]
     return render_template("teacher/summary.html", definition=definition, record=record, chosen=chosen, goal=goal,
                            confirmed=choice["confirmed"], has_menu=definition.learning_focuses is not None,
-                           constructs=starting_point(definition, record.get("scores", {})))
+                           constructs=starting_point(definition, record.get("scores", {})), partnered=partnered,
+                           contact_modes=agreements.CONTACT_MODES)
 
 
 
-def _menu_form(plan: dict, definition: Any, choice: dict) -> FlaskForm:
-    """The teacher's choice form, built for this menu (offered focuses, plus a kept focus no longer offered)."""
+# What a post to the menu page changes. Each ranked focus has its own small form (`part=focus`, with `change`
+# add or remove when several focuses may be chosen); the pupils-and-goal form sends `part=details`; a post
+# with neither is the whole choice at once, as the page sent it before.
+PARTS = {"focus": ("focus",), "details": ("pupil_group", "goal"), "": ("focus", "pupil_group", "goal")}
+
+
+def _menu_form(plan: dict, choice: dict, part: str, sent: bool = True) -> FlaskForm:
+    """The teacher's choice form for this menu and this part of it (offered focuses, plus a kept one).
+
+    `sent=False` builds it from the saved choice alone, whatever this request posted.
+    """
     class MenuForm(FlaskForm):
-        pass
+        part = HiddenField()
+        change = HiddenField()
 
-    offered = [SelectChoice(f["id"], f["title"]) for f in plan["focuses"]
-               if f["offered"] or f["id"] in choice["focuses"]]
-    kind = RadioField if plan["choices"] == 1 else MultiCheckboxField
-    MenuForm.focus = kind("Your learning focus", choices=offered,
-                          validators=[InputRequired("Choose a learning focus")])
-    groups = plan["labels"]["pupil_groups"]
-    MenuForm.pupil_group = SelectField("Which pupils is it mainly for?", validators=[Optional()],
-                                       choices=[SelectChoice("", "Choose if you like"),
-                                                *(SelectChoice(k, v[:1].upper() + v[1:]) for k, v in groups.items())])
-    MenuForm.goal = TextAreaField("Your goal, in your own words", validators=[Length(max=GOAL_LIMIT)])
+    fields = PARTS[part]
+    if "focus" in fields:
+        offered = [SelectChoice(f["id"], f["title"]) for f in plan["focuses"]
+                   if f["offered"] or f["id"] in choice["focuses"]]
+        kind = RadioField if plan["choices"] == 1 or part == "focus" else MultiCheckboxField
+        # `choose` refuses a focus off the menu in words ("not on your programme's menu"), e.g. from a tab
+        # opened before the coordinator changed the menu, rather than WTForms' "Not a valid choice".
+        MenuForm.focus = kind("Your learning focus", choices=offered, validate_choice=False,
+                              validators=[InputRequired("Choose a learning focus")])
+    if "pupil_group" in fields:
+        groups = plan["labels"]["pupil_groups"]
+        MenuForm.pupil_group = SelectField(
+            "Which pupils is it mainly for?", validators=[Optional()],
+            choices=[SelectChoice("", "Choose if you like"),
+                     *(SelectChoice(k, v[:1].upper() + v[1:]) for k, v in groups.items())])
+        MenuForm.goal = TextAreaField("Your goal, in your own words", validators=[Length(max=GOAL_LIMIT)])
     data = {"focus": choice["focuses"][0] if plan["choices"] == 1 and choice["focuses"] else choice["focuses"],
             "pupil_group": choice.get("pupil_group") or "", "goal": choice.get("goal") or ""}
-    return MenuForm(data=data)
+    return MenuForm(data=data) if sent else MenuForm(formdata=None, data=data)
 
 
-def _menu_errors(form: FlaskForm) -> list[tuple[str, str]]:
-    """(message, anchor) for the error summary: choice groups link to their first option."""
-    return [(f"{field.label.text}: {e}", f"{field.id}-0" if field.name == "focus" else field.id)
-            for field in (form.focus, form.pupil_group, form.goal) for e in field.errors]
+def _menu_errors(form: FlaskForm, problems: list[str]) -> list[tuple[str, str | None]]:
+    """(message, anchor) for the error summary: the pupils and goal link to their fields.
+
+    A focus is chosen with a button beside it, not a field, so a problem with the focus stands in the
+    summary alone, without a link.
+    """
+    fields = [f for f in (getattr(form, n, None) for n in ("focus", "pupil_group", "goal")) if f is not None]
+    return [(f"{field.label.text}: {e}", None if field.name == "focus" else field.id)
+            for field in fields for e in field.errors] + [(p, None) for p in problems]
+
+
+def _chosen(form: FlaskForm, plan: dict, choice: dict) -> tuple[list[str], str | None, str]:
+    """The focuses, pupil group and goal this post asks for: what it sent, and the saved choice for the rest."""
+    part = form.part.data or ""
+    saved = choice["focuses"] if choice["confirmed"] else []
+    if "focus" not in PARTS[part]:
+        focuses = saved
+    elif part == "focus" and plan["choices"] > 1:
+        picked = form.focus.data
+        focuses = [f for f in saved if f != picked] if form.change.data == "remove" else [*saved, picked]
+    else:
+        focuses = form.focus.data if isinstance(form.focus.data, list) else [form.focus.data]
+    if "goal" in PARTS[part]:
+        return focuses, form.pupil_group.data, form.goal.data or ""
+    return focuses, choice.get("pupil_group"), choice.get("goal") or ""
 
 
 @bp.route("/questionnaire/menu", methods=["GET", "POST"])
 def learning_menu():  # noqa: ANN201
-    """The menu of learning focuses ranked for this teacher, with reasons, and their own choice."""
+    """The menu of learning focuses ranked for this teacher, each with its reasons and its own choose button."""
     record, definition, store = g.response, g.definition, get_store()
     if record["status"] != "submitted":
         return redirect(url_for(".review"))
     ranked, group = menu.for_teacher(store, g.cohort, record)
     plan = menu.plan_for(store, g.cohort)
     choice = current_choice(record, definition)
-    form = _menu_form(plan, definition, choice)
+    part = request.form.get("part", "") if request.method == "POST" else "details"
+    if part not in PARTS:
+        abort(400, "The form was sent from an unknown part of the menu page.")
+    form, problems = _menu_form(plan, choice, part), []
     if not is_locked(record) and form.validate_on_submit():  # a closed cohort never gets here with a POST
-        focuses = form.focus.data if isinstance(form.focus.data, list) else [form.focus.data]
+        focuses, pupil_group, goal = _chosen(form, plan, choice)
         try:
             store.update_response(record["cohort"], record["id"], lambda current: choose(
-                current, focuses, form.pupil_group.data, form.goal.data or "",
+                current, focuses, pupil_group, goal,
                 offered={f["id"] for f in plan["focuses"] if f["offered"]}, limit=plan["choices"],
                 pupil_groups=set(plan["labels"]["pupil_groups"])))
         except BadChoice as exc:
-            form.focus.errors = [str(exc)]
+            if not focuses:  # the pupils-and-goal form, sent before any focus was chosen
+                problems.append("Choose a learning focus first: each focus on the list has its own button.")
+            else:
+                problems.append(str(exc))
         else:
+            if part == "focus":
+                flash("Your learning focus is saved. Below it you can say which pupils it is for and write your "
+                      "goal. You can change it until your coaching pair is confirmed.")
+                return redirect(url_for(".learning_menu"))
             flash("Your learning focus is saved. You can change it until your coaching pair is confirmed.")
             return redirect(url_for(".summary"))
+    # The pupils-and-goal form shows what was just sent (if it was sent), else the saved choice.
+    details = form if hasattr(form, "goal") else _menu_form(plan, choice, "details", sent=False)
     titles = {f["id"]: f["title"] for f in plan["focuses"]}
     kept = [f for f in choice["focuses"] if not next((x["offered"] for x in plan["focuses"] if x["id"] == f), False)]
-    status = 422 if form.errors else 200
-    return render_template("teacher/menu.html", ranked=ranked, group=group, form=form, choice=choice, titles=titles,
-                           locked=is_locked(record), kept=kept, errors=_menu_errors(form),
-                           closed=is_closed(g.cohort)), status
+    status = 422 if form.errors or problems else 200
+    return render_template("teacher/menu.html", ranked=ranked, group=group, details=details, choice=choice,
+                           titles=titles, locked=is_locked(record), kept=kept, errors=_menu_errors(form, problems),
+                           closed=is_closed(g.cohort), several=plan["choices"] > 1, limit=plan["choices"]), status
 
 
 # The partnership pages register their views on `bp`; imported last because they import `bp` from here.

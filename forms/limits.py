@@ -11,3 +11,6 @@ MENTOR_CAPACITY = (1, 20)
 
 FOCUS_WEIGHT = (0, 3)
 """A learning focus's priority: the menu's `weight` and `school_weights`, and the coordinator's menu weights."""
+
+PARTNER_CONTACT = (0, 200)
+"""Characters a teacher may write to say how their coaching partner can reach them (the partner page)."""

@@ -46,7 +46,7 @@ ACCESS = {
     "teacher.current": TEACHER, "teacher.page": TEACHER, "teacher.review": TEACHER, "teacher.submit_response": TEACHER,
     "teacher.summary": TEACHER, "teacher.learning_menu": TEACHER, "teacher.partner": TEACHER,
     "teacher.my_data": TEACHER, "teacher.my_data_json": TEACHER, "teacher.ask_for_erasure": TEACHER,
-    "teacher.confirm_erasure": TEACHER,
+    "teacher.confirm_erasure": TEACHER, "teacher.partner_contact": TEACHER,
     "teacher.new_private_link": TEACHER,
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,

@@ -156,10 +156,11 @@ def test_a_teacher_answers_from_the_invitation_fixes_an_error_resumes_and_choose
     expect(heading(page)).to_have_text("Choose your learning focus")
     expect(page.locator("li.focus-card")).to_have_count(10)
     check_page(page, "teacher-14-menu")
-    page.get_by_role("group", name="Your learning focus").get_by_label("Questioning", exact=True).check()
+    page.get_by_role("button", name="Choose Questioning", exact=True).click()
+    expect(page.get_by_role("status").filter(has_text="Your learning focus is saved")).to_be_visible()
     page.get_by_label("Which pupils is it mainly for?").select_option(label="The whole class")
     page.get_by_label("Your goal, in your own words").fill("Wait longer after each question.")
-    page.get_by_role("button", name="Save my learning focus").click()
+    page.get_by_role("button", name="Save the pupils and my goal").click()
 
     expect(page.get_by_role("status").filter(has_text="Your learning focus is saved")).to_be_visible()
     expect(page.locator("ul.chosen li")).to_have_text(["Questioning"])
@@ -260,9 +261,9 @@ def test_the_whole_questionnaire_can_be_completed_with_the_keyboard_alone(site, 
         page.keyboard.press("Enter")
 
     arrive("Choose your learning focus", "menu")
-    choose_radio(page, "focus", "classroom_talk")
-    press_button(page)
+    press_button(page, "main form.choose:has(input[value='classroom_talk']) button")
     expect(page.get_by_role("status").filter(has_text="Your learning focus is saved")).to_be_visible()
+    press_button(page, "main form:has(input[name=part][value=details]) button")
     expect(page.locator("ul.chosen li")).to_have_text(["Classroom talk"])
     arrive("Thank you: your answers are submitted", "summary-with-focus")
 

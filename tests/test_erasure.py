@@ -505,3 +505,31 @@ def test_erasure_leaves_no_word_the_teacher_typed_in_any_file_under_the_data_dir
     bea_notes = store.get_response(cohort["id"], bea)["answers"]["coaching_notes"]
     assert bea_notes == f"Happy to pair with {NAME_GONE}, or {NAME_GONE}."
     assert store.group_labels(cohort["id"])["A"]["note"] == f"Watch how {NAME_GONE} uses wait time."
+
+
+def test_how_to_reach_the_teacher_goes_with_them_even_where_their_partner_copied_it(app, client, store, cohort,
+                                                                                  world):
+    contact = "zq.lanternfish@marrowbone.example or 07700 914 226 after kiln club"
+    page = world["zed"].get("/questionnaire/partner").text
+    assert world["zed"].post("/questionnaire/partner/contact", data={
+        "csrf_token": csrf(page), "contact": contact}).status_code == 302
+    # Bea copies the address and the number into the agreement she keeps, and into her own notes.
+    save_agreement(world["bea"], world["pair"], [("focus", "Questioning"),
+                                                 ("approach", "Mail zq.lanternfish@marrowbone.example first.")])
+    store.update_response(cohort["id"], world["ids"]["Bea"], lambda r: {
+        **r, "answers": {**r["answers"], "coaching_notes": "My partner: 07700 914 226."}})
+    data = Path(app.config["DATA"])
+
+    def files_holding(needle: str) -> list[str]:
+        return [str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()
+                and needle.lower().encode() in p.read_bytes().lower()]
+
+    needles = ("zq.lanternfish@marrowbone.example", "07700 914 226", "after kiln club")
+    assert all(files_holding(n) for n in needles)  # the scene is really set
+    admin_erase(client, cohort["id"], ZED["ref"])
+    for needle in needles:
+        assert files_holding(needle) == [], needle
+    kept = store.get_partnership(cohort["id"], world["pair"])["agreement"]["answers"]
+    assert kept["approach"] == f"Mail {GOAL_GONE} first."
+    assert store.get_response(cohort["id"], world["ids"]["Bea"])["answers"]["coaching_notes"] == \
+        f"My partner: {GOAL_GONE}."

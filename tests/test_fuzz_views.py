@@ -308,8 +308,8 @@ MENU_FIELDS = {"focus": ["questioning", "feedback", "metacognition", "retrieval_
 def test_any_post_to_the_menu_saves_an_allowed_choice_or_changes_nothing(paired, data, who, how):
     restore_all(paired)
     browser, store = paired["browsers"][who], paired["store"]
-    token = token_field(browser.get("/questionnaire/my-data").text)  # Amy's menu has no form: her pair is set
-    other = token_field(paired["browsers"]["Cal"].get("/questionnaire/my-data").text)[1]
+    token = token_field(browser.get("/questionnaire/my-data/delete").text)  # Amy's menu has no form: her pair is set
+    other = token_field(paired["browsers"]["Cal"].get("/questionnaire/my-data/delete").text)[1]
     before = file_snapshot(store.root)
     answer = send(browser, "/questionnaire/menu", data.draw(posts(MENU_FIELDS)), token, how, other)
     if refused(answer) or who == "Amy":  # Amy's pair is confirmed: her focus is settled
@@ -338,7 +338,7 @@ def test_any_post_to_the_learning_agreement_saves_valid_answers_or_changes_nothi
         right = REVISION.search(page).group(1)
         value = {"right": right, "stale": str(int(right) - 1)}.get(revision)
         pairs.insert(0, ("revision", value if value is not None else data.draw(VALUES)))
-    other = token_field(paired["browsers"]["Eve"].get("/questionnaire/my-data").text)[1]
+    other = token_field(paired["browsers"]["Eve"].get("/questionnaire/my-data/delete").text)[1]
     before = file_snapshot(store.root)
     answer = send(browser, f"/questionnaire/agreement/{pid}", pairs, token_field(page), how, other)
     if refused(answer):

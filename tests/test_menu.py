@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from diagnostic import menu
 from diagnostic.choice import BadChoice, ChoiceLocked, choose, current_choice
 from diagnostic.cli import cli
 from diagnostic.cohorts import definition_dirs
@@ -36,13 +37,76 @@ def post_choice(client, **data):
     return client.post("/questionnaire/menu", data={"csrf_token": token, **data})
 
 
-def test_menu_ranks_every_focus_with_reasons_and_a_fieldset(teacher):
+def cards_of(html: str) -> list[str]:
+    return html.split('class="focus-card')[1:]
+
+
+def test_each_ranked_focus_has_its_own_choose_button_in_ranked_order_the_top_three_open(teacher, store):
     page = teacher.get("/questionnaire/menu")
     assert page.status_code == 200
-    cards = page.text.split('class="focus-card"')[1:]
+    cards = cards_of(page.text)
     assert len(cards) == 10
     assert all(1 <= card.split("</ul>")[0].count("<li>") <= 3 for card in cards)
-    assert "<legend>Your learning focus</legend>" in page.text
+    # Each card holds one small form with its own focus id and a CSRF token, in the ranked order.
+    buttons = [re.findall(r'name="focus" value="([^"]+)"', card) for card in cards]
+    ranked, _ = menu.for_teacher(store, store.get_cohort("demo"), web_teacher(store))
+    assert buttons == [[item["focus"]] for item in ranked]
+    assert all('name="csrf_token"' in card and 'name="part" value="focus"' in card for card in cards)
+    assert [bool(re.search(r"<details open", card)) for card in cards] == [True] * 3 + [False] * 7
+    # No single list of every focus in the menu's order any more.
+    assert 'type="radio"' not in page.text and "<legend>" not in page.text
+    assert all(card.count("A lighter way in") <= 1 for card in cards)
+
+
+def test_choosing_with_a_focus_button_keeps_the_goal_then_the_pupils_and_goal_are_saved(teacher, store):
+    goal = web_teacher(store)["answers"].get("focus_goal") or ""
+    answer = post_choice(teacher, part="focus", focus="feedback")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/questionnaire/menu")
+    saved = web_teacher(store)["choice"]
+    assert saved["focuses"] == ["feedback"] and saved["goal"] == goal.strip()
+    page = teacher.get("/questionnaire/menu").text
+    assert "Your learning focus is saved" in page and 'id="your-choice"' in page
+    feedback = next(card for card in cards_of(page) if "your choice</span>" in card)
+    assert 'value="feedback"' not in feedback  # no button to choose what is already chosen
+    answer = post_choice(teacher, part="details", pupil_group="eal", goal="Pupils act on feedback.")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/questionnaire/summary")
+    saved = web_teacher(store)["choice"]
+    assert saved == {**saved, "focuses": ["feedback"], "pupil_group": "eal", "goal": "Pupils act on feedback."}
+    # Choosing another focus later keeps the pupils and the goal.
+    post_choice(teacher, part="focus", focus="questioning")
+    saved = web_teacher(store)["choice"]
+    assert saved["focuses"] == ["questioning"] and saved["pupil_group"] == "eal"
+    assert saved["goal"] == "Pupils act on feedback."
+
+
+@pytest.mark.parametrize(("data", "says"), [
+    ({"part": "focus", "focus": "nope"}, "not on your programme"),
+    ({"part": "focus"}, "Choose a learning focus"),
+    ({"part": "details", "goal": "A goal before any focus"}, "Choose a learning focus first"),
+])
+def test_a_bad_focus_button_or_details_post_is_refused_in_words_and_nothing_saved(teacher, store, data, says):
+    answer = post_choice(teacher, **data)
+    assert answer.status_code == 422
+    assert 'class="error-summary"' in answer.text and says in answer.text
+    assert "choice" not in web_teacher(store)
+
+
+def test_an_unknown_part_of_the_page_is_a_bad_request(teacher, store):
+    assert post_choice(teacher, part="everything", focus="feedback").status_code == 400
+    assert "choice" not in web_teacher(store)
+
+
+def test_a_programme_with_several_focuses_adds_and_takes_out_with_each_button(teacher, store, monkeypatch):
+    plan = menu.plan_for(store, store.get_cohort("demo"))
+    monkeypatch.setattr(menu, "plan_for", lambda *_: {**plan, "choices": 2})  # as a definition with `choices: 2`
+    post_choice(teacher, part="focus", focus="feedback", change="add")
+    post_choice(teacher, part="focus", focus="questioning", change="add")
+    assert web_teacher(store)["choice"]["focuses"] == ["feedback", "questioning"]
+    refused = post_choice(teacher, part="focus", focus="metacognition", change="add")
+    assert refused.status_code == 422 and "at most 2" in refused.text
+    post_choice(teacher, part="focus", focus="feedback", change="remove")
+    assert web_teacher(store)["choice"]["focuses"] == ["questioning"]
+    assert "Take Questioning out of my choice" in teacher.get("/questionnaire/menu").text
 
 
 def test_choosing_saves_and_the_summary_shows_it_escaped(teacher, store):
@@ -143,3 +207,10 @@ def test_cli_recommend_json_and_errors(runner, demo):
     for args in (["--respondent", "nobody"], ["--cohort", "nowhere"]):
         bad = runner.invoke(cli, args=["recommend", "--cohort", "demo", *args])
         assert bad.exit_code == 1 and bad.stderr.startswith("Error: ")
+
+
+def test_a_refused_goal_comes_back_to_the_teacher_as_they_typed_it(teacher, store):
+    answer = post_choice(teacher, focus="questioning", goal="Mine & more " + "x" * 700)
+    assert answer.status_code == 422 and 'href="#goal"' in answer.text
+    assert "Mine &amp; more xxx" in answer.text  # in the goal box again, escaped
+    assert "choice" not in web_teacher(store)

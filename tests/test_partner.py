@@ -283,3 +283,86 @@ def test_a_confirmed_partner_cannot_change_their_focus_on_the_menu_page(app, sto
     amy.post("/questionnaire/menu", data={"csrf_token": token, "focus": "feedback", "goal": "changed"})
     record = store.get_response(cohort["id"], paired["ids"]["Amy"])
     assert "choice" not in record and record["pair"]["status"] == "confirmed"
+
+
+# ---- how a partner can reach me, and the first steps on the summary --------------------------------------------
+
+CONTACT = f"amy.k@ashfield.example, room 12 at lunch {SCRIPT}"
+
+
+def save_contact(client, text):
+    page = client.get("/questionnaire/partner").text
+    return client.post("/questionnaire/partner/contact", data={"csrf_token": csrf(page), "contact": text})
+
+
+def test_how_to_reach_me_is_shown_escaped_to_my_confirmed_partner_only(app, store, cohort, paired):
+    amy = as_teacher(app, paired, "Amy")
+    answer = save_contact(amy, f"  {CONTACT}  ")
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/questionnaire/partner")
+    assert store.get_response(cohort["id"], paired["ids"]["Amy"])["partner_contact"] == CONTACT
+    assert "Your coaching partner sees how to reach you" in amy.get("/questionnaire/partner").text
+    bea = as_teacher(app, paired, "Bea")
+    for url in ("/questionnaire/partner", "/questionnaire/summary"):
+        page = bea.get(url).text
+        assert "How to reach Amy" in page and "amy.k@ashfield.example" in page
+        assert "&lt;script&gt;" in page and SCRIPT not in page
+    # Amy's partner said nothing yet: Amy is told so, and how to get in touch anyway.
+    assert "Bea has not said how to reach them yet" in amy.get("/questionnaire/partner").text
+    for other in ("Cal", "Dan", "Eve"):
+        browser = as_teacher(app, paired, other)
+        for url in ("/questionnaire/partner", "/questionnaire/summary", "/questionnaire/my-data.json"):
+            assert "amy.k@" not in browser.get(url).text, (other, url)
+
+
+def test_how_to_reach_me_is_not_for_coordinators_nor_exports_nor_an_ended_partnership(app, staff, runner, store,
+                                                                                    cohort, paired):
+    from diagnostic.cli import cli
+
+    save_contact(as_teacher(app, paired, "Amy"), CONTACT)
+    base = f"/coordinator/cohorts/{cohort['id']}"
+    for url in (f"{base}/partnerships/co-coaching", f"{base}/expertise", f"{base}/expertise.csv",
+                f"{base}/expertise.json", f"/specialist/cohorts/{cohort['id']}/"):
+        page = staff.get(url)
+        assert page.status_code == 200 and "amy.k@" not in page.text, url
+    for fmt in ("csv", "json"):
+        result = runner.invoke(cli, args=["export", "--cohort", cohort["id"], "--format", fmt])
+        assert result.exit_code == 0 and "Amy" in result.stdout and "amy.k@" not in result.stdout
+    partnerships.dissolve(store, cohort, paired["pair"])
+    bea = as_teacher(app, paired, "Bea")
+    assert "amy.k@" not in bea.get("/questionnaire/partner").text + bea.get("/questionnaire/summary").text
+
+
+@pytest.mark.parametrize(("text", "status", "kept"), [
+    ("x" * 201, 422, CONTACT),  # too long: refused in words, the saved answer untouched
+    ("x" * 200, 302, "x" * 200),
+    ("", 302, None),  # left empty: removed
+    ("   ", 302, None),
+])
+def test_how_to_reach_me_is_limited_in_length_and_empty_removes_it(app, store, cohort, paired, text, status, kept):
+    amy = as_teacher(app, paired, "Amy")
+    save_contact(amy, CONTACT)
+    answer = save_contact(amy, text)
+    assert answer.status_code == status
+    if status == 422:
+        assert 'class="error-summary"' in answer.text and "at most 200 characters" in answer.text
+        assert 'href="#contact"' in answer.text and 'aria-invalid="true"' in answer.text
+    assert store.get_response(cohort["id"], paired["ids"]["Amy"]).get("partner_contact") == kept
+
+
+@pytest.mark.parametrize("token", [None, "", "forged"])
+def test_saving_how_to_reach_me_without_a_valid_token_is_refused(app, store, cohort, paired, token):
+    amy = as_teacher(app, paired, "Amy")
+    data = {"contact": CONTACT} if token is None else {"csrf_token": token, "contact": CONTACT}
+    assert amy.post("/questionnaire/partner/contact", data=data).status_code == 400
+    assert "partner_contact" not in store.get_response(cohort["id"], paired["ids"]["Amy"])
+
+
+def test_the_summary_shows_the_confirmed_partnership_first_with_the_first_steps(app, paired):
+    amy = as_teacher(app, paired, "Amy").get("/questionnaire/summary").text
+    assert "Your coaching partnership is confirmed" in amy
+    # Above the scores, so a phone shows it first.
+    assert amy.index("Your coaching partnership is confirmed") < amy.index("Your starting point</h2>")
+    assert "Meet Bea" in amy and agreement_url(paired["pair"]) in amy
+    assert 'href="/questionnaire/partner"' in amy and "Say how your partner can reach you" in amy
+    eve = as_teacher(app, paired, "Eve").get("/questionnaire/summary").text
+    assert "is confirmed" not in eve and "/questionnaire/partner" not in eve

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diagnostic.reasons import _group_sentence
 from diagnostic.recommend import COMPONENTS, prepare, rank, recommend
 from forms.catalog import SHIPPED, find_definition
 
@@ -80,6 +81,32 @@ def test_group_share_and_its_reason(plan):
     found = item(recommend(plan, teacher(), {}, group=group), "metacognition")
     assert found["components"]["group"] == 0.6
     assert "6 of the 10 other teachers in your starting-point group are choosing it" in " ".join(found["reasons"])
+
+
+@pytest.mark.parametrize(("count", "others", "says"), [
+    (1, 13, "1 of the 13 other teachers in your starting-point group is choosing it."),
+    (2, 13, "2 of the 13 other teachers in your starting-point group are choosing it, so a partner working on it "
+            "is likely."),
+    (0, 13, "None of the 13 other teachers in your starting-point group is choosing it yet."),
+    (5, 5, "All 5 other teachers in your starting-point group are choosing it, so a partner working on it is likely."),
+    (1, 1, "The other teacher in your starting-point group is choosing it."),
+    (0, 1, "The other teacher in your starting-point group is not choosing it."),
+    (0, 0, "You are the only teacher in your starting-point group so far."),
+])
+def test_the_group_sentence_is_worded_for_one_and_for_many(count, others, says):
+    assert _group_sentence(count, others) == says
+
+
+def test_one_teacher_choosing_reads_is_not_are(plan):
+    found = item(recommend(plan, teacher(), {}, group={"others": 13, "choosing": {"metacognition": 1}}),
+                 "metacognition")
+    assert "1 of the 13 other teachers in your starting-point group is choosing it." in found["reasons"]
+
+
+def test_the_lighter_way_in_is_said_once_beside_the_reasons_not_inside_them(plan):
+    heavy = item(recommend(plan, teacher(barriers=["time"], barrier_time=5), {}), "adaptive_teaching")
+    assert heavy["lighter_start"] and not any(heavy["lighter_start"] in r for r in heavy["reasons"])
+    assert any("a lighter way in is suggested" in r for r in heavy["reasons"])
 
 
 def test_a_teacher_who_skipped_everything_still_gets_the_whole_menu(plan):

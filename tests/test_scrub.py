@@ -52,3 +52,22 @@ def test_no_form_of_the_name_survives_anywhere_in_the_text(name, before, after, 
     scrubbed = scrubber([name], [], [name])(f"{before} {written} {after}")
     for part in (first, last) if form != "first" else (first,):
         assert not re.search(rf"(?<!\w){re.escape(part)}(?!\w)", scrubbed, re.IGNORECASE), scrubbed
+
+
+CONTACT = scrubber([], [], [], ["jo.m@ashfield.example or 07700 900 123, staffroom at break"])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Jo: jo.m@ashfield.example or 07700 900 123, staffroom at break", f"Jo: {GOAL_GONE}"),
+    ("Mail JO.M@ASHFIELD.EXAMPLE first.", f"Mail {GOAL_GONE} first."),
+    ("Ring 07700 900 123 on Tuesdays.", f"Ring {GOAL_GONE} on Tuesdays."),
+    ("Ring 07700  900 123, across a double space.", f"Ring {GOAL_GONE}, across a double space."),
+    ("The staffroom at break is busy.", "The staffroom at break is busy."),  # only the whole answer goes
+    ("Ring 07700 900 124 instead.", "Ring 07700 900 124 instead."),
+])
+def test_a_contact_answer_goes_whole_and_so_does_each_address_and_number_in_it(text, expected):
+    assert CONTACT(text) == expected
+
+
+def test_a_contact_answer_too_short_to_reach_anyone_is_left_alone():
+    assert scrubber([], [], [], ["no"])("no thanks") == "no thanks"

@@ -38,7 +38,7 @@ BROWSERS = ("admin", "teacher", "draft", "late", "anonymous")
 OTHER = {"admin": "coordinator", "specialist": "coordinator", "coordinator": "admin", "teacher": "late",
          "late": "teacher", "draft": "web", "web": "draft", "anonymous": None}
 # Pages where each kind of browser has a form, so it has a token of its own.
-TOKEN_PAGES = ("/admin/", "/questionnaire/menu", "/questionnaire/my-data", "/questionnaire/review",
+TOKEN_PAGES = ("/admin/", "/questionnaire/menu", "/questionnaire/my-data/delete", "/questionnaire/review",
                "/questionnaire/page/1", "/sign-in")
 FILLERS = {"email": "new.account@example.org", "password": "a long enough password", "number": "2"}
 
