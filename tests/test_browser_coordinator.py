@@ -96,3 +96,27 @@ def test_a_coordinator_reads_the_summary_filters_pages_moves_and_confirms_in_two
     expect(page.get_by_role("status").filter(has_text=f"Confirmed {count} co-coaching partnerships")).to_be_visible()
     expect(page.locator("#confirmed")).to_contain_text(f"of {count} confirmed co-coaching partnerships")
     check_both_widths(page, "coordinator-pages-08-confirmed")
+
+
+def test_the_other_coordinator_pages_say_what_their_figures_are_out_of(site, new_page):
+    page = new_page()
+    page.goto(site.url("/coordinator/cohorts/demo/expertise"))
+    sign_in(page, site.accounts["coordinator"])
+    expect(heading(page)).to_have_text(re.compile("^Expertise map"))
+    expect(page.locator("table.expertise thead")).to_contain_text(re.compile(r"\(of \d+ teachers\)"))
+    expect(page.get_by_role("link", name=re.compile("cohorts", re.I))).to_have_count(1)
+    check_both_widths(page, "coordinator-pages-09-expertise")
+
+    page.goto(site.url("/coordinator/cohorts/demo/specialists"))
+    expect(page.locator("#listed table")).to_contain_text(re.compile(r"\d+ teachers or groups"))
+    check_both_widths(page, "coordinator-pages-10-specialists")
+
+    page.goto(site.url("/coordinator/cohorts/demo/partnerships/mentoring"))
+    page.get_by_role("button", name="Propose mentoring partnerships").click()
+    expect(page.locator("#summary")).to_contain_text("mentoring partnership")
+    expect(page.locator("main")).not_to_contain_text("Total score")
+    check_both_widths(page, "coordinator-pages-11-mentoring")
+
+    page.goto(site.url("/coordinator/cohorts/demo/menu"))
+    expect(page.get_by_role("link", name=re.compile("cohorts", re.I))).to_have_count(1)
+    check_both_widths(page, "coordinator-pages-12-menu")
