@@ -293,3 +293,22 @@ def test_the_expertise_map_and_specialists_say_what_their_counts_are_out_of(app,
                        "expertise": ["questioning"], "capacity": "3"})
     listed = main_text(browser.get(f"/coordinator/cohorts/{cohort['id']}/specialists").text)
     assert "3 teachers or groups" in listed
+
+
+# ---- confirming at scale: one write per shard, not one per teacher ------------------------------------------------
+
+def test_settling_many_teachers_writes_each_shard_of_responses_once(store, shipped, monkeypatch):
+    from diagnostic import store as storage
+    from diagnostic.demo import planted_cohort
+
+    cohort = create_cohort(store, shipped, "Many", ["Ashfield"])
+    responses, _ = planted_cohort(cohort, shipped, 120, seed=5)
+    store.add_responses(cohort["id"], responses)
+    writes = []
+    real = storage.write_atomic
+    monkeypatch.setattr(storage, "write_atomic", lambda path, content: (writes.append(path), real(path, content)))
+    store.update_responses(cohort["id"], {r["id"]: (lambda rec: {**rec, "pair": {"status": "confirmed"}})
+                                          for r in responses})
+    shards = {store._shard(cohort["id"], r["id"]) for r in responses}
+    assert len(writes) == len(shards) < len(responses)
+    assert all(store.get_response(cohort["id"], r["id"])["pair"] == {"status": "confirmed"} for r in responses)
