@@ -72,7 +72,9 @@ def expertise_map(teachers: list[Teacher], focuses: dict[str, str], schools: lis
         total = {"demand": sum(c["demand"] for c in cells), "confident": sum(c["confident"] for c in cells),
                  "coaches": len(coaches), "gaps": sum(c["gap"] for c in cells)}
         rows.append({"focus": focus, "title": title, "cells": cells, "total": total})
-    return {"schools": columns, "rows": rows, "gaps": gaps, "teachers": len(teachers)}
+    # How many teachers each school has, so each count on the map can say what it is out of.
+    sizes = {school: len(members) for school, members in by_school.items()}
+    return {"schools": columns, "rows": rows, "gaps": gaps, "teachers": len(teachers), "sizes": sizes}
 
 
 def gap_sentence(title: str, school: str, demand: int, cover: int) -> str:

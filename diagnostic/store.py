@@ -247,9 +247,16 @@ class Store:
                 missing = [i for i in ids if i not in found]
                 if missing:
                     raise NotFound(f"no response {missing[0]!r} in cohort {cohort_id!r}")
-                for response_id in ids:
-                    table.update(_replacing(changes[response_id](dict(found[response_id]))),
-                                 doc_ids=[found[response_id].doc_id])
+                new = {i: changes[i](dict(found[i])) for i in ids}
+
+                def replace(doc: dict, new: dict[str, Record] = new) -> None:
+                    record = new[doc["id"]]
+                    doc.clear()
+                    doc.update(record)
+
+                # One update for the whole shard: one write (and fsync), not one per response, which made
+                # confirming 1,000 partnerships take half a minute.
+                table.update(replace, doc_ids=[found[i].doc_id for i in ids])
 
     def remove_response(self, cohort_id: str, response_id: str) -> Record:
         """Delete a response for good and return what it was (NotFound if there is none)."""

@@ -51,7 +51,7 @@ def test_a_coordinator_reads_the_summary_filters_pages_moves_and_confirms_in_two
 
     # Narrow by school with the form: the address keeps the filter, every row has someone from that school.
     school = "Brook Lane Academy"
-    page.get_by_label("School").select_option(school)
+    page.get_by_label("School", exact=True).select_option(school)
     page.get_by_role("button", name="Show these partnerships").click()
     expect(page).to_have_url(re.compile(r"school="))
     for n in range(rows.count()):
@@ -60,7 +60,7 @@ def test_a_coordinator_reads_the_summary_filters_pages_moves_and_confirms_in_two
 
     # Only the weak ones, weakest first, from the summary's link.
     page.get_by_role("link", name="Show only those, weakest first").click()
-    expect(page.get_by_label("Show")).to_have_value("weak")
+    expect(page.get_by_label("Show", exact=True)).to_have_value("weak")
     expect(rows.first.locator(".weak").first).to_be_visible()
 
     # Every partnership again, and on to the second page.
@@ -71,6 +71,7 @@ def test_a_coordinator_reads_the_summary_filters_pages_moves_and_confirms_in_two
     check_both_widths(page, "coordinator-pages-04-page-two")
 
     # The move list starts with no one chosen, and finds people by name.
+    rows.first.get_by_text("Rule out or move").click()
     rows.first.get_by_role("link", name=re.compile("^Move ")).first.click()
     expect(heading(page)).to_have_text(re.compile("^Move "))
     expect(page.get_by_label(re.compile("^The partner to put"))).to_have_value("")
@@ -95,3 +96,27 @@ def test_a_coordinator_reads_the_summary_filters_pages_moves_and_confirms_in_two
     expect(page.get_by_role("status").filter(has_text=f"Confirmed {count} co-coaching partnerships")).to_be_visible()
     expect(page.locator("#confirmed")).to_contain_text(f"of {count} confirmed co-coaching partnerships")
     check_both_widths(page, "coordinator-pages-08-confirmed")
+
+
+def test_the_other_coordinator_pages_say_what_their_figures_are_out_of(site, new_page):
+    page = new_page()
+    page.goto(site.url("/coordinator/cohorts/demo/expertise"))
+    sign_in(page, site.accounts["coordinator"])
+    expect(heading(page)).to_have_text(re.compile("^Expertise map"))
+    expect(page.locator("table.expertise thead")).to_contain_text(re.compile(r"\(of \d+ teachers\)"))
+    expect(page.get_by_role("link", name=re.compile("cohorts", re.I))).to_have_count(1)
+    check_both_widths(page, "coordinator-pages-09-expertise")
+
+    page.goto(site.url("/coordinator/cohorts/demo/specialists"))
+    expect(page.locator("#listed table")).to_contain_text(re.compile(r"\d+ teachers or groups"))
+    check_both_widths(page, "coordinator-pages-10-specialists")
+
+    page.goto(site.url("/coordinator/cohorts/demo/partnerships/mentoring"))
+    page.get_by_role("button", name="Propose mentoring partnerships").click()
+    expect(page.locator("#summary")).to_contain_text("mentoring partnership")
+    expect(page.locator("main")).not_to_contain_text("Total score")
+    check_both_widths(page, "coordinator-pages-11-mentoring")
+
+    page.goto(site.url("/coordinator/cohorts/demo/menu"))
+    expect(page.get_by_role("link", name=re.compile("cohorts", re.I))).to_have_count(1)
+    check_both_widths(page, "coordinator-pages-12-menu")

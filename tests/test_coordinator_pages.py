@@ -237,3 +237,78 @@ def test_finding_someone_to_move_a_teacher_to_narrows_the_list(network):
     nobody = network["browser"].get(f"{base}&find=Zebedee").text
     assert "No one waiting matches “Zebedee”" in nobody
     assert len(re.findall(r"<option[^>]*>", nobody)) == len(everyone)
+
+
+# ---- item 12: every figure says what it is out of -------------------------------------------------------------------
+
+BARE_DECIMAL = re.compile(r"(?<![\d.])\d+\.\d+(?![\d.%])")  # "248.92" or "9.00": a figure with no scale
+
+
+def main_text(page: str) -> str:
+    """What a reader sees in the page's main content: no markup, no hidden form values."""
+    body = page.split('<main', 1)[1].split("</main>")[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", body).split())
+
+
+@pytest.mark.parametrize("mode", ["co-coaching", "mentoring"])
+def test_the_partnerships_page_shows_fits_and_criteria_as_shares_never_bare_scores(network, mode):
+    browser, base = network["browser"], f"/coordinator/cohorts/{network['cohort']['id']}/partnerships/{mode}"
+    token = TOKEN.search(browser.get(base).text).group(1)
+    browser.post(f"{base}/run", data={"csrf_token": token, "school_rule": "any", "capacity": "2"})
+    page = browser.get(base).text
+    text = main_text(page)
+    assert "Total score" not in text and not BARE_DECIMAL.findall(text), BARE_DECIMAL.findall(text)[:5]
+    fits = re.findall(r'<td class="num">(\d+)%</td>', page)
+    assert fits and all(0 <= int(f) <= 100 for f in fits)
+    assert "of the best possible" in text and re.search(r"[A-Z][a-z' ]+: \d+%", text)
+
+
+def test_the_fit_is_the_score_as_a_share_of_the_best_possible_partnership(network):
+    from diagnostic.cohorts import published_definition
+    from diagnostic.partnerships import engine_config
+
+    store = network["browser"].application.extensions["store"]
+    cohort = network["cohort"]
+    weights = engine_config(published_definition(store, cohort["form_id"], cohort["form_version"]))["weights"]
+    best = sum(weights["co_coaching"].values())
+    page = network["browser"].get(network["url"]).text
+    first = network["proposal"]["pairs"][0]
+    assert f'<td class="num">{round(100 * first["score"] / best)}%</td>' in table_rows(page)[0]
+
+
+def test_the_expertise_map_and_specialists_say_what_their_counts_are_out_of(app, store, shipped):
+    from test_coordinator_pairing import add_teacher
+
+    cohort = create_cohort(store, shipped, "Counted", ["Ashfield", "Brook Lane"])
+    for name, school in (("Amy Brennan", "Ashfield"), ("Ben Jones", "Ashfield"), ("Cal Singh", "Brook Lane")):
+        add_teacher(store, cohort, name, "questioning", school=school)
+    browser = app.test_client()
+    sign_in_as(browser, app, "coordinator", [cohort["id"]])
+    page = main_text(browser.get(f"/coordinator/cohorts/{cohort['id']}/expertise").text)
+    assert "Ashfield (of 2 teachers)" in page and "Brook Lane (of 1 teacher)" in page
+    assert "Whole network (of 3 teachers)" in page
+    token = TOKEN.search(browser.get(f"/coordinator/cohorts/{cohort['id']}/specialists").text).group(1)
+    browser.post(f"/coordinator/cohorts/{cohort['id']}/specialists",
+                 data={"csrf_token": token, "name": "Dr Rosa Lewis", "kind": "specialist",
+                       "expertise": ["questioning"], "capacity": "3"})
+    listed = main_text(browser.get(f"/coordinator/cohorts/{cohort['id']}/specialists").text)
+    assert "3 teachers or groups" in listed
+
+
+# ---- confirming at scale: one write per shard, not one per teacher ------------------------------------------------
+
+def test_settling_many_teachers_writes_each_shard_of_responses_once(store, shipped, monkeypatch):
+    from diagnostic import store as storage
+    from diagnostic.demo import planted_cohort
+
+    cohort = create_cohort(store, shipped, "Many", ["Ashfield"])
+    responses, _ = planted_cohort(cohort, shipped, 120, seed=5)
+    store.add_responses(cohort["id"], responses)
+    writes = []
+    real = storage.write_atomic
+    monkeypatch.setattr(storage, "write_atomic", lambda path, content: (writes.append(path), real(path, content)))
+    store.update_responses(cohort["id"], {r["id"]: (lambda rec: {**rec, "pair": {"status": "confirmed"}})
+                                          for r in responses})
+    shards = {store._shard(cohort["id"], r["id"]) for r in responses}
+    assert len(writes) == len(shards) < len(responses)
+    assert all(store.get_response(cohort["id"], r["id"])["pair"] == {"status": "confirmed"} for r in responses)

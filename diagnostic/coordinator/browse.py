@@ -17,7 +17,7 @@ PAGE_SIZE = 25  # rows per page: a phone screen or two, and quick to render at a
 NAME_LIMIT = 80  # characters of a name search that are read
 # A partnership has a weak point when one criterion is met less than half: worth a look before confirming.
 WEAK_POINT = 0.5
-FLAGS = {"weak": "With a weak point (a criterion met less than half)", "locked": "Locked by you",
+FLAGS = {"weak": "With a weak point", "locked": "Locked by you",
          "trio": "Trios and larger"}
 SORTS = {"proposed": "As proposed (by learning focus)", "weakest": "Weakest fit first", "name": "By name"}
 
