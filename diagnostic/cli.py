@@ -29,7 +29,7 @@ from diagnostic.store import StoreError, VersionConflict
 from forms.catalog import UnknownForm, find_definition
 from forms.loader import as_json, digest, load_definition
 from forms.yamlfile import FileProblems
-from models.clustering import METHODS
+from models import METHODS
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 ACTOR = "command line"  # who the audit log says did it

@@ -23,7 +23,7 @@ from diagnostic.extensions import get_store
 from diagnostic.group_exports import members_csv, profiles_csv, summary
 from diagnostic.grouping import MAX_GROUPS, NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT, GroupingError
 from diagnostic.store import DamagedGrouping
-from models.clustering import METHODS
+from models import METHODS
 
 bp = Blueprint("specialist", __name__, url_prefix="/specialist")
 
