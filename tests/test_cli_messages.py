@@ -8,14 +8,11 @@ by name while their --json keeps the ids.
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 
 import pytest
 
 from diagnostic.cli import cli
-from diagnostic.demo import DEMO_COHORT
 from tests.test_cli import valid_row, write_answers
 
 

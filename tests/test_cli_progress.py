@@ -77,7 +77,8 @@ def test_import_shows_a_progress_bar_over_the_rows(invoke, store, tmp_path, app)
         from forms.catalog import find_definition
 
         shipped, _ = find_definition("starting_point", None, definition_dirs(app.config["DATA"]))
-    path = write_answers(tmp_path / "in.csv", shipped, [valid_row(shipped, n, school="Ashfield Primary") for n in range(3)])
+    rows = [valid_row(shipped, n, school="Ashfield Primary") for n in range(3)]
+    path = write_answers(tmp_path / "in.csv", shipped, rows)
     result = invoke("import-responses", "--cohort", DEMO_COHORT, path, watching=True)
     assert result.exit_code == 0, result.output
     assert "checking the rows of in.csv" in result.stderr and "saving 3 responses" in result.stderr
