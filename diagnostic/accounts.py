@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -25,8 +26,6 @@ PASSWORD_MIN, PASSWORD_MAX = 12, 200  # characters; the sign-in form takes no lo
 EMAIL_LIMIT = 254  # characters, the longest address mail can carry (and the sign-in form takes)
 SESSIONS_KEPT = 10  # signed in on this many browsers at once, at most
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
-# Checked when no account matches, so a wrong e-mail costs as long as a wrong password.
-_DUMMY = generate_password_hash(secrets.token_hex(16))
 
 
 class AccountError(ValueError):
@@ -108,11 +107,22 @@ def _access(store: Store, cohorts: list[str]) -> str:
     return f"with access to {listed([names.get(c, c) for c in cohorts], 'no cohorts')}"
 
 
+@cache
+def _dummy_hash() -> str:
+    """A hash checked when no account matches, so a wrong e-mail costs as long as a wrong password.
+
+    Made on the first sign-in rather than at import: scrypt takes about a quarter of a second, which every
+    command would otherwise pay at start-up.
+    """
+    return generate_password_hash(secrets.token_hex(16))
+
+
 def authenticate(store: Store, email: str, password: str) -> Record | None:
     """The active account with this e-mail and password, or None (the same time either way)."""
+    dummy = _dummy_hash()  # before the look-up, so the first sign-in pays for it whoever it is for
     user = store.find_user(normal_email(email))
     hashed = user.get("password") if user else None
-    matches = check_password_hash(hashed or _DUMMY, password)
+    matches = check_password_hash(hashed or dummy, password)
     return user if user and hashed and matches and user.get("active") else None
 
 

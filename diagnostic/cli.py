@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import click
@@ -18,6 +19,7 @@ from flask.cli import FlaskGroup, ScriptInfo
 from werkzeug.serving import run_simple
 
 from diagnostic import audit, create_app, grouping, menu
+from diagnostic.cli_progress import counted, steps
 from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
 from diagnostic.csvio import ImportProblems, export_csv, export_json, import_csv
 from diagnostic.demo import DEMO_COHORT, seed_demo
@@ -29,7 +31,7 @@ from diagnostic.store import StoreError, VersionConflict
 from forms.catalog import UnknownForm, find_definition
 from forms.loader import as_json, digest, load_definition
 from forms.yamlfile import FileProblems
-from models.clustering import METHODS
+from models import METHODS
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 ACTOR = "command line"  # who the audit log says did it
@@ -111,7 +113,7 @@ def forms_check(path: Path) -> None:
                    f"{_data_dir()} with different content; give the changed definition a new version")
         sys.exit(1)
     pages = len(definition.sections)
-    click.echo(f"{path}: ok: {definition.id} version {definition.version}, {pages} pages, "
+    click.echo(f"{path}: ok: {definition.id} version {definition.version}, {pages} sections (pages), "
                f"{len(definition.questions())} questions, {len(definition.answer_ids())} answers, "
                f"{len(definition.constructs)} constructs")
 
@@ -128,7 +130,7 @@ def forms_show(form_id: str, version: str | None, as_json_: bool) -> None:
         return
     click.echo(f"{definition.id} version {definition.version}: {definition.title}")
     for number, section in enumerate(definition.sections, start=1):
-        click.echo(f"  page {number}: {section.title}")
+        click.echo(f"  section {section.id} (page {number}): {section.title}")
         for q in section.questions:
             click.echo(f"    {q.id} ({q.type}{', required' if q.required is True else ''})")
 
@@ -171,9 +173,20 @@ def cohort() -> None:
 @click.option("--version", help="Definition version (default: the highest found).")
 @click.option("--schools", default="", help="Comma-separated school names, e.g. \"A,B,C\".")
 @click.option("--closes", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day to answer (YYYY-MM-DD).")
+@click.option("--allow-past", is_flag=True,
+              help="Accept a --closes date before today: the cohort is closed from the start, for answers collected "
+                   "elsewhere that you will import.")
 @click.option("--base-url", help="Public address of the app, for the invitation link.")
-def cohort_create(name: str, form_id: str, version: str | None, schools: str, closes, base_url: str | None) -> None:  # noqa: ANN001
+def cohort_create(name: str, form_id: str, version: str | None, schools: str, closes, allow_past: bool,  # noqa: ANN001
+                  base_url: str | None) -> None:
     """Create a cohort and print its id and invitation URL."""
+    today = date.today()
+    if closes and closes.date() < today and not allow_past:
+        # A closed cohort's invitation turns every teacher away: almost always a mistyped year.
+        raise click.ClickException(
+            f"--closes {closes.date().isoformat()} is before today ({today.isoformat()}), so no teacher could answer. "
+            "Give today or a later date, or add --allow-past to create a cohort that is already closed (for answers "
+            "you will import)")
     definition = _find(form_id, version)
     try:
         record = create_cohort(get_store(), definition, name, schools.split(","),
@@ -206,11 +219,15 @@ def import_responses(cohort_id: str, file: Path) -> None:
     store = get_store()
     record = _cohort(cohort_id)
     definition = published_definition(store, record["form_id"], record["form_version"])
+    say = steps()
     try:
-        responses = import_csv(file, record, definition, store.list_responses(cohort_id))
+        lines = file.read_bytes().count(b"\n") + 1 if file.is_file() else 0
+        with counted(lines, f"checking the rows of {file.name}") as checked:
+            responses = import_csv(file, record, definition, store.list_responses(cohort_id), progress=checked)
     except ImportProblems as exc:
         click.echo("\n".join(exc.lines), err=True)
         raise click.ClickException(f"nothing imported: {len(exc.lines)} problem(s)") from None
+    say(f"saving {audit.plural(len(responses), 'response')}")
     store.add_responses(cohort_id, responses)
     audit.record(store, ACTOR, "import responses", f"Imported {audit.plural(len(responses), 'submitted response')} "
                                                    f"from {file.name}.", cohort_id)
@@ -226,7 +243,10 @@ def export(cohort_id: str, fmt: str, output: Path | None) -> None:
     store = get_store()
     record = _cohort(cohort_id)
     definition = published_definition(store, record["form_id"], record["form_version"])
+    say = steps()
+    say("reading the submitted responses")
     responses = store.list_responses(cohort_id, status="submitted")
+    say(f"writing {audit.plural(len(responses), 'response')} as {fmt.upper()}")
     text = export_csv(definition, responses) if fmt == "csv" else export_json(definition, responses)
     if output:
         output.write_text(text, encoding="utf-8")
@@ -280,20 +300,46 @@ def cluster(cohort_id: str, k: str, method: str, as_json_: bool, accept_small: b
 @click.option("--json", "as_json_", is_flag=True, help="Print every ranked focus with its score, parts and reasons.")
 def recommend_cmd(cohort_id: str, respondent: str | None, as_json_: bool) -> None:
     """Rank the menu of learning focuses for each submitted teacher, with the reasons."""
-    record = _cohort(cohort_id)
+    from diagnostic.partnerships import display_name
+
+    record, store = _cohort(cohort_id), get_store()
+    say = steps()
+    say("ranking the menu of learning focuses for " + (respondent or "every submitted teacher"))
     try:
-        found = menu.for_cohort(get_store(), record, respondent)
+        found = menu.for_cohort(store, record, respondent)
+        plan = menu.plan_for(store, record)
+        groups = _group_names(store, record)
     except (LookupError, ValueError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
+    say(f"ranked for {audit.plural(len(found), 'teacher')}")
     if as_json_:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
+    # In words for the person reading: teachers by name, focuses and groups by title; --json keeps the ids.
+    definition = published_definition(store, record["form_id"], record["form_version"])
+    responses = {r["id"]: r for r in store.list_responses(cohort_id, status="submitted")}
+    titles = {f["id"]: f["title"] for f in plan["focuses"]}
+    best = sum(plan["weights"].values())  # every part of a score is at most 1, so this is the highest possible
     for teacher in found:
-        chosen = ", ".join(teacher["chosen"]["focuses"]) if teacher["chosen"] else "nothing yet"
-        click.echo(f"{teacher['respondent'] or teacher['response_id']} (group {teacher['group'] or '-'}; "
-                   f"chose {chosen})")
+        reference = teacher["respondent"] or teacher["response_id"]
+        chosen = (", ".join(titles.get(f, f) for f in teacher["chosen"]["focuses"]) if teacher["chosen"]
+                  else "nothing yet")
+        group = f"group {teacher['group']}: {groups.get(teacher['group'], '')}" if teacher["group"] else "no group yet"
+        name = display_name(definition, responses[teacher["response_id"]])
+        click.echo(f"{name if reference in name else f'{name} ({reference})'}, {group}; has chosen {chosen}")
         for rank, item in enumerate(teacher["recommendations"][:3], start=1):
-            click.echo(f"  {rank}. {item['focus']} ({item['score']:.2f}): {' '.join(item['reasons'][:2])}")
+            click.echo(f"  {rank}. {titles.get(item['focus'], item['focus'])}, fit {item['score']:.2f} of {best:g}: "
+                       f"{' '.join(item['reasons'][:2])}")
+
+
+def _group_names(store, record: dict) -> dict[str, str]:  # noqa: ANN001
+    """Each group key's name as the specialists see it: the one they gave, else the one generated."""
+    grouping_record = store.load_grouping(record["id"])
+    if grouping_record is None:
+        return {}
+    labels = store.group_labels(record["id"])
+    return {g["key"]: (labels.get(g["key"]) or {}).get("name") or g["generated_name"]
+            for g in grouping_record["groups"]}
 
 
 # -- serving ---------------------------------------------------------------------

@@ -6,8 +6,9 @@ import json
 
 import click
 
-from diagnostic import partnerships
+from diagnostic import audit, partnerships
 from diagnostic.cli import _cohort, _data_dir, cli, within
+from diagnostic.cli_progress import steps
 from diagnostic.cohorts import definition_dirs, published_definition
 from diagnostic.demo import seed_network
 from diagnostic.extensions import get_store
@@ -39,8 +40,12 @@ def pair(cohort_id: str, mode: str, school_rule: str | None, relax_focus: bool |
     record, store = _cohort(cohort_id), get_store()
     options = {k: v for k, v in {"school_rule": school_rule, "relax_focus": relax_focus, "capacity": capacity,
                                  "by": by}.items() if v is not None}
+    say = steps()
     try:
+        say(f"proposing {mode} partnerships from the cohort's submitted questionnaires")
         proposal = partnerships.run(store, record, mode, options, actor=ACTOR)
+        say(f"proposed {audit.plural(len(proposal['pairs']), 'partnership')}"
+            + (", confirming them" if confirm_ else ""))
         made = partnerships.confirm(store, record, mode, proposal["id"], actor=ACTOR) if confirm_ else None
     except (PairingError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -49,9 +54,13 @@ def pair(cohort_id: str, mode: str, school_rule: str | None, relax_focus: bool |
         click.echo(json.dumps({**shown, "confirmed": [p["id"] for p in made] if made else []}, indent=2,
                               ensure_ascii=False))
         return
+    definition = published_definition(store, record["form_id"], record["form_version"])
+    # Each criterion scores from 0 to 1, so the weights' sum is the best score a partnership can have.
+    best = sum(partnerships.engine_config(definition)["weights"][mode.replace("-", "_")].values())
     for p in proposal["pairs"]:
         lock = " (locked)" if p["locked"] else ""
-        click.echo(f"{' + '.join(p['names'])}: {p.get('focus_title') or '-'}, score {p['score']:.2f}{lock}")
+        click.echo(f"{who_with_whom(mode, p)}: {p.get('focus_title') or 'no shared focus'}, score "
+                   f"{p['score']:.2f} of {best:g}{lock}")
         for reason in p["reasons"]:
             click.echo(f"    {reason}")
     for u in proposal["unpaired"][:UNPAIRED_SHOWN]:
@@ -62,6 +71,21 @@ def pair(cohort_id: str, mode: str, school_rule: str | None, relax_focus: bool |
         click.echo(f"note: {note}")
     click.echo(f"{len(proposal['pairs'])} partnerships, {len(proposal['unpaired'])} not paired, total score "
                f"{proposal['total_score']:.2f}" + (f"; confirmed {len(made)}" if made else ""))
+
+
+def who_with_whom(mode: str, partnership: dict) -> str:
+    """A partnership in words: who coaches whom (the mentor or specialist is listed first by the engine)."""
+    names = [n or "someone" for n in partnership["names"]]
+
+    def listed(people: list[str]) -> str:
+        return people[0] if len(people) == 1 else f"{', '.join(people[:-1])} and {people[-1]}"
+
+    if mode == "mentoring":
+        return f"{names[0]} mentors {listed(names[1:])}"
+    if mode == "specialist":
+        group = f" (group {partnership['group']})" if partnership.get("group") else ""
+        return f"{names[0]} coaches {listed(names[1:])}{group}"
+    return f"{listed(names)} coach each other"
 
 
 @cli.group()
@@ -124,7 +148,8 @@ def specialists_remove(cohort_id: str, specialist_id: str) -> None:
 def demo(cohort_id: str, teachers: int, schools: int) -> None:
     """Create a large synthetic network of submitted teachers, grouped, with specialists listed."""
     try:
-        result = seed_network(get_store(), definition_dirs(_data_dir()), cohort_id, teachers, schools)
+        result = seed_network(get_store(), definition_dirs(_data_dir()), cohort_id, teachers, schools,
+                              progress=steps())
     except (ValueError, StoreError, FileProblems, UnknownForm) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"cohort {cohort_id}: {result['submitted']} synthetic teachers in {schools} schools")

@@ -10,11 +10,14 @@ import csv
 import io
 import json
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
+from wtforms import Field, FormField
+from wtforms.fields.choices import SelectChoice
 
 from diagnostic.journey import missing_required, new_response
 from forms.builder import apply_visibility, build_page_form, read_answers
@@ -84,6 +87,13 @@ def validate_row(definition: Definition, row: dict[str, str], classes: dict[str,
                 continue
             flat = [e for group in errors.values() for e in group] if isinstance(errors, dict) else errors
             cell = row.get(name, "")
+            allowed = _allowed(form[name])
+            unknown = [v for k, v in pairs if (k == name or k.startswith(f"{name}-")) and v not in (allowed or [v])]
+            if unknown:
+                # WTForms says only "Not a valid choice": say which answers the cell may hold instead.
+                flat = [e for e in flat if not _is_choice_error(e)]
+                problems.append(f"{name}: {_quoted(unknown)} {'is' if len(unknown) == 1 else 'are'} not among "
+                                f"the answers allowed: {', '.join(allowed)}")
             problems += [f"{name}: {e} (found {cell!r})" if cell else f"{name}: {e}" for e in flat]
         answers.update({k: v for q in shown for k, v in read_answers(form, q).items()
                         if k not in form.errors and q.id not in form.errors})
@@ -92,8 +102,33 @@ def validate_row(definition: Definition, row: dict[str, str], classes: dict[str,
     return answers, problems
 
 
-def import_csv(path: Path | str, cohort: dict, definition: Definition, existing: list[dict]) -> list[dict]:
-    """Read and validate a whole CSV; return the submitted responses to store, or raise ImportProblems."""
+def _allowed(field: Field) -> list[str] | None:
+    """The values a choice field accepts, as written in a CSV cell; None for a field without choices."""
+    if isinstance(field, FormField):  # a ranking: one select per position, each offering the same choices
+        field = next(iter(field.form))
+    choices = getattr(field, "choices", None)
+    if choices is None:
+        return None
+    values = [str(c.value if isinstance(c, SelectChoice) else c[0]) for c in choices]
+    return [v for v in values if v != ""]  # "" is a ranking's "not chosen"
+
+
+def _is_choice_error(message: str) -> bool:
+    # WTForms' own wording for a value outside the choices ("Not a valid choice.", "'x' is not a valid choice
+    # for this field.", "Invalid Choice: could not coerce.").
+    return "valid choice" in message.lower() or "invalid choice" in message.lower()
+
+
+def _quoted(values: list[str]) -> str:
+    return ", ".join(repr(v) for v in dict.fromkeys(values))
+
+
+def import_csv(path: Path | str, cohort: dict, definition: Definition, existing: list[dict],
+               progress: Callable[[int], None] | None = None) -> list[dict]:
+    """Read and validate a whole CSV; return the submitted responses to store, or raise ImportProblems.
+
+    `progress`, if given, is told the line reached after each row.
+    """
     path = Path(path)
     name = str(path)
     try:
@@ -161,6 +196,8 @@ def import_csv(path: Path | str, cohort: dict, definition: Definition, existing:
             problems += [f"{name}:{line}: {p}" for p in row_problems]
             if not row_problems:
                 records.append(submitted_response(cohort, definition, answers, respondent, school))
+            if progress:
+                progress(end_of_previous)
     except csv.Error as exc:
         problems.append(f"{name}:{reader.line_num}: not a readable CSV row ({exc})")
     if problems:

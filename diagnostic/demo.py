@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -217,12 +218,14 @@ def demo_accounts(store: Store) -> list[dict[str, str]]:
 
 
 def seed_network(store: Store, definition_dirs: list[Path], cohort_id: str, teachers: int, schools: int,
-                 seed: int = 7) -> dict[str, Any]:
+                 seed: int = 7, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """A large synthetic network (e.g. 2,000 teachers in 20 schools), grouped, with specialists listed.
 
     Built from the same profiles as the demo, without the per-row validation
     (the demo checks the generator through the importer), so it is quick.
+    `progress` is told each step as it starts.
     """
+    say = progress or (lambda message: None)
     if store.get_cohort(cohort_id):
         raise ValueError(f"cohort {cohort_id!r} already exists")
     if teachers < 1 or schools < 1:
@@ -231,9 +234,12 @@ def seed_network(store: Store, definition_dirs: list[Path], cohort_id: str, teac
     names = [f"School {n + 1:02d}" for n in range(schools)]
     cohort = create_cohort(store, definition, f"Synthetic network of {teachers} teachers", names, cohort_id=cohort_id)
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    say(f"answering the questionnaire for {teachers} synthetic teachers")
     responses, _ = planted_cohort(cohort, definition, teachers, seed, missing=0.02)
+    say(f"saving {len(responses)} submitted questionnaires")
     store.add_responses(cohort_id, responses)
-    refit(store, cohort)
+    say("grouping the teachers by starting point")
+    refit(store, cohort, progress=lambda message: say(f"grouping: {message}"))
     count = max(3, teachers // 100)
     store.update_cohort(cohort_id, lambda c: {**c, "specialists": demo_specialists(definition, count)})
     return {"cohort": store.get_cohort(cohort_id), "submitted": len(responses)}

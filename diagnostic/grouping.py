@@ -18,12 +18,12 @@ from diagnostic.cohorts import published_definition
 from diagnostic.journey import now
 from diagnostic.store import Record, Store, StoreError, whole_cohort
 from forms.grouping import feature_spec
-from models.clustering import METHODS, StartingPointGroups
-from models.features import encode, make_grouping_pipeline, uninformative
-from models.mapping import fit_map, place_on_map
+from models import METHODS
 from models.persist import ModelFileError, dumps, loads
-from models.profiles import match_groups, profile_groups
 from models.quality import verdict
+
+# models.clustering, features, mapping and profiles (scikit-learn, pandas, scipy) are imported in the functions that
+# fit or place: this module is imported by every page and command, most of which never group anyone.
 
 MAX_GROUPS = 8  # the most groups a specialist or `cluster --k` may ask for, and the most "auto" tries
 EARLIER_KEPT = 10  # earlier groupings kept per cohort, so that a specialist can go back to one
@@ -111,6 +111,11 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
     whose smallest group is under the minimum group size raises `SmallGroups`
     and changes nothing, unless `accept_small`.
     """
+    from models.clustering import StartingPointGroups
+    from models.features import encode, make_grouping_pipeline, uninformative
+    from models.mapping import fit_map, place_on_map
+    from models.profiles import profile_groups
+
     say = progress or (lambda message: None)
     k = parse_k(k)
     if method not in METHODS:
@@ -241,6 +246,8 @@ def _num(value: float | None) -> float | None:
 def _carry_keys(store: Store, cohort_id: str, groups: list[dict[str, Any]]) -> tuple[list[str], int]:
     """Keys for new groups (the old key where a group continues an old one, else a letter never used
     in this cohort), and how many letters have now been issued."""
+    from models.profiles import match_groups
+
     try:
         old = store.load_grouping(cohort_id)
     except StoreError:
@@ -329,6 +336,9 @@ def _model(store: Store, cohort_id: str, meta: Record) -> Any:
 
 def place(store: Store, cohort: Record, record: Record, responses: list[Record]) -> dict[str, Record]:
     """Place teachers into the current groups without changing them: {response id: membership}."""
+    from models.features import encode
+    from models.mapping import place_on_map
+
     model = _model(store, cohort["id"], record["model"])
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     table = encode(responses, feature_spec(definition), index=[r["id"] for r in responses])

@@ -8,14 +8,23 @@ from typing import Any
 from diagnostic import audit, grouping
 from diagnostic.choice import current_choice
 from diagnostic.cohorts import published_definition
-from diagnostic.recommend import prepare, rank
 from diagnostic.store import Record, Store, StoreError
 
 
 def plan_for(store: Store, cohort: Record) -> dict[str, Any]:
     """The engine's view of the cohort's menu, with the coordinator's restrictions and weights."""
+    from diagnostic.recommend import prepare
+
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     return prepare(definition, cohort.get("menu_settings"))
+
+
+def rank(plan: dict[str, Any], teachers: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """`diagnostic.recommend.rank`, imported when a menu is ranked: it loads numpy, which most pages and commands
+    importing this module never need."""
+    from diagnostic.recommend import rank as ranked
+
+    return ranked(plan, teachers)
 
 
 def save_settings(store: Store, cohort: Record, settings: dict[str, Any], actor: str = "system") -> Record:

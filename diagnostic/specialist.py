@@ -27,7 +27,7 @@ from diagnostic.grouping import MAX_GROUPS, NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT,
 from diagnostic.starting_points import UnknownStartingPoint, names, starting_point_of
 from diagnostic.store import DamagedGrouping
 from forms.grouping import feature_spec
-from models.clustering import METHODS
+from models import METHODS
 
 bp = Blueprint("specialist", __name__, url_prefix="/specialist")
 

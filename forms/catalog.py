@@ -35,14 +35,22 @@ def find_definition(form_id: str, version: str | None, dirs: list[Path]) -> tupl
     Raises `UnknownForm`, or `FileProblems` when the matching file is invalid.
     """
     matches: list[tuple[Definition, Path]] = []
+    available: dict[str, set[str]] = {}  # every id found, with its versions, to say what could be asked for
     for path in definition_files(dirs):
         data, _ = read_yaml(path)
+        available.setdefault(str(data.get("id")), set()).add(str(data.get("version")))
         if data.get("id") == form_id and (version is None or str(data.get("version")) == version):
             matches.append((load_definition(path), path))
     if not matches:
         wanted = f"{form_id!r}" + (f" version {version!r}" if version else "")
         folders = ", ".join(str(d) for d in dirs)
-        raise UnknownForm(f"no definition {wanted} in {folders}")
+        if version and form_id in available:
+            found = f"versions of {form_id} found: {', '.join(sorted(available[form_id], key=_version_key))}"
+        else:
+            found = "definitions found: " + (", ".join(
+                f"{i} (version {', '.join(sorted(v, key=_version_key))})" for i, v in sorted(available.items()))
+                or "none")
+        raise UnknownForm(f"no definition {wanted} in {folders}; {found}")
     return max(matches, key=lambda m: _version_key(m[0].version))
 
 

@@ -10,11 +10,31 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from forms import schema
 from forms.checks import cross_reference_problems, menu_problems
 from forms.schema import QUESTION_TYPES, Choice, Definition, Item, Menu
 from forms.yamlfile import FileProblems, Problem, line_of, read_yaml
 
 DefinitionError = FileProblems
+
+# What a part of a definition is written like, for the messages about a value of the wrong kind (pydantic would name
+# its own classes: "Input should be a valid dictionary or instance of Choice").
+SHAPES = {
+    "Choice": "a choice with an id and a label, e.g. {id: red, label: Red}",
+    "Condition": "a condition on an earlier answer such as {question: role, equals: other}, or all, any or not "
+                 "of conditions",
+    "Scale": "a scale with a min and a max, e.g. {min: 1, max: 5, labels: {1: Disagree, 5: Agree}}",
+    "Item": "a statement with an id and its text, e.g. {id: plan_1, text: I plan for every pupil}",
+    "ItemsFromMenu": "an id with {focus} in it and a text, e.g. {id: '{focus}_confidence', text: '{title}'}",
+}
+# A field that takes one of several forms: what each may be.
+FIELD_SHAPES = {
+    "scale": "a scale such as {min: 1, max: 5}, or the name of one of the definition's scales",
+    "choices": "a list of choices such as [{id: red, label: Red}], the name of one of the definition's choice_lists, "
+               "or menu",
+    "required": "true, false or soft",
+    "show_if": SHAPES["Condition"],
+}
 
 
 def load_menu(path: Path | str) -> Menu:
@@ -150,7 +170,10 @@ def _validate(model: type[BaseModel], data: Any, lines: dict, path: Path | str) 
             if not any(p.where[: len(where)] == where for p in problems):
                 label = _owner_label(where, data)
                 field = ".".join(str(p) for p in where[len(_owner_path(where)):])
-                problems.append(Problem(where, f"{label}{field + ': ' if field else ''}has the wrong kind of value"))
+                shape = FIELD_SHAPES.get(str(where[-1])) if where else None
+                wrong = (f"should be {shape} (found {_found(_at(data, where))})" if shape
+                         else "has the wrong kind of value")
+                problems.append(Problem(where, f"{label}{field + ': ' if field else ''}{wrong}"))
         raise FileProblems(path, [(line_of(lines, p.where), p.message) for p in problems]) from None
 
 
@@ -178,6 +201,8 @@ def _describe(err: dict, data: Any) -> Problem | None:
         message = "this is required but missing"
     elif err["type"] == "extra_forbidden":
         message = "unknown key"
+    elif err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+        message = f"should be {_shape(err)} (found {_found(err['input'])})"
     label = _owner_label(where, data)
     return Problem(where, f"{label}{field + ': ' if field else ''}{message}")
 
@@ -237,6 +262,31 @@ def _owner_label(where: tuple, data: Any) -> str:
         noun = "question"
     name = node.get("id") if isinstance(node, dict) else None
     return f"{noun} '{name}': " if isinstance(name, str) else f"{noun} {owner[-1] + 1}: "
+
+
+def _shape(err: dict) -> str:
+    """What a mapping that was expected looks like, in the definition's own words."""
+    name = (err.get("ctx") or {}).get("class_name", "")
+    if name in SHAPES:
+        return SHAPES[name]
+    model = getattr(schema, name, None)
+    fields = getattr(model, "model_fields", None)
+    if not fields:
+        return "a mapping of keys"
+    required = [f.alias or key for key, f in fields.items() if f.is_required()]
+    return "a mapping of keys" + (f" with {', '.join(required)}" if required else "")
+
+
+def _at(data: Any, where: tuple) -> Any:
+    for part in where:
+        data = data[part]
+    return data
+
+
+def _found(value: Any) -> str:
+    if isinstance(value, str | int | float | bool):
+        return repr(value)
+    return _kind(value)
 
 
 def _kind(data: Any) -> str:

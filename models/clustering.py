@@ -18,8 +18,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from models import METHODS  # defined in the package, so that pages and commands list them without scikit-learn
+
 Progress = Callable[[str], None]
-METHODS = ("kmeans", "gmm", "ward")
 # How far the real silhouette must rise above the one found in shuffled data to count as structure.
 STRUCTURE_MARGIN = 0.02
 # Random starts per mixture when comparing numbers of groups.

@@ -15,8 +15,8 @@ import struct
 import zlib
 from typing import Any
 
-import joblib
-import sklearn
+# joblib and scikit-learn are imported inside dumps and loads: the pages and commands that only read a
+# ModelFileError or never touch a model should not pay for loading scikit-learn.
 
 
 class ModelFileError(Exception):
@@ -30,6 +30,9 @@ def fingerprint(blob: bytes) -> str:
 
 def dumps(model: Any) -> tuple[bytes, dict[str, str]]:
     """The model as bytes, and the metadata needed to load it safely later."""
+    import joblib
+    import sklearn
+
     buffer = io.BytesIO()
     joblib.dump(model, buffer, compress=3)
     blob = buffer.getvalue()
@@ -45,6 +48,9 @@ def loads(blob: bytes, meta: dict[str, Any]) -> Any:
         If the scikit-learn version differs, the bytes are not the ones saved,
         or they cannot be read.
     """
+    import joblib
+    import sklearn
+
     if meta.get("sklearn") != sklearn.__version__:
         raise ModelFileError(f"the model was made with scikit-learn {meta.get('sklearn')} but this server has "
                              f"{sklearn.__version__}; re-run the grouping to make a new one")

@@ -7,6 +7,7 @@ import io
 import json
 import random
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,7 @@ def test_forms_check_accepts_the_shipped_questionnaire(invoke):
     lines = result.output.splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"{SHIPPED_FORM}: ok: starting_point version 2")
+    assert " sections (pages), " in lines[0]  # named as the file's key is
 
 
 def test_forms_check_lists_every_problem_with_path_line_and_question(invoke, tmp_path):
@@ -223,7 +225,7 @@ def test_forms_show_lists_pages_and_questions(invoke):
     result = invoke("forms", "show", "starting_point")
     assert_clean(result, 0)
     assert "starting_point version 2: Your starting point" in result.output
-    assert "page 1: About you" in result.output
+    assert "section about (page 1): About you" in result.output  # the key in the file, and what teachers see
     assert "consent (consent, required)" in result.output
 
 
@@ -288,6 +290,11 @@ def test_cohort_base_url_is_used_for_links(invoke):
         pytest.param(["--name", "N", "--form", "starting_point", "--closes", "31/12/2030"], 2,
                      "--closes", id="bad-date"),
         pytest.param(["--form", "starting_point"], 2, "--name", id="no-name"),
+        # A date already gone would turn every teacher away; the message says what to do instead.
+        pytest.param(["--name", "N", "--form", "starting_point", "--closes", "2020-01-01"], 1,
+                     "is before today", id="closes-in-the-past"),
+        pytest.param(["--name", "N", "--form", "starting_point", "--closes", "2020-01-01"], 1,
+                     "--allow-past", id="closes-in-the-past-names-the-flag"),
     ],
 )
 def test_cohort_create_errors_create_nothing(invoke, store, args, code, message):
@@ -299,9 +306,16 @@ def test_cohort_create_errors_create_nothing(invoke, store, args, code, message)
 
 @pytest.mark.parametrize(("closes", "status"), [("2020-01-01", 410), ("2999-12-31", 200)])
 def test_cohort_closing_date_closes_the_invitation(invoke, client, store, closes, status):
-    cohort_id, url = create(invoke, "--closes", closes)
+    cohort_id, url = create(invoke, "--closes", closes, "--allow-past")
     assert store.get_cohort(cohort_id)["closes_on"] == closes
     assert client.get(path_of(url)).status_code == status
+
+
+def test_a_cohort_closing_today_is_accepted(invoke, client, store):
+    today = date.today().isoformat()
+    cohort_id, url = create(invoke, "--closes", today)
+    assert store.get_cohort(cohort_id)["closes_on"] == today
+    assert client.get(path_of(url)).status_code == 200
 
 
 # -- versions ---------------------------------------------------------------------------

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from diagnostic import menu
 from diagnostic.cli import cli
+from diagnostic.cohorts import published_definition
 from diagnostic.demo import DEMO_COHORT
+from diagnostic.partnerships import display_name
 
 
 @pytest.fixture
@@ -102,3 +106,40 @@ def test_demo_makes_a_network_every_mode_can_pair(invoke, store):
         assert data["pairs"], mode
     again = invoke("demo", "--cohort", "net", "--teachers", "10")
     assert again.exit_code == 1 and "already exists" in again.output
+
+
+# -- human output in words (issue 13, item 17): who coaches whom, focuses by title; --json keeps the ids ----------
+@pytest.mark.parametrize(("mode", "options", "says"), [
+    ("mentoring", [], "{0} mentors {1}"),
+    ("co-coaching", [], "{0} and {1} coach each other"),
+    ("specialist", [], "{0} coaches {1}"),
+])
+def test_pair_says_who_coaches_whom_by_name(invoke, mode, options, says):
+    text = invoke("pair", "--cohort", DEMO_COHORT, "--mode", mode, *options).output
+    data = json.loads(invoke("pair", "--cohort", DEMO_COHORT, "--mode", mode, *options, "--json").output)
+    pairs = [p for p in data["pairs"] if len(p["members"]) == 2]
+    assert pairs
+    for p in pairs:
+        lead, other = (m["name"] for m in p["members"])
+        assert says.format(lead, other) + ":" in text, (says, lead, other)
+    assert all("response_id" in m or "specialist_id" in m for p in data["pairs"] for m in p["members"])
+    assert " + " not in text and re.search(r"score \d+\.\d\d of \d", text)
+
+
+def test_recommend_names_teachers_groups_and_focuses_in_words(invoke, app, store):
+    text = invoke("recommend", "--cohort", DEMO_COHORT).output
+    data = json.loads(invoke("recommend", "--cohort", DEMO_COHORT, "--json").output)
+    with app.app_context():
+        record = store.get_cohort(DEMO_COHORT)
+        plan = menu.plan_for(store, record)
+        definition = published_definition(store, record["form_id"], record["form_version"])
+        names = {r["id"]: display_name(definition, r) for r in store.list_responses(DEMO_COHORT)}
+    titles = {f["id"]: f["title"] for f in plan["focuses"]}
+    first = data[0]
+    top = first["recommendations"][0]
+    heading = next(line for line in text.splitlines() if line.startswith(names[first["response_id"]]))
+    assert f"group {first['group']}: " in heading  # the key, then the group's name
+    assert f"  1. {titles[top['focus']]}, fit {top['score']:.2f} of {sum(plan['weights'].values()):g}: " in text
+    ids = [f for f in titles if "_" in f]  # a one-word id (metacognition) reads as the word itself in reasons
+    assert not re.search(r"\b(" + "|".join(ids) + r")\b", text), "a focus id in the human output"
+    assert {item["focus"] for item in first["recommendations"]} <= set(titles)  # --json keeps the ids

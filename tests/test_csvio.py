@@ -167,21 +167,27 @@ def test_blank_lines_are_skipped(ctx, tmp_path, shipped, cohort):
 
 # -- bad rows ------------------------------------------------------------------------
 BAD_ROWS = [
-    pytest.param({"role": "pilot"}, ["role: Not a valid choice.", "(found 'pilot')"], id="choice-unknown"),
-    pytest.param({"lc1": "7"}, ["lc1: Not a valid choice.", "(found '7')"], id="likert-out-of-range"),
-    pytest.param({"observation_comfort": "0"}, ["observation_comfort: Not a valid choice."], id="likert-below"),
-    pytest.param({"lc1": "agree"}, ["lc1: ", "(found 'agree')"], id="likert-not-a-number"),
+    # A value outside the choices names the answers the cell may hold.
+    pytest.param({"role": "pilot"}, ["role: 'pilot' is not among the answers allowed: class_teacher, subject_lead, "
+                                     "senior_leader, teaching_assistant, other"], id="choice-unknown"),
+    pytest.param({"lc1": "7"}, ["lc1: '7' is not among the answers allowed: 1, 2, 3, 4, 5"], id="likert-out-of-range"),
+    pytest.param({"observation_comfort": "0"}, ["observation_comfort: '0' is not among the answers allowed: 1, 2, 3"],
+                 id="likert-below"),
+    pytest.param({"lc1": "agree"}, ["lc1: 'agree' is not among the answers allowed: 1, 2, 3, 4, 5"],
+                 id="likert-not-a-number"),
     pytest.param({"subjects": "english;maths;science;pe;arts"},
                  ["subjects: Choose no more than 4 (you chose 5)"], id="multi-too-many"),
-    pytest.param({"subjects": "english;cooking"}, ["subjects: ", "'cooking' is not a valid choice"],
+    pytest.param({"subjects": "english;cooking"}, ["subjects: 'cooking' is not among the answers allowed: english,"],
                  id="multi-unknown-choice"),
+    pytest.param({"subjects": "cooking;english;darts"}, ["subjects: 'cooking', 'darts' are not among the answers"],
+                 id="multi-two-unknown-choices"),
     pytest.param({"focus_choice": "questioning;questioning"},
                  ["focus_choice: You chose this already; choose a different one or leave it empty"],
                  id="ranking-repeated"),
     pytest.param({"focus_choice": "questioning;feedback;metacognition;retrieval_practice"},
                  ["focus_choice: ranks 4 choices but at most 3 may be ranked"], id="ranking-too-many"),
-    pytest.param({"focus_choice": "juggling"}, ["focus_choice: Not a valid choice.", "(found 'juggling')"],
-                 id="ranking-unknown-choice"),
+    pytest.param({"focus_choice": "juggling"}, ["focus_choice: 'juggling' is not among the answers allowed: ",
+                                                "questioning"], id="ranking-unknown-choice"),
     pytest.param({"years_teaching": "51"}, ["years_teaching: Enter a number from 0 to 50 (found '51')"],
                  id="number-too-big"),
     pytest.param({"years_teaching": "-1"}, ["years_teaching: Enter a number from 0 to 50 (found '-1')"],
@@ -318,7 +324,7 @@ def test_row_numbers_are_physical_lines_after_a_multiline_cell(ctx, tmp_path, sh
             valid_row(shipped, 3, respondent="teacher-1")]  # line 7
     path = write_csv(tmp_path / "multiline.csv", shipped, rows)
     lines = problems_of(path, cohort, shipped)
-    assert lines[0].startswith(f"{path}:6: role: Not a valid choice.")
+    assert lines[0].startswith(f"{path}:6: role: 'pilot' is not among the answers allowed")
     assert lines[1] == f"{path}:7: respondent 'teacher-1' appears again (first on row 5)"
     assert len(lines) == 2
 

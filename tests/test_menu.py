@@ -203,7 +203,8 @@ def test_cli_recommend_json_and_errors(runner, demo):
     one = runner.invoke(cli, args=["recommend", "--cohort", "demo", "--respondent", "demo-002", "--json"])
     assert [t["respondent"] for t in json.loads(one.stdout)] == ["demo-002"]
     text = runner.invoke(cli, args=["recommend", "--cohort", "demo", "--respondent", "demo-002"])
-    assert text.stdout.startswith("demo-002 (group ") and text.stdout.count("\n  ") == 3
+    # In words: the teacher's name with their reference, their group's key and name, three ranked focuses.
+    assert re.match(r"[^\n]+ \(demo-002\), group [A-Z]: ", text.stdout) and text.stdout.count("\n  ") == 3
     for args in (["--respondent", "nobody"], ["--cohort", "nowhere"]):
         bad = runner.invoke(cli, args=["recommend", "--cohort", "demo", *args])
         assert bad.exit_code == 1 and bad.stderr.startswith("Error: ")

@@ -23,13 +23,17 @@ Modes:
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from diagnostic.pairing import assignment, cocoaching, sentences
-from diagnostic.pairing.facts import Cohort
+from diagnostic.pairing import sentences
 from forms.limits import MENTOR_CAPACITY
+
+# numpy, scipy and rustworkx are imported where a proposal is computed, not here: every page and command imports
+# this package for its names (MODES, PairingError...), and loading them would slow every start-up by seconds.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from diagnostic.pairing.facts import Cohort
 
 MODES = ("co-coaching", "mentoring", "specialist")
 SCHOOL_RULES = ("any", "same", "cross_preferred", "cross_required")
@@ -71,6 +75,8 @@ def propose(mode: str, teachers: list[dict[str, Any]], config: dict[str, Any], *
         For an unknown mode or option, teachers without distinct ids, or a mentor's or specialist's
         capacity outside `MENTOR_CAPACITY` or `SPECIALIST_CAPACITY`.
     """
+    from diagnostic.pairing.facts import Cohort
+
     if mode not in MODES:
         raise PairingError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
     # A misspelt option would otherwise be ignored in silence and the proposal made without the rule.
@@ -147,6 +153,7 @@ def _usable_locks(locked: list[list[str]], forbid: set[frozenset], leads: set[st
 def _partnership(c: Cohort, idx: list[int], found: dict[str, np.ndarray], local: list[int], score: np.ndarray,
                  weights: dict, phrases: dict, locked: bool = False) -> dict[str, Any]:
     """One proposed partnership: members, focus, score, criteria averaged over its pairs, and reasons."""
+    import numpy as np
     pairs = [(a, b) for n, a in enumerate(local) for b in local[n + 1:]]
     criteria = {k: round(float(np.mean([v[a, b] for a, b in pairs])), 3) for k, v in found.items()}
     first = c.teachers[idx[local[0]]]
@@ -164,6 +171,10 @@ def _partnership(c: Cohort, idx: list[int], found: dict[str, np.ndarray], local:
 
 def _co_coaching(c: Cohort, weights: dict, options: dict, locks: list[list[str]], forbid: set[frozenset],
                  specialists: list) -> tuple[list, list, float]:
+    import numpy as np
+
+    from diagnostic.pairing import cocoaching
+
     in_lock = {m for members in locks for m in members}
     pairs, unpaired, total = [], [], 0.0
     for members in locks:
@@ -214,6 +225,10 @@ def _forbid(allowed: np.ndarray, rows: list[list[str]], cols: list[str], forbid:
 
 def _mentoring(c: Cohort, weights: dict, options: dict, locks: list[list[str]], forbid: set[frozenset],
                specialists: list) -> tuple[list, list, float]:
+    import numpy as np
+
+    from diagnostic.pairing import assignment
+
     mentors = np.array([i for i, s in enumerate(c.stage) if s == "mentor"], dtype=int)
     mentor_ids = [c.teachers[i]["id"] for i in mentors]
     locks = [[mentor, mentee] for mentor, *mentees in locks for mentee in mentees]  # one mentee per partnership
@@ -275,6 +290,10 @@ def _why_no_mentor(c: Cohort, mentee: int, allowed: np.ndarray, mentors: int) ->
 
 def _specialist(c: Cohort, weights: dict, options: dict, locks: list[list[str]], forbid: set[frozenset],
                 specialists: list) -> tuple[list, list, float]:
+    import numpy as np
+
+    from diagnostic.pairing import assignment
+
     if not specialists:
         raise PairingError("no specialists are listed for this cohort: add them before allocating specialist "
                            "coaching")
