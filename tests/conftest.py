@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, pairing_cohort, re
 from diagnostic import create_app
 from diagnostic.accounts import create_user, start_session
 from diagnostic.cohorts import create_cohort, definition_dirs
-from diagnostic.demo import seed_demo
+from diagnostic.demo import PROFILES, seed_demo, teacher_row
 from forms.catalog import find_definition
 
 SHIPPED_FORM = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
@@ -85,6 +86,12 @@ def shipped(app):
 def cohort(store, shipped):
     """A cohort on the shipped questionnaire, in two schools."""
     return create_cohort(store, shipped, "Test network", ["Ashfield", "Brook Lane"])
+
+
+@pytest.fixture
+def row(shipped):
+    """One synthetic teacher's answers to the shipped questionnaire (the same every time)."""
+    return teacher_row(shipped, PROFILES[1], random.Random(7))
 
 
 @pytest.fixture(scope="module")

@@ -52,7 +52,8 @@ def test_check_your_answers_puts_each_answer_by_its_question(site, new_page):
     term, answer = box(statement.locator("dt")), box(statement.locator("dd"))
     assert answer["y"] >= term["y"] + term["height"] - 1  # under it, on a phone
     weights = page.evaluate("""() => [...document.querySelectorAll('.review-answers .review-row')].slice(0, 3)
-        .map(r => [getComputedStyle(r.querySelector('dt')).fontWeight, getComputedStyle(r.querySelector('dd')).fontWeight])""")
+        .map(r => [getComputedStyle(r.querySelector('dt')).fontWeight,
+                   getComputedStyle(r.querySelector('dd')).fontWeight])""")
     assert all(int(dd) > int(dt) for dt, dd in weights)  # answers stand out from the questions
     page.set_viewport_size(DESKTOP)
 
@@ -84,7 +85,8 @@ def test_each_statements_scale_sits_on_one_row_on_a_desk_and_stacks_on_a_phone(s
         page.set_viewport_size(PHONE)
         for scale in page.evaluate(SCALE_ROWS):
             tops = scale["radios"]
-            assert all(b > a + 20 for a, b in zip(tops, tops[1:])), f"a scale does not stack on a phone: {tops}"
+            stacked = all(b > a + 20 for a, b in zip(tops, tops[1:], strict=False))
+            assert stacked, f"a scale does not stack on a phone: {tops}"
         check_both_widths(page, f"questionnaire-page-{number}")
     # Each statement is still its own group, named by its statement.
     page.goto(site.url("/questionnaire/page/3"))
@@ -194,10 +196,16 @@ SOURCE_FIELDS = """
 # Put one scenario's answers into the form as a teacher would, then tell the form something changed.
 FILL = """values => {
   const form = document.querySelector('form');
-  for (const input of form.querySelectorAll('input')) { input.checked = false; if (input.type === 'text') input.value = ''; }
+  for (const input of form.querySelectorAll('input')) {
+    input.checked = false;
+    if (input.type === 'text') input.value = '';
+  }
   for (const select of form.querySelectorAll('select')) select.value = '';
   for (const [name, value] of Object.entries(values)) {
-    if (name === 'priorities') { value.forEach((v, i) => { form.elements[`priorities-rank_${i + 1}`].value = v; }); continue; }
+    if (name === 'priorities') {
+      value.forEach((v, i) => { form.elements[`priorities-rank_${i + 1}`].value = v; });
+      continue;
+    }
     if (name === 'years') { form.elements.years.value = String(value); continue; }
     if (name === 'agree') { form.elements.agree.checked = value; continue; }
     for (const v of [].concat(value)) form.querySelector(`[name="${name}"][value="${v}"]`).checked = true;

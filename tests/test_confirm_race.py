@@ -100,7 +100,8 @@ def test_two_coordinators_pressing_confirm_at_once_get_one_partnership_each_and_
 
     def press(browser, token) -> None:
         start.wait(30)
-        answers.append(browser.post(f"{url}/confirm", data={"csrf_token": token, "proposal": proposal["id"], "sure": "yes"}))
+        form = {"csrf_token": token, "proposal": proposal["id"], "sure": "yes"}
+        answers.append(browser.post(f"{url}/confirm", data=form))
 
     threads = [threading.Thread(target=press, args=pair) for pair in browsers]
     for t in threads:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import random
 import re
 
 import pytest
 from pages import page_fields
 from werkzeug.datastructures import MultiDict
-
-from diagnostic.demo import PROFILES, teacher_row
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 REVISION = re.compile(r'id="revision" name="revision" type="hidden" value="(\d+)"')
@@ -61,11 +58,6 @@ def answer_all(client, definition, row):
             response = post_page(client, number, page_fields(section, row))
         assert response.status_code == 302, response.text
     return response
-
-
-@pytest.fixture
-def row(shipped):
-    return teacher_row(shipped, PROFILES[1], random.Random(7))
 
 
 def resume_link(html: str) -> str:

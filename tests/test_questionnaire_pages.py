@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from pages import page_fields
-from test_journey import answer_all, checked, post_page, row, start  # noqa: F401  (row is a fixture)
+from test_journey import answer_all, checked, post_page, start
 
 BACK = ("go", "back")
 
@@ -77,7 +77,7 @@ NOT_KEPT = [
 @pytest.mark.parametrize(("number", "pairs", "dropped", "question", "prompt", "why", "kept"), NOT_KEPT)
 def test_a_value_that_fails_its_checks_is_dropped_with_a_note_on_return(client, store, cohort, shipped, row, number,
                                                                         pairs, dropped, question, prompt, why, kept):
-    first = start(client, cohort)
+    start(client, cohort)
     answer_all(client, shipped, row)  # every page saved once, so every page has one before it
     before = saved(store, cohort)["answers"]
     back = post_page(client, number, [*pairs, BACK])
@@ -184,7 +184,7 @@ def test_the_page_count_never_rises_on_the_way_forward(client, cohort, shipped, 
     steps = [s for s, _, _ in seen]
     totals = [t for _, _, t in seen]
     assert steps == list(range(1, len(seen) + 1))
-    assert all(b <= a for a, b in zip(totals, totals[1:])), totals
+    assert all(b <= a for a, b in zip(totals, totals[1:], strict=False)), totals
     assert seen[0] == (1, True, len(shipped.sections))  # at first the barrier page may appear: "of up to 8"
     assert seen[-1] == (len(seen), False, len(seen))  # by the end the count is exact
     assert (len(seen) == len(shipped.sections)) == bool(barriers)
