@@ -22,6 +22,7 @@ ANSWERS = {"consent": "yes", "teacher_name": "Nia <b>Okoro</b>", "role": "class_
            "barriers": ["time", "being_judged"], "barrier_time": 2, "barrier_being_judged": 5,
            "lc1": 5, "lc2": 1, "lc3": 5, "lc4": 1, "lc5": 5, "focus_choice": ["questioning"],
            "focus_goal": "More pupils explain their thinking out loud."}
+CONTACT = "nia.okoro@example.org or 07700 900123"  # for her partner only
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,7 @@ def template(tmp_path_factory):
     cohort = create_cohort(store, shipped, "Test network", ["Ashfield", "Brook Lane"], cohort_id="north")
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     others, _ = planted_cohort(cohort, definition, 30, seed=5)
-    nia = submitted_response(cohort, definition, ANSWERS, "ref-nia", "Brook Lane")
+    nia = {**submitted_response(cohort, definition, ANSWERS, "ref-nia", "Brook Lane"), "partner_contact": CONTACT}
     store.add_responses(cohort["id"], [*others, nia])
     refit(store, cohort)
     return data, nia["id"]
@@ -97,6 +98,13 @@ def test_the_starting_point_shows_who_scores_beside_the_cohort_barriers_pupils_f
     assert "More pupils explain their thinking out loud." in page
     assert "Questioning" in page  # her first choice of focus, by title
     assert "What might make it hard to try something new in your classroom?" in page  # answers in words
+
+
+def test_how_a_partner_can_reach_her_is_not_on_her_starting_point(app, store, world):
+    cohort, nia = world["cohort"], world["nia"]
+    page = specialist(app, cohort).get(f"/specialist/cohorts/{cohort['id']}/teachers/{nia}").text
+    assert "Nia &lt;b&gt;Okoro&lt;/b&gt;" in page  # the right page
+    assert "nia.okoro@" not in page and "900123" not in page
 
 
 def test_every_view_is_written_to_the_audit_log_without_naming_the_teacher(app, store, world):
