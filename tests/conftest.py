@@ -13,6 +13,7 @@ from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, pairing_cohort, re
 
 from diagnostic import create_app
 from diagnostic.accounts import create_user, start_session
+from diagnostic.cli import cli
 from diagnostic.cohorts import create_cohort, definition_dirs
 from diagnostic.demo import PROFILES, seed_demo, teacher_row
 from forms.catalog import find_definition
@@ -68,6 +69,17 @@ def anonymous(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def invoke(runner):
+    """Run `diagnostic ARGS…`; no Python exception or traceback may escape, whatever the exit code."""
+    def run(*args):
+        result = runner.invoke(cli, args=[str(a) for a in args])
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+        assert "Traceback" not in result.output
+        return result
+    return run
 
 
 @pytest.fixture

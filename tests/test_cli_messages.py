@@ -12,19 +12,7 @@ import re
 
 import pytest
 
-from diagnostic.cli import cli
 from tests.test_cli import valid_row, write_answers
-
-
-@pytest.fixture
-def invoke(runner):
-    def run(*args):
-        result = runner.invoke(cli, args=[str(a) for a in args])
-        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-        assert "Traceback" not in result.output
-        return result
-    return run
-
 
 # -- forms check ---------------------------------------------------------------------------
 QUESTION = """\

@@ -8,7 +8,6 @@ import re
 import pytest
 
 from diagnostic import menu
-from diagnostic.cli import cli
 from diagnostic.cohorts import published_definition
 from diagnostic.demo import DEMO_COHORT
 from diagnostic.partnerships import display_name
@@ -18,16 +17,6 @@ from diagnostic.partnerships import display_name
 def app(demo_app):
     """Every test here starts from its own copy of the seeded demo cohort."""
     return demo_app
-
-
-@pytest.fixture
-def invoke(runner):
-    def run(*args):
-        result = runner.invoke(cli, args=[str(a) for a in args])
-        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
-        assert "Traceback" not in result.output
-        return result
-    return run
 
 
 def everyone(store, cohort_id=DEMO_COHORT):
