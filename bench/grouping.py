@@ -3,9 +3,9 @@
 Usage: .venv/bin/python bench/grouping.py [--quick] [--teachers N] [--repeats R] [--tmp DIR]
                                          [--parts recovery,rare,speed]
 
-1. Recovery. For seeds 0..9, a planted cohort of 300 teachers (`diagnostic.demo.planted_cohort`:
+1. Recovery. For seeds 0..9, a planted cohort of 300 teachers (`diagnostic.services.demo.planted_cohort`:
    four profiles of unequal size, Likert noise, 10% of answers missing) is stored and grouped
-   through the real path (`create_cohort`, `Store.add_responses`, `diagnostic.grouping.refit` with
+   through the real path (`create_cohort`, `Store.add_responses`, `diagnostic.services.grouping.refit` with
    k "auto"), once per method (kmeans, gmm, ward). The groups found are compared with the planted
    truth by the adjusted Rand index (ARI).
 2. A rare starting point (issue 13). For held-out seeds 2000..2029, `rare_profile_cohort` plants
@@ -116,9 +116,9 @@ def shipped_definition():
 
 def planted_store(root: Path, definition, name: str, teachers: int, seed: int, store=None):
     """A cohort in a data directory, filled with a planted cohort in batches: (store, cohort, responses, truth)."""
-    from diagnostic.cohorts import create_cohort, published_definition
-    from diagnostic.demo import planted_cohort
-    from diagnostic.store import Store
+    from diagnostic.services.cohorts import create_cohort, published_definition
+    from diagnostic.services.demo import planted_cohort
+    from diagnostic.storage.tinydb_store import TinyDBStore as Store
 
     store = store or Store(root)
     cohort = create_cohort(store, definition, name, SCHOOLS)
@@ -131,8 +131,8 @@ def planted_store(root: Path, definition, name: str, teachers: int, seed: int, s
 
 # -- 1. recovery -----------------------------------------------------------------------------------
 def recovery(root: Path, seeds: list[int]) -> dict:
-    from diagnostic.grouping import refit
-    from diagnostic.store import Store
+    from diagnostic.services.grouping import refit
+    from diagnostic.storage.tinydb_store import TinyDBStore as Store
 
     definition = shipped_definition()
     store = Store(root)
@@ -215,7 +215,7 @@ def rare_profile_cohort(spec: dict, teachers: int, difference: float, scatter: f
 
 def rare(seeds: list[int]) -> dict:
     """Each method's recovery of the planted profiles in every setting, with the plain search as the baseline."""
-    from diagnostic.grouping import MAX_GROUPS
+    from diagnostic.services.grouping import MAX_GROUPS
     from forms.grouping import feature_spec
     from models.clustering import StartingPointGroups
     from models.features import make_grouping_pipeline, uninformative
@@ -262,7 +262,7 @@ def rare(seeds: list[int]) -> dict:
 # -- 3. speed ----------------------------------------------------------------------------------------
 def features(store, cohort) -> dict:
     """What `refit` fits on: the encoded table, the columns kept, and the pipeline's transformed matrix."""
-    from diagnostic.cohorts import published_definition
+    from diagnostic.services.cohorts import published_definition
     from forms.grouping import feature_spec
     from models.clustering import StartingPointGroups
     from models.features import encode, make_grouping_pipeline, uninformative
@@ -289,7 +289,7 @@ def fit_estimator(data: dict):
 
 def timed_refit(store, cohort) -> tuple[float, dict, dict]:
     """Wall time of one `refit`, its record, and its stages (from the progress messages)."""
-    from diagnostic.grouping import refit
+    from diagnostic.services.grouping import refit
 
     marks = []
     start = time.perf_counter()
@@ -315,8 +315,8 @@ def run_child(mode: str, data_dir: str, cohort_id: str, matrix: str) -> None:
     if mode.startswith("refit"):
         import tracemalloc
 
-        from diagnostic.grouping import refit
-        from diagnostic.store import Store
+        from diagnostic.services.grouping import refit
+        from diagnostic.storage.tinydb_store import TinyDBStore as Store
 
         imported = peak_rss_kib()
         store = Store(data_dir)

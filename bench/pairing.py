@@ -3,7 +3,7 @@
 Usage: .venv/bin/python bench/pairing.py [--teachers N] [--mentees N] [--mentors N] [--capacity C] [--repeats R]
 
 Prints JSON. The teachers are built directly as the engine's plain dicts
-(`diagnostic.pairing.facts`) with a seeded `random.Random`: 10 focuses,
+(`diagnostic.engines.pairing.facts`) with a seeded `random.Random`: 10 focuses,
 8 schools, 5 times, random confidence, observation comfort, wishes and roles,
 some answers missing. The weights are the shipped questionnaire's.
 
@@ -44,9 +44,9 @@ from scipy.optimize import linear_sum_assignment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from diagnostic.pairing import assignment, cocoaching, propose  # noqa: E402
-from diagnostic.pairing.facts import Cohort  # noqa: E402
-from diagnostic.partnerships import engine_config  # noqa: E402
+from diagnostic.engines.pairing import assignment, cocoaching, propose  # noqa: E402
+from diagnostic.engines.pairing.facts import Cohort  # noqa: E402
+from diagnostic.services.partnerships import engine_config  # noqa: E402
 from forms.catalog import SHIPPED, find_definition  # noqa: E402
 
 CO_COACHING_TARGET_S = 5.0

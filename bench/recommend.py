@@ -3,12 +3,12 @@
 Usage: .venv/bin/python bench/recommend.py [--teachers N] [--repeats R]
 
 Prints JSON. `engine` is the time to rank every offered focus for every
-teacher (scores, components and reasons) with `diagnostic.recommend.rank`; the
+teacher (scores, components and reasons) with `diagnostic.engines.recommend.rank`; the
 target is under 2 s for 10,000 teachers. `baseline`, measured in the same
 run on the same teachers, only sorts each teacher's focuses by the gap
 between value and confidence (no other parts, no reasons): the bare minimum
 any ranking must do, so the ratio shows what the full explanation costs.
-`from_store` is `diagnostic.menu.for_cohort` end to end on a grouped cohort
+`from_store` is `diagnostic.services.menu.for_cohort` end to end on a grouped cohort
 in a data directory (reading, groups, ranking), reported for context.
 """
 
@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from diagnostic import grouping, menu  # noqa: E402
-from diagnostic.cohorts import create_cohort, published_definition  # noqa: E402
-from diagnostic.demo import planted_cohort  # noqa: E402
-from diagnostic.recommend import prepare, rank  # noqa: E402
-from diagnostic.store import Store  # noqa: E402
+from diagnostic.engines.recommend import prepare, rank  # noqa: E402
+from diagnostic.services import grouping, menu  # noqa: E402
+from diagnostic.services.cohorts import create_cohort, published_definition  # noqa: E402
+from diagnostic.services.demo import planted_cohort  # noqa: E402
+from diagnostic.storage.tinydb_store import TinyDBStore as Store  # noqa: E402
 from forms.catalog import SHIPPED, find_definition  # noqa: E402
 
 TARGET_S = 2.0

@@ -35,10 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 from werkzeug.datastructures import MultiDict  # noqa: E402
 
 from diagnostic import create_app  # noqa: E402
-from diagnostic.cohorts import create_cohort, definition_dirs  # noqa: E402
-from diagnostic.csvio import form_pairs, submitted_response  # noqa: E402
-from diagnostic.demo import synthetic_teacher  # noqa: E402
-from diagnostic.journey import visible_sections  # noqa: E402
+from diagnostic.services.cohorts import create_cohort, definition_dirs  # noqa: E402
+from diagnostic.services.csvio import form_pairs, submitted_response  # noqa: E402
+from diagnostic.services.demo import synthetic_teacher  # noqa: E402
+from diagnostic.services.journey import visible_sections  # noqa: E402
 from forms.builder import build_page_form  # noqa: E402
 from forms.catalog import find_definition  # noqa: E402
 

@@ -4,7 +4,7 @@ A teacher here is a browser with its own session cookie that does what a person 
 invitation, start (POST with the page's CSRF token), then for every page GET it, read the form's
 `csrf_token` and `revision`, check that every field it is about to send is on the page, POST its
 answers and follow the redirect; then the review page, submit, and the summary. Answers are drawn
-before the run from the published definition with `diagnostic.demo.synthetic_teacher` (valid by
+before the run from the published definition with `diagnostic.services.demo.synthetic_teacher` (valid by
 construction), so what each teacher was told was saved can be compared with the store afterwards.
 
 Every acknowledgement is recorded as it arrives: a join is acknowledged by its redirect and session
@@ -46,11 +46,11 @@ from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from save_submit import filesystem  # noqa: E402, F401  (one copy, shared with the page-save benchmark)
 
 from diagnostic import create_app  # noqa: E402
-from diagnostic.cohorts import published_definition  # noqa: E402
-from diagnostic.csvio import form_pairs  # noqa: E402
-from diagnostic.demo import DEMO_SCHOOLS, synthetic_teacher  # noqa: E402
-from diagnostic.journey import save_page, visible_sections  # noqa: E402
-from diagnostic.store import Store  # noqa: E402
+from diagnostic.services.cohorts import published_definition  # noqa: E402
+from diagnostic.services.csvio import form_pairs  # noqa: E402
+from diagnostic.services.demo import DEMO_SCHOOLS, synthetic_teacher  # noqa: E402
+from diagnostic.services.journey import save_page, visible_sections  # noqa: E402
+from diagnostic.storage.tinydb_store import TinyDBStore as Store  # noqa: E402
 from forms.builder import build_page_form  # noqa: E402
 
 HOST = "127.0.0.1"

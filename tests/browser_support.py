@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
-from diagnostic.accounts import create_user
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.csvio import submitted_response
-from diagnostic.journey import hash_secret
+from diagnostic.services.accounts import create_user
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.csvio import submitted_response
+from diagnostic.services.journey import hash_secret
 from forms.catalog import find_definition
 
 try:

@@ -12,10 +12,10 @@ import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, pairing_cohort, require_browser, serving
 
 from diagnostic import create_app
-from diagnostic.accounts import create_user, start_session
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort, definition_dirs
-from diagnostic.demo import PROFILES, seed_demo, teacher_row
+from diagnostic.services.accounts import create_user, start_session
+from diagnostic.services.cohorts import create_cohort, definition_dirs
+from diagnostic.services.demo import PROFILES, seed_demo, teacher_row
 from forms.catalog import find_definition
 
 SHIPPED_FORM = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"

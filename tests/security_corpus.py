@@ -26,12 +26,12 @@ from pages import page_fields
 from werkzeug.datastructures import MultiDict
 
 from diagnostic import create_app
-from diagnostic.accounts import create_user, start_session
 from diagnostic.cli import cli
-from diagnostic.cohorts import COHORT_NAME_LIMIT, create_cohort, definition_dirs
-from diagnostic.demo import PROFILES, teacher_row
-from diagnostic.journey import hash_secret
-from diagnostic.pairing import MODES
+from diagnostic.engines.pairing import MODES
+from diagnostic.services.accounts import create_user, start_session
+from diagnostic.services.cohorts import COHORT_NAME_LIMIT, create_cohort, definition_dirs
+from diagnostic.services.demo import PROFILES, teacher_row
+from diagnostic.services.journey import hash_secret
 from forms.catalog import SHIPPED, find_definition
 
 # -- the corpus ------------------------------------------------------------------------------------------------

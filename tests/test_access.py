@@ -10,13 +10,14 @@ import secrets
 
 import pytest
 
-from diagnostic import create_app, partnerships
-from diagnostic.accounts import create_user, start_session
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.csvio import submitted_response
-from diagnostic.demo import planted_cohort
-from diagnostic.grouping import refit
-from diagnostic.journey import hash_secret, session_ref
+from diagnostic import create_app
+from diagnostic.services import partnerships
+from diagnostic.services.accounts import create_user, start_session
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.csvio import submitted_response
+from diagnostic.services.demo import planted_cohort
+from diagnostic.services.grouping import refit
+from diagnostic.services.journey import hash_secret, session_ref
 from forms.catalog import find_definition
 
 VISITORS = ["anonymous", "teacher A", "teacher B", "specialist here", "specialist elsewhere", "coordinator here",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from diagnostic.cohorts import create_cohort
+from diagnostic.services.cohorts import create_cohort
 from forms.catalog import SHIPPED
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from diagnostic import agreements
 from diagnostic.cli import cli
-from diagnostic.cohorts import definition_dirs, publish, published_definition
-from diagnostic.csvio import submitted_response
+from diagnostic.services import agreements
+from diagnostic.services.cohorts import definition_dirs, publish, published_definition
+from diagnostic.services.csvio import submitted_response
 from forms.catalog import find_definition
 from forms.loader import load_definition
 

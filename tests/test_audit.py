@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from diagnostic.accounts import create_user, set_password
-from diagnostic.audit import KINDS, entries
+from diagnostic.services.accounts import create_user, set_password
+from diagnostic.services.audit import KINDS, entries
 from tests.conftest import sign_in_as
 from tests.test_coordinator_pairing import NAMES, Coordinator, add_teacher
 
@@ -103,7 +103,7 @@ def test_account_and_cohort_changes_and_sign_ins_are_recorded(app, anonymous, cl
 
 
 def test_the_admin_page_filters_by_cohort_person_and_kind_and_downloads_as_csv(app, client, store, shipped, cohort):
-    from diagnostic.cohorts import create_cohort
+    from diagnostic.services.cohorts import create_cohort
 
     other = create_cohort(store, shipped, "Other network", [], actor="bo@example.org")
     create_user(store, "cy@example.org", "coordinator", [cohort["id"]], actor="ada@example.org")
@@ -124,7 +124,7 @@ def test_the_admin_page_filters_by_cohort_person_and_kind_and_downloads_as_csv(a
 
 
 def test_a_formula_in_a_logged_text_is_neutralised_in_the_download(client, store, shipped):
-    from diagnostic.cohorts import create_cohort
+    from diagnostic.services.cohorts import create_cohort
 
     create_cohort(store, shipped, "=HYPERLINK(\"http://x.example\")", [], actor="+danger@example.org")
     rows = list(csv.reader(io.StringIO(client.get("/admin/audit.csv").text)))

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from diagnostic.accounts import AccountError, authenticate, create_user, set_password, update_access
 from diagnostic.cli import cli
+from diagnostic.services.accounts import AccountError, authenticate, create_user, set_password, update_access
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 PASSWORD = "correct horse battery"

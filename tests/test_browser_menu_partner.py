@@ -98,7 +98,7 @@ def test_a_bad_choice_is_told_in_the_error_summary(site, new_page):
 # ---- starting with a partner -----------------------------------------------------------------------------------
 
 def test_a_confirmed_pair_finds_the_first_steps_on_the_summary_and_says_how_to_reach_them(site, new_page):
-    from diagnostic import partnerships
+    from diagnostic.services import partnerships
 
     store, cohort = site.store, site.cohort
     amy_id, bea_id = response_of(site, "Amy Brennan")["id"], response_of(site, "Bea Okafor")["id"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from browser_support import DESKTOP, PHONE, check_both_widths, expect, heading
 
-from diagnostic.cohorts import published_definition
-from diagnostic.demo import PROFILES, teacher_answers
-from diagnostic.journey import new_response
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.demo import PROFILES, teacher_answers
+from diagnostic.services.journey import new_response
 from forms.conditions import holds
 from forms.schema import Condition
 

@@ -11,11 +11,11 @@ import secrets
 
 from browser_support import check_both_widths, expect, heading, sign_in
 
-from diagnostic import audit
-from diagnostic.accounts import create_user
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.demo import planted_cohort
-from diagnostic.grouping import refit
+from diagnostic.services import audit
+from diagnostic.services.accounts import create_user
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.demo import planted_cohort
+from diagnostic.services.grouping import refit
 from forms.catalog import find_definition
 
 REGROUPING = 90_000  # ms: fitting a grouping on a busy shared machine can take a while

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from diagnostic import charts
-from diagnostic.charts import BAND_WORDS, BANDS, MAX_POINTS, group_styles, heatmap, scatter
+from diagnostic.engines import charts
+from diagnostic.engines.charts import BAND_WORDS, BANDS, MAX_POINTS, group_styles, heatmap, scatter
 
 COLUMNS = [
     {"name": "learner_centred", "label": "Learner-centred beliefs", "block": "beliefs", "kind": "score"},

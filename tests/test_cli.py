@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import diagnostic.cli
-from diagnostic.accounts import authenticate
+import diagnostic.cli.serving
 from diagnostic.cli import cli
-from diagnostic.demo import DEMO_COHORT, PROFILES, teacher_row
-from diagnostic.journey import new_response
-from diagnostic.store import Store
+from diagnostic.services.accounts import authenticate
+from diagnostic.services.demo import DEMO_COHORT, PROFILES, teacher_row
+from diagnostic.services.journey import new_response
+from diagnostic.storage.tinydb_store import TinyDBStore as Store
 
 SHIPPED_FORM = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
 
@@ -530,7 +530,7 @@ def test_routes_lists_the_teacher_pages(invoke):
 @pytest.fixture
 def served(monkeypatch):
     calls = []
-    monkeypatch.setattr(diagnostic.cli, "run_simple", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr(diagnostic.cli.serving, "run_simple", lambda *args, **kwargs: calls.append((args, kwargs)))
     return calls
 
 

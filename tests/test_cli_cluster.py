@@ -9,12 +9,12 @@ import re
 import joblib
 import pytest
 
-from diagnostic import grouping
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort, published_definition
-from diagnostic.demo import DEMO_COHORT, planted_cohort
-from diagnostic.grouping import rename
-from diagnostic.journey import new_response
+from diagnostic.services import grouping
+from diagnostic.services.cohorts import create_cohort, published_definition
+from diagnostic.services.demo import DEMO_COHORT, planted_cohort
+from diagnostic.services.grouping import rename
+from diagnostic.services.journey import new_response
 
 PROGRESS = re.compile(r"^\[\s*\d+\.\ds\] \S")
 GROUP_LINE = re.compile(r"^  ([A-Z]+): (.+) \((\d+) teachers?\)$")

@@ -11,12 +11,12 @@ import random
 
 import pytest
 
-from diagnostic import grouping
 from diagnostic.cli import cli
-from diagnostic.cohorts import published_definition
-from diagnostic.csvio import validate_row
-from diagnostic.demo import PROFILES, teacher_row
-from diagnostic.journey import new_response, submit
+from diagnostic.services import grouping
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.csvio import validate_row
+from diagnostic.services.demo import PROFILES, teacher_row
+from diagnostic.services.journey import new_response, submit
 
 IMPORTED = "T-imported"
 MODES = ("co-coaching", "mentoring", "specialist")

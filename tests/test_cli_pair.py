@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from diagnostic import menu
-from diagnostic.cohorts import published_definition
-from diagnostic.demo import DEMO_COHORT
-from diagnostic.partnerships import display_name
+from diagnostic.services import menu
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.demo import DEMO_COHORT
+from diagnostic.services.partnerships import display_name
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Long commands show progress on standard error when a person is watching, never in their output.
 
-Progress is shown only when standard error is a terminal (`diagnostic.cli_progress.showing`); the
+Progress is shown only when standard error is a terminal (`diagnostic.cli.progress.showing`); the
 runner's streams are not terminals, so these tests switch it on to see it, and check that standard
 output, --json included, is exactly what it is without progress.
 """
@@ -12,9 +12,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from diagnostic import cli_progress
 from diagnostic.cli import cli
-from diagnostic.demo import DEMO_COHORT
+from diagnostic.cli import progress as cli_progress
+from diagnostic.services.demo import DEMO_COHORT
 from tests.test_cli import valid_row, write_answers
 
 
@@ -73,7 +73,7 @@ def test_demo_reports_each_step_while_it_builds_a_network(invoke, store):
 
 def test_import_shows_a_progress_bar_over_the_rows(invoke, store, tmp_path, app):
     with app.app_context():
-        from diagnostic.cohorts import definition_dirs
+        from diagnostic.services.cohorts import definition_dirs
         from forms.catalog import find_definition
 
         shipped, _ = find_definition("starting_point", None, definition_dirs(app.config["DATA"]))

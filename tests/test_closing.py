@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from diagnostic.demo import PROFILES, teacher_row
+from diagnostic.services.demo import PROFILES, teacher_row
 from tests.pages import page_fields
 from tests.test_journey import answer_all, csrf, post_page, revision, start
 

@@ -15,7 +15,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from diagnostic.demo import planted_cohort
+from diagnostic.services.demo import planted_cohort
 from forms.grouping import feature_spec
 from forms.loader import load_definition
 from models.clustering import METHODS, StartingPointGroups

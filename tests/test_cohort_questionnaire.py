@@ -6,13 +6,13 @@ import re
 
 import pytest
 
-from diagnostic.agreements import Dissolved, NoAgreement, NotYours, StaleAgreement
-from diagnostic.choice import BadChoice, ChoiceLocked
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort, definition_dirs, publish
-from diagnostic.grouping import GroupingError
-from diagnostic.journey import AlreadySubmitted, Incomplete, StaleRevision
-from diagnostic.partnerships import StaleProposal
+from diagnostic.services.agreements import Dissolved, NoAgreement, NotYours, StaleAgreement
+from diagnostic.services.choice import BadChoice, ChoiceLocked
+from diagnostic.services.cohorts import create_cohort, definition_dirs, publish
+from diagnostic.services.grouping import GroupingError
+from diagnostic.services.journey import AlreadySubmitted, Incomplete, StaleRevision
+from diagnostic.services.partnerships import StaleProposal
 from forms.catalog import find_definition
 
 CSRF = re.compile(r'name="[a-z-]*csrf_token" type="hidden" value="([^"]+)"')
@@ -72,7 +72,7 @@ def test_a_cohort_made_on_an_agreement_before_the_check_gets_errors_that_say_wha
     (NotYours("x"), False), (NoAgreement("x"), False), (Dissolved("x"), False), (GroupingError("x"), False),
 ])
 def test_only_stale_edits_are_titled_as_changed_elsewhere(app, error, stale):
-    from diagnostic.errors import error_page
+    from diagnostic.web.pages import error_page
 
     with app.test_request_context():
         page, status = error_page(error.status, str(error), error.title)

@@ -9,10 +9,10 @@ from collections import Counter
 
 import pytest
 
-from diagnostic import partnerships
-from diagnostic.demo import DEMO_COHORT
-from diagnostic.partnerships import AlreadyConfirmed, StaleProposal
-from diagnostic.store import Store
+from diagnostic.services import partnerships
+from diagnostic.services.demo import DEMO_COHORT
+from diagnostic.services.partnerships import AlreadyConfirmed, StaleProposal
+from diagnostic.storage.tinydb_store import TinyDBStore as Store
 from tests.conftest import sign_in_as
 
 MODE = "co-coaching"

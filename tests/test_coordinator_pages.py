@@ -9,7 +9,7 @@ import re
 import pytest
 from conftest import sign_in_as
 
-from diagnostic.cohorts import create_cohort
+from diagnostic.services.cohorts import create_cohort
 
 
 def links_to(page: str, href: str) -> int:
@@ -59,8 +59,8 @@ PAGE = "/coordinator/cohorts/{id}/partnerships/co-coaching"
 @pytest.fixture
 def network(app, store, shipped):
     """A cohort of 90 planted teachers in three schools, proposed once, and a signed-in coordinator."""
-    from diagnostic import partnerships
-    from diagnostic.demo import planted_cohort
+    from diagnostic.services import partnerships
+    from diagnostic.services.demo import planted_cohort
 
     cohort = create_cohort(store, shipped, "Big network", ["Ashfield", "Brook Lane", "Cedar Vale"])
     responses, _ = planted_cohort(cohort, shipped, 90, seed=3)
@@ -179,7 +179,7 @@ def test_confirm_all_first_shows_what_will_be_confirmed_and_stores_nothing(netwo
 
 
 def test_the_review_refuses_a_proposal_that_changed_or_was_confirmed(network, store, app):
-    from diagnostic import partnerships
+    from diagnostic.services import partnerships
 
     browser, url, proposal = network["browser"], network["url"], network["proposal"]
     token = TOKEN.search(browser.get(url).text).group(1)
@@ -264,8 +264,8 @@ def test_the_partnerships_page_shows_fits_and_criteria_as_shares_never_bare_scor
 
 
 def test_the_fit_is_the_score_as_a_share_of_the_best_possible_partnership(network):
-    from diagnostic.cohorts import published_definition
-    from diagnostic.partnerships import engine_config
+    from diagnostic.services.cohorts import published_definition
+    from diagnostic.services.partnerships import engine_config
 
     store = network["browser"].application.extensions["store"]
     cohort = network["cohort"]
@@ -298,8 +298,8 @@ def test_the_expertise_map_and_specialists_say_what_their_counts_are_out_of(app,
 # ---- confirming at scale: one write per shard, not one per teacher ------------------------------------------------
 
 def test_settling_many_teachers_writes_each_shard_of_responses_once(store, shipped, monkeypatch):
-    from diagnostic import store as storage
-    from diagnostic.demo import planted_cohort
+    from diagnostic.services.demo import planted_cohort
+    from diagnostic.storage import tinydb_store as storage
 
     cohort = create_cohort(store, shipped, "Many", ["Ashfield"])
     responses, _ = planted_cohort(cohort, shipped, 120, seed=5)

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from diagnostic.cohorts import create_cohort, published_definition
-from diagnostic.csvio import submitted_response
-from diagnostic.demo import planted_cohort
+from diagnostic.services.cohorts import create_cohort, published_definition
+from diagnostic.services.csvio import submitted_response
+from diagnostic.services.demo import planted_cohort
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BASE = {"consent": "yes", "availability": ["lunchtime"], "observation_comfort": 4, "coaching_role": "both",
@@ -439,7 +439,7 @@ def test_a_cohort_without_schools_or_teachers_shows_empty_pages(client, store, s
 @pytest.mark.parametrize(("smallest", "withheld"), [(5, False), (50, True)])
 def test_group_allocations_speak_of_the_group_and_withhold_figures_for_small_groups(app, coordinator, store, cohort,
                                                                                   planted, smallest, withheld):
-    from diagnostic.grouping import refit
+    from diagnostic.services.grouping import refit
 
     refit(store, cohort, 2)
     app.config["MIN_GROUP_SIZE"] = smallest

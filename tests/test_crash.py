@@ -53,8 +53,8 @@ def test_acknowledged_writes_survive_sigkill_of_the_whole_server(tmp_path, monke
 def test_the_store_check_notices_a_lost_save_a_lost_submission_and_a_stranger(tmp_path):
     crash = _crash_module()
     traffic = crash.traffic
-    from diagnostic.journey import new_response
-    from diagnostic.store import Store
+    from diagnostic.services.journey import new_response
+    from diagnostic.storage.tinydb_store import TinyDBStore as Store
 
     data = tmp_path / "data"
     cohort_id, _ = traffic.create_cohort(data, "Check the checker")

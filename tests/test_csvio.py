@@ -1,4 +1,4 @@
-"""CSV import (all rows valid, or nothing) and CSV/JSON export, called directly on diagnostic.csvio."""
+"""CSV import (all rows valid, or nothing) and CSV/JSON export, called directly on diagnostic.services.csvio."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from diagnostic.csvio import (
+from diagnostic.services.csvio import (
     FORMULA_START,
     ImportProblems,
     export_csv,
@@ -22,8 +22,8 @@ from diagnostic.csvio import (
     submitted_response,
     validate_row,
 )
-from diagnostic.demo import PROFILES, teacher_row
-from diagnostic.journey import new_response
+from diagnostic.services.demo import PROFILES, teacher_row
+from diagnostic.services.journey import new_response
 
 META = ["response_id", "respondent", "school", "form_id", "form_version", "submitted_at"]
 BARRIERS = ["time", "workload", "behaviour", "curriculum_coverage", "exam_pressure", "resources",

@@ -8,10 +8,10 @@ from statistics import mean
 import pytest
 
 from diagnostic import create_app
-from diagnostic.cohorts import definition_dirs, published_definition
-from diagnostic.csvio import validate_row
-from diagnostic.demo import DEMO_COHORT, DEMO_SCHOOLS, seed_demo
-from diagnostic.journey import missing_required
+from diagnostic.services.cohorts import definition_dirs, published_definition
+from diagnostic.services.csvio import validate_row
+from diagnostic.services.demo import DEMO_COHORT, DEMO_SCHOOLS, seed_demo
+from diagnostic.services.journey import missing_required
 from forms.scoring import score
 
 

@@ -8,10 +8,10 @@ import pytest
 from conftest import sign_in_as
 
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort
-from diagnostic.drafts import purge_stale_drafts
-from diagnostic.journey import new_response
-from diagnostic.store import NotFound
+from diagnostic.services.cohorts import create_cohort
+from diagnostic.services.drafts import purge_stale_drafts
+from diagnostic.services.journey import new_response
+from diagnostic.storage.interface import NotFound
 
 TODAY = date(2026, 11, 30)
 

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from diagnostic import grouping, partnerships
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort, published_definition
-from diagnostic.csvio import export_csv, export_json, submitted_response
-from diagnostic.demo import PROFILES, teacher_answers
-from diagnostic.erasure import ASKED, ERASED, FORMER, UnknownTeacher, erase, find_teacher
-from diagnostic.journey import hash_secret
-from diagnostic.scrub import GOAL_GONE, NAME_GONE
-from diagnostic.store import StoreError
+from diagnostic.engines.scrub import GOAL_GONE, NAME_GONE
+from diagnostic.services import grouping, partnerships
+from diagnostic.services.cohorts import create_cohort, published_definition
+from diagnostic.services.csvio import export_csv, export_json, submitted_response
+from diagnostic.services.demo import PROFILES, teacher_answers
+from diagnostic.services.erasure import ASKED, ERASED, FORMER, UnknownTeacher, erase, find_teacher
+from diagnostic.services.journey import hash_secret
+from diagnostic.storage.interface import StoreError
 from models.persist import loads
 
 CSRF = re.compile(r'name="[a-z-]*csrf_token" type="hidden" value="([^"]+)"')

@@ -11,9 +11,9 @@ import re
 import pytest
 from markupsafe import escape
 
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.demo import planted_cohort
-from diagnostic.expertise import CSV_HEADER, NO_SCHOOL, csv_rows, expertise_map, gap_sentence
+from diagnostic.engines.expertise import CSV_HEADER, NO_SCHOOL, csv_rows, expertise_map, gap_sentence
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.demo import planted_cohort
 from forms.catalog import find_definition
 
 FOCUSES = {"questioning": "Questioning", "feedback": "Feedback"}

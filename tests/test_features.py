@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from diagnostic.demo import planted_cohort
+from diagnostic.services.demo import planted_cohort
 from forms.grouping import feature_spec, grouping_of
 from forms.loader import DefinitionError, load_definition, load_menu
 from forms.schema import Definition

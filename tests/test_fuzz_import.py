@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
 from diagnostic.cli import cli
-from diagnostic.csvio import MAX_CSV_BYTES, ImportProblems, import_csv
-from diagnostic.demo import PROFILES, teacher_row
-from diagnostic.journey import new_response
+from diagnostic.services.csvio import MAX_CSV_BYTES, ImportProblems, import_csv
+from diagnostic.services.demo import PROFILES, teacher_row
+from diagnostic.services.journey import new_response
 from forms.catalog import SHIPPED
 from forms.loader import load_definition
 

@@ -20,9 +20,9 @@ from fuzz_strategies import MUTATIONS, SCALARS, TEXT, UNICODE, VALUES, file_snap
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from diagnostic.cohorts import create_cohort
-from diagnostic.definitions import UploadProblems, add_upload
-from diagnostic.store import Store
+from diagnostic.services.cohorts import create_cohort
+from diagnostic.services.definitions import UploadProblems, add_upload
+from diagnostic.storage.tinydb_store import TinyDBStore as Store
 from forms.builder import build_page_form
 from forms.loader import digest, load_definition, load_menu, snapshot
 from forms.schema import Definition, Menu

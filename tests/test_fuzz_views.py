@@ -25,12 +25,13 @@ from pages import page_fields
 from test_partner import build
 from werkzeug.datastructures import MultiDict
 
-from diagnostic import create_app, grouping
-from diagnostic.accounts import create_user
-from diagnostic.choice import GOAL_LIMIT
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.demo import PROFILES, planted_cohort, teacher_row
-from diagnostic.grouping import NAME_LIMIT, NOTE_LIMIT, refit
+from diagnostic import create_app
+from diagnostic.services import grouping
+from diagnostic.services.accounts import create_user
+from diagnostic.services.choice import GOAL_LIMIT
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.demo import PROFILES, planted_cohort, teacher_row
+from diagnostic.services.grouping import NAME_LIMIT, NOTE_LIMIT, refit
 from forms.builder import build_page_form, read_answers
 from forms.catalog import find_definition
 from forms.conditions import holds

@@ -9,11 +9,12 @@ import shutil
 
 import pytest
 
-from diagnostic import create_app, grouping
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.demo import planted_cohort
-from diagnostic.group_exports import members_csv, profiles, profiles_csv, summary
-from diagnostic.grouping import current, refit, rename
+from diagnostic import create_app
+from diagnostic.services import grouping
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.demo import planted_cohort
+from diagnostic.services.group_exports import members_csv, profiles, profiles_csv, summary
+from diagnostic.services.grouping import current, refit, rename
 from forms.catalog import find_definition
 
 COHORT = "exports"

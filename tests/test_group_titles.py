@@ -7,9 +7,9 @@ import secrets
 
 import pytest
 
-from diagnostic import grouping, partnerships
-from diagnostic.demo import DEMO_COHORT
-from diagnostic.journey import hash_secret
+from diagnostic.services import grouping, partnerships
+from diagnostic.services.demo import DEMO_COHORT
+from diagnostic.services.journey import hash_secret
 from tests.conftest import sign_in_as
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

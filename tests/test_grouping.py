@@ -12,12 +12,12 @@ import pytest
 import sklearn
 from sklearn.metrics import adjusted_rand_score
 
-from diagnostic import grouping
-from diagnostic.cohorts import create_cohort, published_definition
-from diagnostic.demo import planted_cohort
-from diagnostic.grouping import GroupingError, current, parse_k, refit, rename, respondent
-from diagnostic.journey import new_response
-from diagnostic.store import DamagedGrouping
+from diagnostic.services import grouping
+from diagnostic.services.cohorts import create_cohort, published_definition
+from diagnostic.services.demo import planted_cohort
+from diagnostic.services.grouping import GroupingError, current, parse_k, refit, rename, respondent
+from diagnostic.services.journey import new_response
+from diagnostic.storage.interface import DamagedGrouping
 
 
 # -- helpers ---------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_tampered_secret_is_refused(client, cohort):
 def test_unknown_invitation_and_closed_cohort(client, store, shipped):
     from datetime import date
 
-    from diagnostic.cohorts import create_cohort
+    from diagnostic.services.cohorts import create_cohort
 
     assert client.get("/join/not-a-real-code").status_code == 404
     closed = create_cohort(store, shipped, "Last year", [], closes=date(2020, 7, 1))

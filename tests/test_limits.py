@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from diagnostic import grouping, partnerships
-from diagnostic.accounts import AccountError, create_user, set_password
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort, published_definition
-from diagnostic.demo import DEMO_COHORT
-from diagnostic.grouping import GroupingError
-from diagnostic.pairing import PairingError, propose
+from diagnostic.engines.pairing import PairingError, propose
+from diagnostic.services import grouping, partnerships
+from diagnostic.services.accounts import AccountError, create_user, set_password
+from diagnostic.services.cohorts import create_cohort, published_definition
+from diagnostic.services.demo import DEMO_COHORT
+from diagnostic.services.grouping import GroupingError
 from forms.schema import Focus, Pairing
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

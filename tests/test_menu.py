@@ -7,11 +7,11 @@ import re
 
 import pytest
 
-from diagnostic import menu
-from diagnostic.choice import BadChoice, ChoiceLocked, choose, current_choice
 from diagnostic.cli import cli
-from diagnostic.cohorts import definition_dirs
-from diagnostic.demo import seed_demo
+from diagnostic.services import menu
+from diagnostic.services.choice import BadChoice, ChoiceLocked, choose, current_choice
+from diagnostic.services.cohorts import definition_dirs
+from diagnostic.services.demo import seed_demo
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -1,4 +1,4 @@
-"""The pairing engine (`diagnostic.pairing`) on teachers built by hand or drawn at random.
+"""The pairing engine (`diagnostic.engines.pairing`) on teachers built by hand or drawn at random.
 
 The optimality tests rebuild each graph from the engine's own criteria and
 weights, solve it with networkx (or, for large graphs, rustworkx on the full
@@ -19,9 +19,18 @@ import rustworkx as rx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagnostic.pairing import MODES, NO_FOCUS, SCHOOL_RULES, PairingError, assignment, cocoaching, propose, sentences
-from diagnostic.pairing.facts import Cohort
-from diagnostic.partnerships import engine_config
+from diagnostic.engines.pairing import (
+    MODES,
+    NO_FOCUS,
+    SCHOOL_RULES,
+    PairingError,
+    assignment,
+    cocoaching,
+    propose,
+    sentences,
+)
+from diagnostic.engines.pairing.facts import Cohort
+from diagnostic.services.partnerships import engine_config
 from forms.catalog import SHIPPED, find_definition
 
 CONFIG = engine_config(find_definition("starting_point", None, [SHIPPED])[0])
@@ -36,7 +45,7 @@ def teacher(tid: str, focus: str | None = "questioning", level: float | None = 0
             school: str | None = "North", observation: float | None = 1.0, wish: str | None = None,
             coach: bool | None = True, coached: bool | None = True, stage: str | None = None,
             experience: float | None = None, group: str | None = None, confidence: dict | None = None) -> dict:
-    """One teacher as `diagnostic.partnerships.teacher_facts` would give them to the engine.
+    """One teacher as `diagnostic.services.partnerships.teacher_facts` would give them to the engine.
 
     `level` is the confidence in their own focus; `confidence` sets every focus at once instead.
     """

@@ -8,10 +8,10 @@ import secrets
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from diagnostic import partnerships
-from diagnostic.cohorts import published_definition
-from diagnostic.csvio import submitted_response
-from diagnostic.journey import hash_secret
+from diagnostic.services import partnerships
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.csvio import submitted_response
+from diagnostic.services.journey import hash_secret
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 REVISION = re.compile(r'id="revision" name="revision" type="hidden" value="(\d+)"')

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from diagnostic import partnerships
-from diagnostic.choice import ChoiceLocked, choose
-from diagnostic.cohorts import published_definition
-from diagnostic.csvio import submitted_response
-from diagnostic.pairing import PairingError
+from diagnostic.engines.pairing import PairingError
+from diagnostic.services import partnerships
+from diagnostic.services.choice import ChoiceLocked, choose
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.csvio import submitted_response
 
 BASE = {"consent": "yes", "focus_choice": ["questioning", "feedback", "metacognition"], "availability": ["lunchtime"],
         "observation_comfort": 4, "coaching_role": "both", "career_stage": "established",

@@ -6,10 +6,11 @@ import shutil
 
 import pytest
 
-from diagnostic import create_app, partnerships
-from diagnostic.accounts import create_user, start_session
-from diagnostic.cohorts import definition_dirs, published_definition
-from diagnostic.demo import DEMO_COHORT, seed_demo
+from diagnostic import create_app
+from diagnostic.services import partnerships
+from diagnostic.services.accounts import create_user, start_session
+from diagnostic.services.cohorts import definition_dirs, published_definition
+from diagnostic.services.demo import DEMO_COHORT, seed_demo
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from diagnostic.demo import PROFILES, teacher_row
+from diagnostic.services.demo import PROFILES, teacher_row
 from tests.test_journey import answer_all, csrf, revision, start
 
 LINK = re.compile(r"/resume/([a-z0-9-]+)\.([0-9a-f]{16})\.([0-9a-f]{48})")
@@ -104,7 +104,7 @@ def test_a_session_made_before_this_change_asks_for_the_link_again(app, client, 
 
 def test_the_private_link_is_built_from_the_public_address_never_the_requests_host(tmp_path, shipped):
     from diagnostic import create_app
-    from diagnostic.cohorts import create_cohort
+    from diagnostic.services.cohorts import create_cohort
 
     app = create_app({"TESTING": True, "DATA": str(tmp_path / "public"), "BASE_URL": "https://cpd.example.org"})
     cohort = create_cohort(app.extensions["store"], shipped, "Public", [])

@@ -20,12 +20,12 @@ from click.testing import CliRunner
 from conftest import sign_in_as
 from gunicorn.config import Config
 
-import diagnostic.cli
+import diagnostic.cli.serving
 from diagnostic import create_app
-from diagnostic.accounts import create_user
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort, definition_dirs
-from diagnostic.production import gunicorn_settings
+from diagnostic.services.accounts import create_user
+from diagnostic.services.cohorts import create_cohort, definition_dirs
+from diagnostic.cli.serving import gunicorn_settings
 from forms.catalog import find_definition
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -224,7 +224,7 @@ def test_the_wsgi_module_builds_a_production_app(data_dir, monkeypatch):
 @pytest.fixture
 def gunicorn_runs(monkeypatch):
     calls = []
-    monkeypatch.setattr(diagnostic.cli, "serve_with_gunicorn", lambda *args: calls.append(args))
+    monkeypatch.setattr(diagnostic.cli.serving, "serve_with_gunicorn", lambda *args: calls.append(args))
     return calls
 
 
@@ -262,14 +262,14 @@ def test_serve_production_runs_gunicorn_workers_on_the_data_directory(data_dir, 
 
 @pytest.mark.parametrize("args", [["--workers", "3"], ["--production", "--demo"], ["--production", "--workers", "0"]])
 def test_serve_refuses_options_that_do_not_fit(data_dir, monkeypatch, gunicorn_runs, args):
-    monkeypatch.setattr(diagnostic.cli, "run_simple", lambda *a, **k: pytest.fail("the server started"))
+    monkeypatch.setattr(diagnostic.cli.serving, "run_simple", lambda *a, **k: pytest.fail("the server started"))
     monkeypatch.setenv("DIAGNOSTIC_SECRET_KEY", KEY)
     result = CliRunner().invoke(cli, ["--data", data_dir, "serve", *args])
     assert result.exit_code == 2 and gunicorn_runs == []
 
 
 def test_the_development_server_is_refused_in_production(data_dir, monkeypatch):
-    monkeypatch.setattr(diagnostic.cli, "run_simple", lambda *a, **k: pytest.fail("the server started"))
+    monkeypatch.setattr(diagnostic.cli.serving, "run_simple", lambda *a, **k: pytest.fail("the server started"))
     app = create_app({"DATA": data_dir, "PRODUCTION": True, "SECRET_KEY": KEY, "BASE_URL": BASE})
     result = app.test_cli_runner().invoke(cli, ["serve"])
     assert result.exit_code == 1 and "diagnostic serve --production" in result.output

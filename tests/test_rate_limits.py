@@ -15,10 +15,11 @@ from limits import RateLimitItemPerMinute
 from limits.strategies import FixedWindowRateLimiter
 
 from diagnostic import create_app
-from diagnostic.accounts import create_user
-from diagnostic.cohorts import create_cohort, definition_dirs
-from diagnostic.journey import new_response
-from diagnostic.limits import COUNTS_FILE, SQLiteStorage, limiter, storage_uri
+from diagnostic.services.accounts import create_user
+from diagnostic.services.cohorts import create_cohort, definition_dirs
+from diagnostic.services.journey import new_response
+from diagnostic.storage.ratelimits import COUNTS_FILE, SQLiteStorage, storage_uri
+from diagnostic.web.limits import limiter
 from forms.catalog import find_definition
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

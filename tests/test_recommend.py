@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagnostic.reasons import _group_sentence
-from diagnostic.recommend import COMPONENTS, prepare, rank, recommend
+from diagnostic.engines.reasons import _group_sentence
+from diagnostic.engines.recommend import COMPONENTS, prepare, rank, recommend
 from forms.catalog import SHIPPED, find_definition
 
 FOCUSES = ["assessment_for_learning", "questioning", "feedback", "adaptive_teaching", "collaborative_learning",

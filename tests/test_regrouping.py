@@ -12,13 +12,14 @@ import threading
 import pytest
 from conftest import sign_in_as
 
-from diagnostic import audit, create_app, grouping
+from diagnostic import create_app
 from diagnostic.cli import cli
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.csvio import submitted_response
-from diagnostic.demo import planted_cohort
-from diagnostic.erasure import erase
-from diagnostic.grouping import MAX_GROUPS, current, refit
+from diagnostic.services import audit, grouping
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.csvio import submitted_response
+from diagnostic.services.demo import planted_cohort
+from diagnostic.services.erasure import erase
+from diagnostic.services.grouping import MAX_GROUPS, current, refit
 from forms.catalog import find_definition
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from diagnostic.scrub import GOAL_GONE, NAME_GONE, scrubber
+from diagnostic.engines.scrub import GOAL_GONE, NAME_GONE, scrubber
 
 SCRUB = scrubber(["Jo Marker"], ["Pupils explain their reasoning aloud."], ["Jo Marker"])
 

@@ -2,7 +2,7 @@
 
 A cell is run by spreadsheets as a formula when it starts with a tab or a carriage return, or when the first
 character a reader sees (after whitespace and invisible characters such as a zero-width space or a byte-order mark)
-is =, +, -, @, | or %, or the full-width form of one; the app's rule (`diagnostic.csvio.neutralise`) prefixes a
+is =, +, -, @, | or %, or the full-width form of one; the app's rule (`diagnostic.services.csvio.neutralise`) prefixes a
 quote. Every CSV is parsed with the `csv` module and no cell may start a formula (numbers such as -0.4 are data).
 The exports: the responses export of `diagnostic export` and every CSV route in the URL map (members.csv,
 profiles.csv, the expertise map, and any added later). Typed text reaches them from the questionnaire, CSV imports,
@@ -39,8 +39,8 @@ from security_corpus import (
 )
 
 from diagnostic.cli import cli
-from diagnostic.cohorts import published_definition
-from diagnostic.csvio import neutralise, submitted_response
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.csvio import neutralise, submitted_response
 
 TYPED = [norm(p) for p in FORMULAS]  # as the forms keep them: stripped
 TEXT_COLUMNS = ["respondent", "school", "teacher_name", "role_other", "focus_goal", "coaching_notes"]

@@ -12,11 +12,12 @@ import joblib
 import pytest
 import sklearn
 
-from diagnostic import create_app, grouping
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.demo import planted_cohort
-from diagnostic.grouping import current, refit, rename
-from diagnostic.journey import new_response
+from diagnostic import create_app
+from diagnostic.services import grouping
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.demo import planted_cohort
+from diagnostic.services.grouping import current, refit, rename
+from diagnostic.services.journey import new_response
 from forms.catalog import find_definition
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

@@ -12,10 +12,10 @@ from pages import page_fields
 from werkzeug.datastructures import MultiDict
 
 from diagnostic import create_app
-from diagnostic.cohorts import create_cohort, definition_dirs
-from diagnostic.demo import PROFILES, teacher_row
-from diagnostic.journey import new_response
-from diagnostic.limits import COUNTS_FILE
+from diagnostic.services.cohorts import create_cohort, definition_dirs
+from diagnostic.services.demo import PROFILES, teacher_row
+from diagnostic.services.journey import new_response
+from diagnostic.storage.ratelimits import COUNTS_FILE
 from forms.catalog import find_definition
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

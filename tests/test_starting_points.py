@@ -8,12 +8,13 @@ import shutil
 import pytest
 from conftest import sign_in_as
 
-from diagnostic import audit, create_app
-from diagnostic.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.csvio import submitted_response
-from diagnostic.demo import planted_cohort
-from diagnostic.erasure import erase
-from diagnostic.grouping import current, refit
+from diagnostic import create_app
+from diagnostic.services import audit
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.csvio import submitted_response
+from diagnostic.services.demo import planted_cohort
+from diagnostic.services.erasure import erase
+from diagnostic.services.grouping import current, refit
 from forms.catalog import find_definition
 
 ANSWERS = {"consent": "yes", "teacher_name": "Nia <b>Okoro</b>", "role": "class_teacher",
@@ -149,7 +150,7 @@ def test_unknown_or_malformed_teacher_ids_are_404(app, world, response_id):
 
 
 def test_a_draft_has_no_starting_point_yet(app, store, world):
-    from diagnostic.journey import new_response
+    from diagnostic.services.journey import new_response
 
     cohort = world["cohort"]
     draft, _ = new_response(cohort, school="Ashfield")

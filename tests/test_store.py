@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from diagnostic.journey import new_response
-from diagnostic.store import NotFound, Store, StoreError, VersionConflict
+from diagnostic.services.journey import new_response
+from diagnostic.storage.interface import NotFound, StoreError, VersionConflict
+from diagnostic.storage.tinydb_store import TinyDBStore as Store
 
 COHORT = {"id": "north", "form_id": "f", "form_version": "1"}
 

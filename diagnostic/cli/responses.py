@@ -1,0 +1,63 @@
+"""The `diagnostic import-responses` and `diagnostic export` commands: responses in and out as CSV or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+
+from diagnostic.cli.common import ACTOR, cohort_or_exit
+from diagnostic.cli.progress import counted, steps
+from diagnostic.services import audit
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.csvio import ImportProblems, export_csv, export_json, import_csv
+from diagnostic.web.pages import get_store
+
+
+@click.command("import-responses")
+@with_appcontext
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def import_responses(cohort_id: str, file: Path) -> None:
+    """Import submitted responses from CSV: every row is checked, and nothing is imported if any is bad."""
+    store = get_store()
+    record = cohort_or_exit(cohort_id)
+    definition = published_definition(store, record["form_id"], record["form_version"])
+    say = steps()
+    try:
+        lines = file.read_bytes().count(b"\n") + 1 if file.is_file() else 0
+        with counted(lines, f"checking the rows of {file.name}") as checked:
+            responses = import_csv(file, record, definition, store.list_responses(cohort_id), progress=checked)
+    except ImportProblems as exc:
+        click.echo("\n".join(exc.lines), err=True)
+        raise click.ClickException(f"nothing imported: {len(exc.lines)} problem(s)") from None
+    say(f"saving {audit.plural(len(responses), 'response')}")
+    store.add_responses(cohort_id, responses)
+    audit.record(store, ACTOR, "import responses", f"Imported {audit.plural(len(responses), 'submitted response')} "
+                                                   f"from {file.name}.", cohort_id)
+    click.echo(f"imported {len(responses)} responses into cohort {cohort_id}")
+
+
+@click.command("export")
+@with_appcontext
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
+def export(cohort_id: str, fmt: str, output: Path | None) -> None:
+    """Export a cohort's submitted responses with their construct scores."""
+    store = get_store()
+    record = cohort_or_exit(cohort_id)
+    definition = published_definition(store, record["form_id"], record["form_version"])
+    say = steps()
+    say("reading the submitted responses")
+    responses = store.list_responses(cohort_id, status="submitted")
+    say(f"writing {audit.plural(len(responses), 'response')} as {fmt.upper()}")
+    text = export_csv(definition, responses) if fmt == "csv" else export_json(definition, responses)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {len(responses)} responses to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+

@@ -1,0 +1,344 @@
+"""Coaching partnerships proposed for coordinators, as plain functions on plain data (no Flask, no TinyDB).
+
+`propose(mode, teachers, config, ...)` returns ``{"mode", "pairs", "unpaired",
+"total_score", "matching_total", "notes"}``. Every proposed partnership carries
+its score (the weighted sum of its criteria, each from 0 to 1), the criteria
+and the reasons in words; every teacher left out is listed with the reason.
+Hard rules remove candidates rather than lowering their score. The same input
+always gives the same proposal.
+
+Modes:
+- ``co-coaching``: reciprocal peers who share a focus (maximum-weight matching, `cocoaching`).
+- ``mentoring``: mentees matched to willing, experienced colleagues strong in their focus, each with a
+  capacity (assignment, `assignment`).
+- ``specialist``: teachers, or whole starting-point groups, allocated to specialists by their expertise.
+
+`config` comes from the definition's ``pairing:`` section (see
+`diagnostic.services.partnerships.engine_config`): ``{"weights": {mode: {criterion: weight}}, "step",
+"strong", "mentor_capacity"}``. `options` are the coordinator's for this run:
+``school_rule`` (any, same, cross_preferred, cross_required), ``relax_focus``,
+``capacity`` (mentees per mentor) and ``by`` (teacher or group, for specialists).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from diagnostic.engines.pairing import sentences
+from forms.limits import MENTOR_CAPACITY
+
+# numpy, scipy and rustworkx are imported where a proposal is computed, not here: every page and command imports
+# this package for its names (MODES, PairingError...), and loading them would slow every start-up by seconds.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from diagnostic.engines.pairing.facts import Cohort
+
+MODES = ("co-coaching", "mentoring", "specialist")
+SCHOOL_RULES = ("any", "same", "cross_preferred", "cross_required")
+OPTIONS = ("school_rule", "relax_focus", "capacity", "by")
+NO_FOCUS = "Has not chosen a learning focus yet, so there is nothing to pair them on."
+SPECIALIST_CAPACITY = (1, 50)  # teachers (or whole groups) one specialist takes; the web form and CLI use it too
+
+
+class PairingError(ValueError):
+    """The request cannot be run as asked (an unknown mode or option, or teachers without distinct ids)."""
+
+
+def propose(mode: str, teachers: list[dict[str, Any]], config: dict[str, Any], *,
+            options: dict[str, Any] | None = None, locked: list[list[str]] = (),
+            forbidden: list[list[str]] = (), specialists: list[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Propose partnerships for one mode.
+
+    Parameters
+    ----------
+    mode : {"co-coaching", "mentoring", "specialist"}
+    teachers : list of dict
+        See `diagnostic.engines.pairing.facts` for the keys.
+    config : dict
+        Weights and scale facts from the definition.
+    options : dict, optional
+        The coordinator's options for this run.
+    locked : list of list of str
+        Partnerships the coordinator locked (member ids; a specialist's id first in
+        specialist mode). They are kept as they are and the rest is optimised around them.
+    forbidden : list of list of str
+        Pairs of ids that must not be put together.
+    specialists : list of dict
+        ``{"id", "name", "expertise": [focus ids], "capacity", "places_used", "respondent": teacher id if
+        internal}``; ``places_used`` are those already taken by confirmed partnerships.
+
+    Raises
+    ------
+    PairingError
+        For an unknown mode or option, teachers without distinct ids, or a mentor's or specialist's
+        capacity outside `MENTOR_CAPACITY` or `SPECIALIST_CAPACITY`.
+    """
+    from diagnostic.engines.pairing.facts import Cohort
+
+    if mode not in MODES:
+        raise PairingError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+    # A misspelt option would otherwise be ignored in silence and the proposal made without the rule.
+    unknown = sorted(set(options or {}) - set(OPTIONS), key=str)
+    if unknown:
+        raise PairingError(f"unknown option {unknown[0]!r}: choose from {', '.join(OPTIONS)}")
+    options = {"school_rule": "any", "relax_focus": False, "capacity": config.get("mentor_capacity", 2),
+               "by": "teacher", **(options or {})}
+    if options["school_rule"] not in SCHOOL_RULES:
+        raise PairingError(f"unknown school rule {options['school_rule']!r}: choose one of {', '.join(SCHOOL_RULES)}")
+    if options["by"] not in ("teacher", "group"):
+        raise PairingError("specialists are allocated by 'teacher' or by 'group'")
+    options["capacity"] = _within(options["capacity"], MENTOR_CAPACITY, "a mentor's capacity is a whole number of "
+                                  "mentees")
+    for s in specialists if mode == "specialist" else ():
+        _within(s.get("capacity"), SPECIALIST_CAPACITY, f"the capacity of {s.get('name') or s.get('id')} is a whole "
+                "number of teachers or groups")
+    ids = [t.get("id") for t in teachers]
+    if None in ids or len(set(ids)) != len(ids):
+        # Two teachers under one id would be paired as one person and listed twice.
+        raise PairingError("every teacher needs an id of their own")
+    options["step"], options["strong"] = config.get("step", 0.25), config.get("strong")
+    cohort = Cohort(sorted(teachers, key=lambda t: t["id"]), [])
+    weights = config["weights"][mode.replace("-", "_")]
+    notes: list[str] = []
+    forbid = {frozenset(p) for p in forbidden if len(set(p)) == 2}
+    # Specialists lead specialist partnerships; everyone else in a partnership is a teacher of the cohort.
+    leads = {s["id"] for s in specialists} if mode == "specialist" else set(cohort.index)
+    locks = _usable_locks(locked, forbid, leads, set(cohort.index), notes, shared_lead=mode != "co-coaching")
+    run = {"co-coaching": _co_coaching, "mentoring": _mentoring, "specialist": _specialist}[mode]
+    pairs, unpaired, matching_total = run(cohort, weights, options, locks, forbid, list(specialists))
+    return {"mode": mode, "options": {k: v for k, v in options.items() if k not in ("step", "strong")},
+            "pairs": pairs, "unpaired": unpaired, "total_score": round(sum(p["score"] for p in pairs), 3),
+            "matching_total": round(matching_total, 3), "notes": notes}
+
+
+def _within(value: Any, limits: tuple[int, int], what: str) -> int:
+    """`value` as a whole number inside the inclusive `limits`, or a PairingError that names them."""
+    low, high = limits
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        number = None
+    if number is None or not low <= number <= high:
+        raise PairingError(f"{what} from {low} to {high} (got {value!r})")
+    return number
+
+
+def _usable_locks(locked: list[list[str]], forbid: set[frozenset], leads: set[str], teachers: set[str],
+                  notes: list[str], *, shared_lead: bool) -> list[list]:
+    """The locked partnerships that can be kept: known members, no one twice, no forbidden pair inside.
+
+    The first member must be one of `leads`, the others `teachers`. With
+    `shared_lead` (mentoring, specialists) the first member leads and may lead several partnerships.
+    """
+    usable, taken, known = [], set(), leads | teachers
+    for members in locked:
+        members = list(dict.fromkeys(members))
+        if len(members) < 2 or any(m not in known for m in members):
+            notes.append("A locked partnership names someone no longer in the cohort, so it was dropped.")
+        elif members[0] not in leads or any(m not in teachers for m in members[1:]):
+            notes.append("A locked partnership does not fit this kind of coaching (a specialist leads it, and "
+                         "only teachers follow), so it was dropped.")
+        elif any(frozenset((a, b)) in forbid for a in members for b in members if a != b):
+            notes.append("A locked partnership contains a pair you ruled out; ruling out wins, so it was dropped.")
+        elif taken & set(members[1:] if shared_lead else members):
+            notes.append("A teacher was in two locked partnerships; only the first was kept.")
+        else:
+            usable.append(members)
+            taken |= set(members[1:] if shared_lead else members)
+    return usable
+
+
+def _partnership(c: Cohort, idx: list[int], found: dict[str, np.ndarray], local: list[int], score: np.ndarray,
+                 weights: dict, phrases: dict, locked: bool = False) -> dict[str, Any]:
+    """One proposed partnership: members, focus, score, criteria averaged over its pairs, and reasons."""
+    import numpy as np
+    pairs = [(a, b) for n, a in enumerate(local) for b in local[n + 1:]]
+    criteria = {k: round(float(np.mean([v[a, b] for a, b in pairs])), 3) for k, v in found.items()}
+    first = c.teachers[idx[local[0]]]
+    members = [c.teachers[idx[i]] for i in local]
+    reasons = sentences.explain(phrases, criteria, weights, members)
+    if len(local) == 3 and not locked:
+        reasons.insert(0, f"A trio: {members[2].get('name')} joins where they add most, as numbers are odd.")
+    if locked:
+        reasons.insert(0, "Locked by the coordinator.")
+    return {"members": [m["id"] for m in members], "names": [m.get("name") for m in members],
+            "schools": [m.get("school") for m in members], "focus": first.get("focus"),
+            "focus_title": first.get("focus_title"), "score": round(float(np.mean([score[a, b] for a, b in pairs])), 3),
+            "criteria": criteria, "reasons": reasons[:4], "locked": locked}
+
+
+def _co_coaching(c: Cohort, weights: dict, options: dict, locks: list[list[str]], forbid: set[frozenset],
+                 specialists: list) -> tuple[list, list, float]:
+    import numpy as np
+
+    from diagnostic.engines.pairing import cocoaching
+
+    in_lock = {m for members in locks for m in members}
+    pairs, unpaired, total = [], [], 0.0
+    for members in locks:
+        idx = np.array([c.index[m] for m in members])
+        found, allowed = cocoaching.criteria(c, idx, options["step"], options["school_rule"])
+        score = sum(weights[k] * found[k] for k in cocoaching.CRITERIA)
+        pairs.append(_partnership(c, list(idx), found, list(range(len(idx))), score, weights,
+                                  sentences.CO_COACHING, locked=True))
+    components: dict[Any, list[int]] = defaultdict(list)
+    for i, t in enumerate(c.teachers):
+        if t["id"] in in_lock:
+            continue
+        if c.focus[i] < 0:
+            unpaired.append(_alone(t, NO_FOCUS))
+        else:
+            components["all" if options["relax_focus"] else c.focus[i]].append(i)
+    for key in sorted(components, key=str):
+        idx = np.array(components[key])
+        result = cocoaching.match(c, idx, weights, options, forbid)
+        total += result["matching_total"] / cocoaching.SCALE
+        for group in result["groups"]:
+            pairs.append(_partnership(c, list(idx), result["criteria"], group, result["score"], weights,
+                                      sentences.CO_COACHING))
+        for t in result["left"]:
+            unpaired.append(_alone(c.teachers[idx[t]], cocoaching.why_alone(c, t, idx, result["allowed"], options,
+                                                                            forbid)))
+    return pairs, unpaired, total
+
+
+def _alone(teacher: dict, reason: str) -> dict[str, Any]:
+    return {"respondent": teacher["id"], "name": teacher.get("name"), "reason": reason}
+
+
+def _forbid(allowed: np.ndarray, rows: list[list[str]], cols: list[str], forbid: set[frozenset]) -> None:
+    """Mark ruled-out pairs (any member of a row with the column's person) as not allowed.
+
+    Looks up each member's ruled-out partners rather than testing every row against every column.
+    """
+    column = {person: k for k, person in enumerate(cols)}
+    partners = defaultdict(list)
+    for a, b in (tuple(pair) for pair in forbid):
+        partners[a].append(b)
+        partners[b].append(a)
+    for r, members in enumerate(rows):
+        for other in (o for m in members for o in partners.get(m, ()) if o in column):
+            allowed[r, column[other]] = False
+
+
+def _mentoring(c: Cohort, weights: dict, options: dict, locks: list[list[str]], forbid: set[frozenset],
+               specialists: list) -> tuple[list, list, float]:
+    import numpy as np
+
+    from diagnostic.engines.pairing import assignment
+
+    mentors = np.array([i for i, s in enumerate(c.stage) if s == "mentor"], dtype=int)
+    mentor_ids = [c.teachers[i]["id"] for i in mentors]
+    locks = [[mentor, mentee] for mentor, *mentees in locks for mentee in mentees]  # one mentee per partnership
+    locked_mentees = {m[1] for m in locks}
+    mentees = np.array([i for i, s in enumerate(c.stage) if s == "mentee" and c.teachers[i]["id"] not in
+                        locked_mentees], dtype=int)
+    taken = defaultdict(int)
+    pairs = []
+    for mentor, mentee in locks:
+        taken[mentor] += 1
+        idx = np.array([c.index[mentee]]), np.array([c.index[mentor]])
+        found, _ = assignment.mentoring_criteria(c, idx[1], idx[0], options["strong"], options["school_rule"])
+        pairs.append(_assigned(c, found, 0, 0, [c.index[mentor]], [c.index[mentee]], weights, locked=True))
+    # Places already taken by confirmed partnerships (`places_used`) and by locks are not offered again.
+    capacity = [max(0, int(options["capacity"]) - taken[m] - int(c.teachers[c.index[m]].get("places_used") or 0))
+                for m in mentor_ids]
+    found, allowed = assignment.mentoring_criteria(c, mentors, mentees, options["strong"], options["school_rule"])
+    _forbid(allowed, [[c.teachers[i]["id"]] for i in mentees], mentor_ids, forbid)
+    score = sum(weights[k] * found[k] for k in assignment.MENTORING)
+    chosen = assignment.allocate(score, allowed, capacity)
+    for r, k in chosen:
+        pairs.append(_assigned(c, found, r, k, mentors, [mentees[r]], weights))
+    placed = {r for r, _ in chosen}
+    unpaired = [_alone(c.teachers[mentees[r]], _why_no_mentor(c, mentees[r], allowed[r], len(mentors)))
+                for r in range(len(mentees)) if r not in placed]
+    return pairs, unpaired, float(sum(score[r, k] for r, k in chosen))
+
+
+def _assigned(c: Cohort, found: dict, r: int, k: int, leads: Any, learners: list[int], weights: dict,
+              locked: bool = False, phrases: dict = sentences.MENTORING, lead: dict | None = None) -> dict:
+    """A mentor (or specialist) and their mentee (or teachers), with criteria, score and reasons."""
+    criteria = {name: round(float(v[r, k]), 3) for name, v in found.items()}
+    head = lead or c.teachers[leads[k]]
+    first = c.teachers[learners[0]]
+    reasons = sentences.explain(phrases, criteria, weights, [head, first])
+    if locked:
+        reasons.insert(0, "Locked by the coordinator.")
+    members = [c.teachers[i] for i in learners]
+    if len(members) > 1:  # a whole group: its focus is the one most of them chose that the specialist covers
+        covered = [m for m in members if m.get("focus") in head.get("expertise", [])] or members
+        first = max(covered, key=lambda m: sum(o.get("focus") == m.get("focus") for o in covered))
+    return {"members": [head["id"], *(m["id"] for m in members)], "names": [head.get("name"),
+            *(m.get("name") for m in members)], "schools": [head.get("school"), *(m.get("school") for m in members)],
+            "focus": first.get("focus"), "focus_title": first.get("focus_title"),
+            "score": round(sum(weights[name] * value for name, value in criteria.items()), 3),
+            "criteria": criteria, "reasons": reasons[:4], "locked": locked}
+
+
+def _why_no_mentor(c: Cohort, mentee: int, allowed: np.ndarray, mentors: int) -> str:
+    teacher = c.teachers[mentee]
+    title = (teacher.get("focus_title") or "their focus").lower()
+    if mentors == 0:
+        return "No experienced colleague in the cohort can mentor yet."
+    if allowed.any():
+        return "More mentees than mentor places: the places went to closer matches."
+    return (f"No mentor is willing, strong in {title}, free at a shared time and allowed by the school rule "
+            "(or the only ones are ruled out).")
+
+
+def _specialist(c: Cohort, weights: dict, options: dict, locks: list[list[str]], forbid: set[frozenset],
+                specialists: list) -> tuple[list, list, float]:
+    import numpy as np
+
+    from diagnostic.engines.pairing import assignment
+
+    if not specialists:
+        raise PairingError("no specialists are listed for this cohort: add them before allocating specialist "
+                           "coaching")
+    by_id = {s["id"]: s for s in specialists}
+    taken = defaultdict(int)
+    in_lock = set()
+    pairs = []
+    for specialist, *members in locks:
+        taken[specialist] += 1
+        in_lock |= set(members)
+    unpaired = [_alone(t, NO_FOCUS) for i, t in enumerate(c.teachers) if c.focus[i] < 0 and t["id"] not in in_lock]
+    free = [i for i, t in enumerate(c.teachers) if c.focus[i] >= 0 and t["id"] not in in_lock]
+    if options["by"] == "group":
+        groups = defaultdict(list)
+        for i in free:
+            groups[c.teachers[i].get("group") or "-"].append(i)
+        learners = [np.array(groups[g]) for g in sorted(groups)]
+    else:
+        learners = [np.array([i]) for i in free]
+    for specialist, *members in locks:
+        idx = np.array([c.index[m] for m in members])
+        found, _ = assignment.specialist_criteria(c, [by_id[specialist]], [idx])
+        pairs.append(_assigned(c, found, 0, 0, None, list(idx), weights, locked=True,
+                               phrases=sentences.SPECIALIST, lead=by_id[specialist]))
+    found, allowed = assignment.specialist_criteria(c, specialists, learners)
+    _forbid(allowed, [[c.teachers[i]["id"] for i in m] for m in learners], [s["id"] for s in specialists], forbid)
+    score = sum(weights[k] * found[k] for k in assignment.SPECIALIST)
+    capacity = [max(0, int(s["capacity"]) - taken[s["id"]] - int(s.get("places_used") or 0)) for s in specialists]
+    chosen = assignment.allocate(score, allowed, capacity)
+    for r, k in chosen:
+        made = _assigned(c, found, r, k, None, list(learners[r]), weights, phrases=sentences.SPECIALIST,
+                         lead=specialists[k])
+        if options["by"] == "group":
+            made["group"] = c.teachers[learners[r][0]].get("group")
+            made["reasons"] = sentences.for_group(specialists[k], [c.teachers[i] for i in learners[r]],
+                                                  made["criteria"])
+        pairs.append(made)
+    placed = {r for r, _ in chosen}
+    for r in (r for r in range(len(learners)) if r not in placed):
+        title = (c.teachers[learners[r][0]].get("focus_title") or "their focus").lower()
+        if allowed[r].any():
+            why = f"The specialists who cover {title} are full: their places went to closer matches."
+        elif found["expertise"][r].any():  # someone covers it, but is ruled out for them or is one of them
+            why = f"Every specialist who covers {title} is ruled out for them, or is one of them."
+        else:
+            why = f"No specialist listed covers {title}."
+        unpaired += [_alone(c.teachers[i], why) for i in learners[r]]
+    return pairs, unpaired, float(sum(score[r, k] for r, k in chosen))

@@ -1,0 +1,91 @@
+"""Mentoring and specialist coaching: assignment with capacities, solved exactly.
+
+Each mentor (or specialist) offers as many places as their capacity; each place
+is one column of a score matrix whose rows are the mentees (or teachers, or
+groups). `scipy.optimize.linear_sum_assignment` then finds the allocation with
+the most feasible matches and, among those, the highest total score: pairs a
+hard rule keeps apart get a penalty larger than any total, so they are only
+ever chosen where nothing else fills a place, and are then dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from diagnostic.engines.pairing.facts import UNKNOWN, Cohort, comfort, common_times, schools
+
+MENTORING = ("strength", "experience", "availability", "observation", "school", "wishes")
+SPECIALIST = ("expertise", "need", "wants_coaching")
+
+
+def allocate(score: np.ndarray, allowed: np.ndarray, capacity: list[int]) -> list[tuple[int, int]]:
+    """(row, column) pairs: each row at most once, each column at most `capacity[column]` times.
+
+    Maximises the number of allowed matches, then their total score.
+    """
+    if score.size == 0 or sum(capacity) == 0:
+        return []
+    places = np.repeat(np.arange(len(capacity)), capacity)
+    expanded = score[:, places]
+    penalty = float(np.abs(score).sum() + 1) * (len(score) + 1)
+    expanded = np.where(allowed[:, places], expanded, -penalty)
+    rows, cols = linear_sum_assignment(expanded, maximize=True)
+    return sorted((int(r), int(places[c])) for r, c in zip(rows, cols, strict=True) if allowed[r, places[c]])
+
+
+def mentoring_criteria(c: Cohort, mentors: np.ndarray, mentees: np.ndarray, strong: float | None,
+                       rule: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Criteria for every mentee (rows) and mentor (columns), and which matches no hard rule forbids.
+
+    A mentor must be willing to coach and, where the mentee has chosen a focus,
+    at least `strong` in it; a mentee without a focus is matched on the mentor's
+    confidence across all strategies.
+    """
+    focus = c.focus[mentees]
+    levels = c.confidence[mentors]
+    answered = (~np.isnan(levels)).sum(axis=1)
+    across = np.where(answered > 0, np.nansum(levels, axis=1) / np.maximum(answered, 1), np.nan)
+    # mentees × mentors; a cohort where no one chose a focus has no focus columns to read
+    in_focus = (levels[:, np.maximum(focus, 0)].T if levels.shape[1] else np.full((len(mentees), len(mentors)), np.nan))
+    strength = np.where(focus[:, None] >= 0, in_focus, across[None, :])
+    availability, no_time = common_times(c, mentees, mentors)
+    programme, wishes, school_rule = schools(c, mentees, mentors, rule)
+    seen = comfort(c.observation[mentees])
+    experience = np.where(np.isnan(c.experience[mentors]), UNKNOWN, c.experience[mentors])
+    found = {"strength": np.where(np.isnan(strength), 0.0, strength),
+             "experience": np.broadcast_to(experience[None, :], strength.shape),
+             "availability": availability, "observation": np.broadcast_to(seen[:, None], strength.shape),
+             "school": programme, "wishes": wishes}
+    allowed = ~no_time & ~school_rule & (c.coach[mentors] == 1)[None, :]
+    if strong is not None:
+        allowed &= np.where(focus[:, None] >= 0, np.nan_to_num(in_focus, nan=-1) >= strong, True)
+    allowed &= mentees[:, None] != mentors[None, :]
+    return found, allowed
+
+
+def specialist_criteria(c: Cohort, specialists: list[dict], learners: list[np.ndarray]
+                        ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Criteria for every learner (a teacher, or a group's members: rows) and specialist (columns).
+
+    A specialist takes only teachers (or groups) whose focus they cover; a
+    group's fit is the share of its members whose focus they cover.
+    """
+    shape = (len(learners), len(specialists))
+    expertise, need, wants = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    covers = np.array([[f in s.get("expertise", []) for f in c.focuses] for s in specialists],
+                      dtype=float).reshape(len(specialists), len(c.focuses))
+    for r, members in enumerate(learners):
+        focus = c.focus[members]
+        has = focus >= 0
+        fit = covers[:, focus[has]].sum(axis=1) / len(members) if has.any() else np.zeros(len(specialists))
+        gap = 1 - c.own[members]
+        expertise[r] = fit
+        need[r] = float(np.nanmean(gap)) if (~np.isnan(gap)).any() else UNKNOWN
+        wants[r] = float(np.mean(c.coached[members]))
+    allowed = expertise > 0
+    for k, s in enumerate(specialists):  # an internal expert is never allocated to themselves
+        if s.get("respondent"):
+            allowed[[r for r, m in enumerate(learners) if any(c.teachers[i]["id"] == s["respondent"] for i in m)],
+                    k] = False
+    return {"expertise": expertise, "need": need, "wants_coaching": wants}, allowed

@@ -1,0 +1,272 @@
+"""Import responses from CSV (all rows valid, or nothing imported) and export them as CSV or JSON.
+
+Rows are validated with the very forms the teacher's pages use, so a CSV row
+is accepted exactly when the same answers would be accepted on the web.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, FormField
+from wtforms.fields.choices import SelectChoice
+
+from diagnostic.services.journey import missing_required, new_response
+from forms.builder import apply_visibility, build_page_form, read_answers
+from forms.schema import Definition, Question
+from forms.scoring import score
+
+MAX_CSV_BYTES = 20_000_000
+# A spreadsheet runs a cell as a formula when it starts with one of these. A tab or a carriage return counts only
+# as the very first character; the others also behind whitespace and invisible characters (see neutralise).
+FORMULA_START = ("=", "+", "-", "@", "|", "%", "\t", "\r")
+TRUE_WORDS, FALSE_WORDS = {"yes", "true", "1", "y"}, {"no", "false", "0", "n", ""}
+
+
+class ImportProblems(Exception):
+    """Rows that cannot be imported; nothing was imported. `lines` are `FILE:ROW: message`."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        super().__init__("\n".join(lines))
+
+
+def form_pairs(q: Question, row: dict[str, str]) -> list[tuple[str, str]]:
+    """The form fields a teacher's browser would post for this question, from CSV cells."""
+    pairs: list[tuple[str, str]] = []
+    for answer_id in q.answer_ids():
+        cell = (row.get(answer_id) or "").strip()
+        if not cell:
+            continue
+        if q.type == "multi_choice":
+            pairs += [(answer_id, part.strip()) for part in cell.split(";") if part.strip()]
+        elif q.type == "ranking":
+            parts = [p.strip() for p in cell.split(";") if p.strip()]
+            if len(parts) > q.ranked_positions:
+                raise ValueError(f"{q.id}: ranks {len(parts)} choices but at most {q.ranked_positions} may be ranked")
+            pairs += [(f"{answer_id}-rank_{n}", part) for n, part in enumerate(parts, start=1)]
+        elif q.type == "consent":
+            if cell.lower() not in TRUE_WORDS | FALSE_WORDS:
+                raise ValueError(f"{q.id}: {cell!r} is not yes or no")
+            if cell.lower() in TRUE_WORDS:
+                pairs.append((answer_id, "y"))
+        else:
+            pairs.append((answer_id, cell))
+    return pairs
+
+
+def validate_row(definition: Definition, row: dict[str, str], classes: dict[str, type] | None = None
+                 ) -> tuple[dict[str, Any], list[str]]:
+    """Typed answers for one CSV row and its problems, checked page by page like the web form."""
+    answers: dict[str, Any] = {}
+    problems: list[str] = []
+    for section in definition.sections:
+        pairs = []
+        for q in section.questions:
+            try:
+                pairs += form_pairs(q, row)
+            except ValueError as exc:
+                problems.append(str(exc))
+        form_class = classes[section.id] if classes else build_page_form(section)
+        form = form_class(formdata=MultiDict(pairs), meta={"csrf": False})
+        shown = apply_visibility(form, section, answers)
+        for q in section.questions:
+            if q not in shown and any((row.get(a) or "").strip() for a in q.answer_ids()):
+                problems.append(f"{q.id}: answered, but this question does not apply given the earlier answers")
+        form.validate()
+        for name, errors in form.errors.items():
+            if name == "revision":
+                continue
+            flat = [e for group in errors.values() for e in group] if isinstance(errors, dict) else errors
+            cell = row.get(name, "")
+            allowed = _allowed(form[name])
+            unknown = [v for k, v in pairs if (k == name or k.startswith(f"{name}-")) and v not in (allowed or [v])]
+            if unknown:
+                # WTForms says only "Not a valid choice": say which answers the cell may hold instead.
+                flat = [e for e in flat if not _is_choice_error(e)]
+                problems.append(f"{name}: {_quoted(unknown)} {'is' if len(unknown) == 1 else 'are'} not among "
+                                f"the answers allowed: {', '.join(allowed)}")
+            problems += [f"{name}: {e} (found {cell!r})" if cell else f"{name}: {e}" for e in flat]
+        answers.update({k: v for q in shown for k, v in read_answers(form, q).items()
+                        if k not in form.errors and q.id not in form.errors})
+    problems += [f"{q.id}: required but empty" for q in missing_required(definition, answers)
+                 if not any(p.startswith(f"{a}:") for a in q.answer_ids() for p in problems)]
+    return answers, problems
+
+
+def _allowed(field: Field) -> list[str] | None:
+    """The values a choice field accepts, as written in a CSV cell; None for a field without choices."""
+    if isinstance(field, FormField):  # a ranking: one select per position, each offering the same choices
+        field = next(iter(field.form))
+    choices = getattr(field, "choices", None)
+    if choices is None:
+        return None
+    values = [str(c.value if isinstance(c, SelectChoice) else c[0]) for c in choices]
+    return [v for v in values if v != ""]  # "" is a ranking's "not chosen"
+
+
+def _is_choice_error(message: str) -> bool:
+    # WTForms' own wording for a value outside the choices ("Not a valid choice.", "'x' is not a valid choice
+    # for this field.", "Invalid Choice: could not coerce.").
+    return "valid choice" in message.lower() or "invalid choice" in message.lower()
+
+
+def _quoted(values: list[str]) -> str:
+    return ", ".join(repr(v) for v in dict.fromkeys(values))
+
+
+def import_csv(path: Path | str, cohort: dict, definition: Definition, existing: list[dict],
+               progress: Callable[[int], None] | None = None) -> list[dict]:
+    """Read and validate a whole CSV; return the submitted responses to store, or raise ImportProblems.
+
+    `progress`, if given, is told the line reached after each row.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            raise ImportProblems([f"{name}:1: the file is larger than {MAX_CSV_BYTES} bytes"])
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ImportProblems([f"{name}:0: cannot read the file: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError:
+        raise ImportProblems([f"{name}:1: not a UTF-8 text file (save the CSV as UTF-8)"]) from None
+    if "\x00" in text:
+        raise ImportProblems([f"{name}:1: the file holds binary data, not CSV text"])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ImportProblems([f"{name}:1: not a readable CSV file ({exc})"]) from None
+    if not header or not any(h.strip() for h in header):
+        raise ImportProblems([f"{name}:1: the file is empty; the first line must be a header starting 'respondent'"])
+    header = [h.strip() for h in header]
+    known = set(definition.answer_ids())
+    problems = []
+    if header[0] != "respondent":
+        problems.append(f"{name}:1: the first column must be 'respondent', found {header[0]!r}")
+    for column in header[1:]:
+        if column != "school" and column not in known:
+            problems.append(f"{name}:1: unknown column {column!r}: not a question in {definition.id} "
+                            f"version {definition.version}")
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        problems.append(f"{name}:1: columns appear twice: {', '.join(dupes)}")
+    if problems:
+        raise ImportProblems(problems)
+
+    taken = {r.get("respondent") for r in existing if r.get("respondent")}
+    classes = {s.id: build_page_form(s) for s in definition.sections}
+    seen: dict[str, int] = {}
+    records = []
+    end_of_previous = reader.line_num
+    try:
+        for cells in reader:
+            # A quoted cell may span lines: report the line the row starts on.
+            line, end_of_previous = end_of_previous + 1, reader.line_num
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                problems.append(f"{name}:{line}: has {len(cells)} cells but the header has {len(header)}")
+                continue
+            row = dict(zip(header, cells, strict=True))
+            respondent = row["respondent"].strip()
+            school = (row.get("school") or "").strip() or None
+            row_problems = []
+            if not respondent:
+                row_problems.append("respondent is empty")
+            elif respondent in seen:
+                row_problems.append(f"respondent {respondent!r} appears again (first on row {seen[respondent]})")
+            elif respondent in taken:
+                row_problems.append(f"respondent {respondent!r} is already in cohort {cohort['id']}")
+            seen.setdefault(respondent, line)
+            if school and cohort["schools"] and school not in cohort["schools"]:
+                row_problems.append(f"school {school!r} is not one of the cohort's schools "
+                                    f"({', '.join(cohort['schools'])})")
+            answers, answer_problems = validate_row(definition, row, classes)
+            row_problems += answer_problems
+            problems += [f"{name}:{line}: {p}" for p in row_problems]
+            if not row_problems:
+                records.append(submitted_response(cohort, definition, answers, respondent, school))
+            if progress:
+                progress(end_of_previous)
+    except csv.Error as exc:
+        problems.append(f"{name}:{reader.line_num}: not a readable CSV row ({exc})")
+    if problems:
+        raise ImportProblems(problems)
+    return records
+
+
+def submitted_response(cohort: dict, definition: Definition, answers: dict, respondent: str,
+                       school: str | None) -> dict:
+    """A submitted response built from validated answers (imports and demo data)."""
+    record, _ = new_response(cohort, school=school, respondent=respondent, source="import")
+    stamp = datetime.now(UTC).isoformat(timespec="seconds")
+    record.update(answers=answers, status="submitted", submitted_at=stamp, revision=1, token_hash="",
+                  scores=score(definition, answers))
+    return record
+
+
+def first_visible(text: str) -> str:
+    """The first character a reader would see: leading whitespace and format characters are skipped."""
+    # Format characters (category Cf) are invisible: zero-width spaces and joiners, the word joiner, a
+    # byte-order mark. A spreadsheet may drop them, and leading spaces, on import and then read a formula.
+    return next((ch for ch in text if not (ch.isspace() or unicodedata.category(ch) == "Cf")), "")
+
+
+def neutralise(value: Any) -> Any:
+    """Stop a spreadsheet running typed text as a formula: prefix a quote to risky text cells."""
+    if not isinstance(value, str):
+        return value
+    # NFKC turns full-width forms (＝ ＋ － ＠ ｜ ％), which spreadsheets may read as formula starts too, into ASCII.
+    if value.startswith(FORMULA_START) or unicodedata.normalize("NFKC", first_visible(value)).startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, list):
+        return neutralise(";".join(str(v) for v in value))
+    if value is True:
+        return "yes"
+    return neutralise(value) if value is not None else ""
+
+
+def export_rows(definition: Definition, responses: list[dict]) -> list[dict[str, Any]]:
+    """Submitted responses as plain records: who, where, when, answers and construct scores."""
+    return [
+        {"response_id": r["id"], "respondent": r.get("respondent"), "school": r.get("school"),
+         "form_id": r["form_id"], "form_version": r["form_version"], "submitted_at": r.get("submitted_at"),
+         "answers": {a: r["answers"][a] for a in definition.answer_ids() if a in r["answers"]},
+         "scores": r.get("scores", {})}
+        for r in responses if r["status"] == "submitted"
+    ]
+
+
+def export_csv(definition: Definition, responses: list[dict]) -> str:
+    """Submitted responses as CSV text, one column per answer then one per construct score."""
+    answer_ids = definition.answer_ids()
+    constructs = [c.id for c in definition.constructs]
+    out = io.StringIO()
+    # The default "\r\n" line ending makes the writer quote any cell holding a lone "\r" too.
+    writer = csv.writer(out)
+    meta = ["response_id", "respondent", "school", "form_id", "form_version", "submitted_at"]
+    writer.writerow([neutralise(h) for h in meta + answer_ids + [f"score_{c}" for c in constructs]])
+    for row in export_rows(definition, responses):
+        writer.writerow([_cell(row[m]) for m in meta] + [_cell(row["answers"].get(a)) for a in answer_ids]
+                        + [_cell(row["scores"].get(c)) for c in constructs])
+    return out.getvalue()
+
+
+def export_json(definition: Definition, responses: list[dict]) -> str:
+    """Submitted responses as a JSON document (text as typed: JSON is not run by spreadsheets)."""
+    return json.dumps({"form_id": definition.id, "form_version": definition.version,
+                       "responses": export_rows(definition, responses)}, indent=2, ensure_ascii=False)

@@ -1,0 +1,253 @@
+"""The store interface: every operation the services use, and the errors it raises.
+
+Services and views see only this class. A backend (`tinydb_store.TinyDBStore`, the default; a server
+database next) implements every method; the storage tests run against each backend through it.
+
+Its promises, whatever the backend:
+- every `update_*` takes a `change` function that gets the current record and returns the whole new
+  record, which replaces the old one; `change` may raise to leave the record untouched, and no other
+  writer can come in between;
+- a page save touches one record, so its cost does not grow with the number of stored responses;
+- `cohort_lock` serialises whole-cohort operations (pairing, confirming, re-grouping, erasing) across
+  threads and processes, while single-record writes never wait on it.
+"""
+
+from __future__ import annotations
+
+import functools
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+Record = dict[str, Any]
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (e.g. a damaged data file)."""
+
+
+class NotFound(StoreError):
+    """No record with that id."""
+
+
+class VersionConflict(StoreError):
+    """A form id and version is already published with different content."""
+
+
+class DamagedGrouping(StoreError):
+    """A cohort's saved grouping cannot be read; re-grouping replaces it."""
+
+
+def whole_cohort(operation: Callable) -> Callable:
+    """Run a service `operation(store, cohort or cohort id, ...)` under that cohort's lock (`Store.cohort_lock`)."""
+    @functools.wraps(operation)
+    def locked(store: Store, cohort: Record | str, *args: Any, **kwargs: Any) -> Any:
+        with store.cohort_lock(cohort if isinstance(cohort, str) else cohort["id"]):
+            return operation(store, cohort, *args, **kwargs)
+    return locked
+
+
+class Store(ABC):
+    """The records of one installation: cohorts, published forms, responses, groupings, partnerships, staff, audit."""
+
+    @abstractmethod
+    def add_cohort(self, cohort: Record) -> Record:
+        """Store a new cohort (its `id` must be new)."""
+
+    @abstractmethod
+    def get_cohort(self, cohort_id: str) -> Record | None:
+        """The cohort with this id, or None."""
+
+    @abstractmethod
+    def list_cohorts(self) -> list[Record]:
+        """Every cohort, oldest first."""
+
+    @abstractmethod
+    def update_cohort(self, cohort_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a cohort under the lock and store what it returns (NotFound if no such cohort)."""
+
+    @abstractmethod
+    def find_cohort_by_invite(self, invite: str) -> Record | None:
+        """The cohort whose invitation code this is, or None."""
+
+    @abstractmethod
+    def publish_form(self, form_id: str, version: str, digest: str, definition: Record) -> bool:
+        """Record a form version as published; True if new, False if already there unchanged.
+
+        Raises `VersionConflict` if this id and version was published with other content.
+        """
+
+    @abstractmethod
+    def get_form(self, form_id: str, version: str) -> Record | None:
+        """A published form version (with its normalised definition), or None."""
+
+    @abstractmethod
+    def list_forms(self) -> list[Record]:
+        """Every published form version (id, version, digest), without the definitions."""
+
+    @abstractmethod
+    def add_responses(self, cohort_id: str, responses: list[Record]) -> None:
+        """Store new responses, one lock and one write per shard touched."""
+
+    @abstractmethod
+    def get_response(self, cohort_id: str, response_id: str) -> Record | None:
+        """One response, or None."""
+
+    @abstractmethod
+    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a response under the shard's lock and store what it returns.
+
+        `change` gets the current record and returns the new one (or raises to
+        leave it untouched); no other writer can come in between.
+        """
+
+    @abstractmethod
+    def update_responses(self, cohort_id: str, changes: dict[str, Callable[[Record], Record]]) -> None:
+        """`update_response` for many responses, one lock and one write per shard (NotFound if any is missing).
+
+        All are checked before anything is written to a shard, so a missing id leaves that shard untouched.
+        """
+
+    @abstractmethod
+    def remove_response(self, cohort_id: str, response_id: str) -> Record:
+        """Delete a response for good and return what it was (NotFound if there is none)."""
+
+    @abstractmethod
+    def remove_responses(self, cohort_id: str, condition: Callable[[Record], bool]) -> int:
+        """Delete for good every response of a cohort that `condition` holds for; returns how many went.
+
+        Each shard is judged and written under its lock, one write per shard touched, so a response saved
+        while this runs is judged as saved, never as it was before.
+        """
+
+    @abstractmethod
+    def list_responses(self, cohort_id: str, status: str | None = None) -> list[Record]:
+        """A cohort's responses (optionally only those with this status), oldest first."""
+
+    @abstractmethod
+    def count_responses(self, cohort_id: str) -> dict[str, int]:
+        """How many responses a cohort has, by status."""
+
+    @abstractmethod
+    def cohort_lock(self, cohort_id: str) -> AbstractContextManager[None]:
+        """Hold the cohort's own lock for an operation over many of its records (confirming, pairing, erasing).
+
+        Only one such operation runs at a time per cohort, across threads and processes, so two confirms of
+        one proposal cannot both write. Taking it again in the same thread is allowed (the lock counts).
+        Single-record reads and writes take only their file's lock, so teachers' page saves never wait on it.
+        """
+
+    @abstractmethod
+    def save_grouping(self, cohort_id: str, record: Record, model: bytes | None) -> None:
+        """Store a cohort's grouping (JSON) and its fitted model (bytes), replacing the previous ones.
+
+        A model of None (an earlier grouping whose model erasure could not rewrite) leaves no model file.
+        """
+
+    @abstractmethod
+    def load_grouping(self, cohort_id: str) -> Record | None:
+        """A cohort's stored grouping, or None if it has never been grouped."""
+
+    @abstractmethod
+    def load_model(self, cohort_id: str) -> bytes | None:
+        """The bytes of a cohort's fitted model, or None if there is none."""
+
+    @abstractmethod
+    def update_grouping(self, cohort_id: str,
+                        change: Callable[[Record, bytes | None], tuple[Record, bytes | None]]) -> None:
+        """Apply `change` to a cohort's grouping and model bytes under the lock and store what it returns.
+
+        Nothing happens if the cohort has never been grouped; a model of None removes the model file.
+        """
+
+    @abstractmethod
+    def keep_earlier_grouping(self, cohort_id: str, labels: dict[str, Record], keep: int) -> str | None:
+        """Copy the current grouping, its model and these names aside as an earlier grouping; keep the newest `keep`.
+
+        Returns the earlier grouping's id, or None if there was nothing readable to keep.
+        """
+
+    @abstractmethod
+    def earlier_groupings(self, cohort_id: str) -> list[Record]:
+        """The earlier groupings kept, newest first: {"id", "record", "labels"} (a damaged one is left out)."""
+
+    @abstractmethod
+    def load_earlier_grouping(self, cohort_id: str, earlier_id: str) -> tuple[Record, bytes | None, dict] | None:
+        """One earlier grouping's record, model bytes and names, or None if there is no such earlier grouping."""
+
+    @abstractmethod
+    def remove_earlier_grouping(self, cohort_id: str, earlier_id: str) -> None:
+        """Delete one earlier grouping (it has become the current one again)."""
+
+    @abstractmethod
+    def update_earlier_groupings(self, cohort_id: str, change: Callable[[Record, bytes | None, dict],
+                                                                      tuple[Record, bytes | None, dict]]) -> None:
+        """Apply `change(record, model, labels)` to every earlier grouping and store what it returns.
+
+        A model of None removes that model file. Used by erasure, so that no earlier grouping keeps a teacher.
+        """
+
+    @abstractmethod
+    def set_group_label(self, cohort_id: str, key: str, label: Record) -> Record:
+        """Store the specialist's name and note for a group (kept across re-groupings)."""
+
+    @abstractmethod
+    def group_labels(self, cohort_id: str) -> dict[str, Record]:
+        """Every group name and note a specialist has written for this cohort, by group key."""
+
+    @abstractmethod
+    def pairing_state(self, cohort_id: str, mode: str) -> Record:
+        """The coordinator's rules and latest proposal for one mode ("all" holds rules for every mode)."""
+
+    @abstractmethod
+    def update_pairing_state(self, cohort_id: str, mode: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to one mode's pairing state under the lock and store what it returns."""
+
+    @abstractmethod
+    def add_partnerships(self, cohort_id: str, partnerships: list[Record]) -> None:
+        """Store newly confirmed partnerships (each `id` must be new)."""
+
+    @abstractmethod
+    def list_partnerships(self, cohort_id: str) -> list[Record]:
+        """Every confirmed partnership in the cohort, oldest first."""
+
+    @abstractmethod
+    def get_partnership(self, cohort_id: str, partnership_id: str) -> Record | None:
+        """One confirmed partnership, or None."""
+
+    @abstractmethod
+    def update_partnership(self, cohort_id: str, partnership_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a partnership under the lock and store what it returns (NotFound if none)."""
+
+    @abstractmethod
+    def remove_partnership(self, cohort_id: str, partnership_id: str) -> None:
+        """Delete a partnership record for good (nothing happens if there is none)."""
+
+    @abstractmethod
+    def add_user(self, user: Record) -> Record:
+        """Store a new staff account (its `id` and `email` must be new)."""
+
+    @abstractmethod
+    def get_user(self, user_id: str) -> Record | None:
+        """The staff account with this id, or None."""
+
+    @abstractmethod
+    def find_user(self, email: str) -> Record | None:
+        """The staff account with this (lower-case) e-mail address, or None."""
+
+    @abstractmethod
+    def list_users(self) -> list[Record]:
+        """Every staff account, oldest first."""
+
+    @abstractmethod
+    def update_user(self, user_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a staff account under the lock and store what it returns (NotFound if none)."""
+
+    @abstractmethod
+    def log(self, entry: Record) -> None:
+        """Append an entry to the audit log (who did what, when)."""
+
+    @abstractmethod
+    def audit_log(self) -> list[Record]:
+        """The audit log, oldest first."""

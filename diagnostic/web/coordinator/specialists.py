@@ -1,0 +1,103 @@
+"""Coordinator page: the specialists and internal experts who can coach this cohort's teachers."""
+
+from __future__ import annotations
+
+from flask import abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from diagnostic.engines.pairing import SPECIALIST_CAPACITY
+from diagnostic.services import partnerships
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.partnerships import SPECIALIST_NAME_LIMIT
+from diagnostic.web.coordinator import bp
+from diagnostic.web.pages import aria, get_store
+
+KINDS = [SelectChoice("specialist", "Specialist (from outside the schools)"),
+         SelectChoice("internal", "Internal expert (a teacher in this cohort)")]
+CAPACITY = f"Capacity is a whole number from {SPECIALIST_CAPACITY[0]} to {SPECIALIST_CAPACITY[1]}."
+
+
+class SpecialistForm(FlaskForm):
+    """One specialist or internal expert; the focus and teacher choices are set from the cohort per request."""
+
+    name = StringField("Name", validators=[InputRequired("Give their name."), Length(
+        max=SPECIALIST_NAME_LIMIT, message=f"Keep the name to {SPECIALIST_NAME_LIMIT} characters.")])
+    kind = RadioField("Kind", choices=KINDS, validators=[InputRequired("Choose a specialist or an internal expert.")])
+    expertise = SelectMultipleField("Learning focuses they can coach", widget=ListWidget(prefix_label=False),
+                                    option_widget=CheckboxInput(),
+                                    validators=[InputRequired("Choose at least one learning focus they can coach.")])
+    capacity = IntegerField("How many teachers (or starting-point groups) they can take",
+                            validators=[InputRequired(CAPACITY), NumberRange(*SPECIALIST_CAPACITY, CAPACITY)])
+    respondent = SelectField("Which teacher in this cohort they are (internal experts only)", default="")
+
+    def __init__(self, listed: list[dict]):
+        super().__init__()
+        self.listed = listed
+
+    def validate_respondent(self, field: SelectField) -> None:
+        if not field.data:
+            return
+        if self.kind.data != "internal":
+            raise ValidationError("Only an internal expert is one of the cohort's teachers: choose “Internal "
+                                  "expert”, or leave the teacher as “Not one of the cohort's teachers”.")
+        if any(s.get("respondent") == field.data for s in self.listed):
+            raise ValidationError("That teacher is already listed as an internal expert.")
+
+
+class RemoveForm(FlaskForm):
+    """Remove one specialist from the cohort's list, named by id."""
+
+    specialist = HiddenField("Specialist", validators=[InputRequired("Say which specialist to remove.")])
+
+
+def _focuses() -> list[tuple[str, str]]:
+    definition = published_definition(get_store(), g.cohort["form_id"], g.cohort["form_version"])
+    if definition.learning_focuses is None:
+        abort(409, "This cohort's questionnaire has no menu of learning focuses, so there is nothing to specialise in.")
+    return [SelectChoice(f.id, f.title) for f in definition.learning_focuses.focuses]
+
+
+@bp.route("/cohorts/<cohort_id>/specialists", methods=["GET", "POST"])
+def specialists(cohort_id: str, status: int = 200, problem: str | None = None):  # noqa: ANN201
+    """List the cohort's specialists and internal experts, and add one."""
+    store, listed = get_store(), partnerships.specialists(g.cohort)
+    focuses = _focuses()
+    facts = partnerships.cohort_facts(store, g.cohort)
+    form = SpecialistForm(listed)
+    form.expertise.choices = focuses
+    form.respondent.choices = [SelectChoice("", "Not one of the cohort's teachers"),
+                               *(SelectChoice(t["id"], f"{t['name']} ({t['school']})" if t.get("school") else t["name"])
+                                 for t in facts)]
+    if status == 200 and form.validate_on_submit():
+        added = partnerships.add_specialist(store, g.cohort, form.name.data, form.kind.data, form.expertise.data,
+                                            form.capacity.data, form.respondent.data, actor=current_user.email)
+        flash(f"Added {added['name']}. Run specialist coaching to allocate teachers to them.")
+        return redirect(url_for(".specialists", cohort_id=cohort_id))
+    errors = [(f"{form[name].label.text}: {e}", name) for name, found in form.errors.items()
+              if name != "csrf_token" for e in found]
+    if problem:
+        errors.insert(0, (problem, "listed"))
+    titles = {f.value: f.label for f in focuses}
+    teachers = {t["id"]: t["name"] for t in facts}
+    status = 422 if form.errors and status == 200 else status
+    return render_template("coordinator/specialists.html", cohort=g.cohort, form=form, listed=listed, titles=titles,
+                           teachers=teachers, errors=errors, aria=aria), status
+
+
+@bp.post("/cohorts/<cohort_id>/specialists/remove")
+def remove_specialist(cohort_id: str):  # noqa: ANN201
+    """Take a specialist off the cohort's list; partnerships already confirmed with them stand."""
+    form = RemoveForm()
+    found = next((s for s in partnerships.specialists(g.cohort) if s["id"] == form.specialist.data), None)
+    if not form.validate_on_submit() or found is None:
+        return specialists(cohort_id, status=404, problem="There is no specialist with that id on this cohort's "
+                                                          "list: they may have been removed already.")
+    partnerships.remove_specialist(get_store(), g.cohort, found["id"], actor=current_user.email)
+    flash(f"Removed {found['name']}. Partnerships already confirmed with them stand; undo them on the specialist "
+          "coaching page if they should end.")
+    return redirect(url_for(".specialists", cohort_id=cohort_id))

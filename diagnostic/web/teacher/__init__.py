@@ -1,0 +1,51 @@
+"""The teacher blueprint: the questionnaire, the menu of learning focuses, a teacher's partnership and data.
+
+A teacher has no account: their private resume link (a token) puts a reference to their response in the
+session, and every page but the invitation and the private link works on that (checked once, in
+`load_response`). Each page's views live in their own module of this package.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, render_template, request, session
+
+from diagnostic.services.cohorts import is_closed, published_definition
+from diagnostic.services.journey import session_matches
+from diagnostic.web.pages import get_store
+
+bp = Blueprint("teacher", __name__)
+PUBLIC = {"teacher.join", "teacher.resume"}
+# The questionnaire and the choice of focus close on the cohort's closing date; a teacher's own data,
+# summary and partnership pages stay open.
+QUESTIONNAIRE = {"teacher.current", "teacher.page", "teacher.review", "teacher.submit_response",
+                 "teacher.learning_menu"}
+NO_SESSION = ("Open the private link you were given when you started (or your invitation link) "
+              "to carry on with your questionnaire.")
+
+
+def home():  # noqa: ANN201
+    """The front page: what this is, and that teachers arrive through an invitation."""
+    return render_template("home.html")
+
+
+@bp.before_request
+def load_response() -> None:
+    """Every questionnaire page needs the response this browser opened with a private link."""
+    if request.endpoint in PUBLIC:
+        return
+    ref = session.get("response")
+    store = get_store()
+    well_formed = isinstance(ref, list) and len(ref) == 3 and all(isinstance(part, str) for part in ref)
+    cohort = store.get_cohort(ref[0]) if well_formed else None
+    record = store.get_response(ref[0], ref[1]) if cohort else None
+    if record is None or not session_matches(record, ref[2]):
+        session.pop("response", None)
+        abort(403, NO_SESSION)
+    g.cohort, g.response = cohort, record
+    g.definition = published_definition(store, record["form_id"], record["form_version"])
+    if is_closed(cohort) and request.endpoint in QUESTIONNAIRE and (
+            record["status"] == "draft" or request.method == "POST"):
+        # A browser may have held a draft since before the closing date: no answer or choice is taken after it.
+        abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']}, so nothing more can "
+                   "be saved."
+                   + (" Your submitted answers and summary are kept." if record["status"] == "submitted" else ""))
