@@ -23,9 +23,9 @@ from gunicorn.config import Config
 import diagnostic.cli.serving
 from diagnostic import create_app
 from diagnostic.cli import cli
+from diagnostic.cli.serving import gunicorn_settings
 from diagnostic.services.accounts import create_user
 from diagnostic.services.cohorts import create_cohort, definition_dirs
-from diagnostic.cli.serving import gunicorn_settings
 from forms.catalog import find_definition
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diagnostic.engines.reasons import _group_sentence
+from diagnostic.engines.reasons import group_sentence
 from diagnostic.engines.recommend import COMPONENTS, prepare, rank, recommend
 from forms.catalog import SHIPPED, find_definition
 
@@ -94,7 +94,7 @@ def test_group_share_and_its_reason(plan):
     (0, 0, "You are the only teacher in your starting-point group so far."),
 ])
 def test_the_group_sentence_is_worded_for_one_and_for_many(count, others, says):
-    assert _group_sentence(count, others) == says
+    assert group_sentence(count, others) == says
 
 
 def test_one_teacher_choosing_reads_is_not_are(plan):

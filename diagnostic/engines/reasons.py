@@ -135,10 +135,10 @@ def _phrase(component: str, up: bool, plan: dict, focus: dict, answers: dict, sc
     if component == "own_choice":
         rank = facts["own_choice"].index(focus["id"])
         return f"You picked it as your {ORDINALS[rank]} choice in the questionnaire."
-    return _group_sentence(group["choosing"].get(focus["id"], 0), group["others"])
+    return group_sentence(group["choosing"].get(focus["id"], 0), group["others"])
 
 
-def _group_sentence(count: int, others: int) -> str:
+def group_sentence(count: int, others: int) -> str:
     """How many of the other members of the teacher's group are choosing the focus, worded for one and for many."""
     likely = ", so a partner working on it is likely" if count >= 2 else ""
     if others == 0:

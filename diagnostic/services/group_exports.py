@@ -44,7 +44,7 @@ def summary(record: Record) -> Record:
     }
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
     """CSV text with every cell, the header's too, neutralised (the expertise map uses it as well)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -58,7 +58,7 @@ def members_csv(record: Record) -> str:
     rows = [[m["id"], m["reference"], m["school"], g["key"], g["name"], m["confidence"],
              "yes" if m["outlier"] else "no", "yes" if m["placed"] else "no"]
             for g in record["groups"] for m in g["members"]]
-    return _csv(["response_id", "respondent", "school", "group", "group_name", "confidence", "fits_poorly",
+    return csv_text(["response_id", "respondent", "school", "group", "group_name", "confidence", "fits_poorly",
                  "placed_after_grouping"], rows)
 
 
@@ -69,4 +69,4 @@ def profiles_csv(record: Record) -> str:
              *[g["means"].get(f) for f in features]] for g in record["groups"]]
     rows.append(["cohort", "Whole cohort", "", record["responses"], 1.0, "",
                  *[record["cohort_means"][f] for f in features]])
-    return _csv(["group", "name", "note", "size", "share", "description", *features], rows)
+    return csv_text(["group", "name", "note", "size", "share", "description", *features], rows)

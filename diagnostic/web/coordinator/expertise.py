@@ -9,7 +9,7 @@ from flask import Response, abort, g, render_template
 
 from diagnostic.engines.expertise import CSV_HEADER, NO_SCHOOL, csv_rows, expertise_map
 from diagnostic.services.cohorts import published_definition
-from diagnostic.services.group_exports import _csv
+from diagnostic.services.group_exports import csv_text
 from diagnostic.services.partnerships import cohort_facts
 from diagnostic.web.coordinator import bp
 from diagnostic.web.pages import get_store
@@ -42,7 +42,7 @@ def expertise(cohort_id: str):  # noqa: ANN201
 @bp.get("/cohorts/<cohort_id>/expertise.csv")
 def expertise_csv(cohort_id: str):  # noqa: ANN201
     """The expertise map as CSV: one row per focus and school, text that looks like a formula neutralised."""
-    return _download(_csv(CSV_HEADER, csv_rows(_map())), "text/csv", cohort_id, "csv")
+    return _download(csv_text(CSV_HEADER, csv_rows(_map())), "text/csv", cohort_id, "csv")
 
 
 @bp.get("/cohorts/<cohort_id>/expertise.json")
