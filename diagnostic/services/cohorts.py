@@ -34,7 +34,7 @@ def publish(store: Store, definition: Definition) -> bool:
 def published_definition(store: Store, form_id: str, version: str) -> Definition:
     """The exact definition a cohort was created with, as stored when it was published."""
     # A published version never changes, so it is read and parsed once per process.
-    key = (str(store.root), form_id, version)
+    key = (str(store.data_dir), form_id, version)
     if key not in _published:
         record = store.get_form(form_id, version)
         if record is None:

@@ -374,7 +374,7 @@ def _agreement_form(store: Store, cohort: Record) -> list[str] | None:
     if not form_id:
         return None
     try:
-        agreement, _ = find_definition(form_id, None, definition_dirs(store.root.parent))
+        agreement, _ = find_definition(form_id, None, definition_dirs(store.data_dir))
         publish(store, agreement)
     except UnknownForm as exc:
         raise PairingError(f"the learning agreement form cannot be found: {exc}") from None

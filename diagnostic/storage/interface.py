@@ -18,6 +18,7 @@ import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 Record = dict[str, Any]
@@ -49,7 +50,14 @@ def whole_cohort(operation: Callable) -> Callable:
 
 
 class Store(ABC):
-    """The records of one installation: cohorts, published forms, responses, groupings, partnerships, staff, audit."""
+    """The records of one installation: cohorts, published forms, responses, groupings, partnerships, staff, audit.
+
+    `data_dir` is the installation's data directory, whatever the backend: its config.py, secret key and
+    the definitions admins add live there, and services look definitions up in it.
+    """
+
+    def __init__(self, data_dir: Path | str):
+        self.data_dir = Path(data_dir)
 
     @abstractmethod
     def add_cohort(self, cohort: Record) -> Record:

@@ -69,7 +69,8 @@ class TinyDBStore(Store):
     """The store in JSON files under a data directory, each opened with TinyDB inside a file lock."""
 
     def __init__(self, data_dir: Path | str):
-        self.root = Path(data_dir) / "store"
+        super().__init__(data_dir)
+        self.root = self.data_dir / "store"
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     @contextmanager
