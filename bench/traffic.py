@@ -1,4 +1,4 @@
-"""Simulated teachers over real HTTP, shared by bench/load.py, bench/crash.py and tests/test_crash.py.
+"""Simulated teachers over real HTTP, shared by bench/load.py, bench/crash.py and tests/system/test_crash.py.
 
 A teacher here is a browser with its own session cookie that does what a person does: open the
 invitation, start (POST with the page's CSRF token), then for every page GET it, read the form's

@@ -31,7 +31,7 @@ def sign_in_as(client, app, role: str, cohorts=(), email: str | None = None, bas
     """Sign `client` in as a new staff account with this role (and cohorts), as the sign-in page would.
 
     The session is set directly rather than posting a password, which keeps
-    hundreds of tests from paying for password hashing; tests/test_auth.py
+    hundreds of tests from paying for password hashing; tests/web/test_auth.py
     covers the real sign-in page. `base_url` is the site the browser signs in
     on (its cookie is sent only there), http://localhost/ if not given.
     """
@@ -123,7 +123,7 @@ def demo_app(tmp_path, demo_data):
     return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
 
 
-# ---- the browser tests (tests/test_browser*.py): one Chromium per session, one served app per module -----------
+# ---- the browser tests (tests/browser/): one Chromium per session, one served app per module ----------------------
 
 @pytest.fixture(scope="session")
 def browser():

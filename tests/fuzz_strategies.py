@@ -1,4 +1,4 @@
-"""Hypothesis strategies shared by the fuzz tests (tests/test_fuzz_*.py): hostile values, paths, snapshots.
+"""Hypothesis strategies shared by the fuzz tests (tests/*/test_fuzz_*.py): hostile values, paths, snapshots.
 
 Nothing here knows about one input format: the loader tests turn these values into YAML, the importer tests
 into CSV cells, and the view tests into form posts.

@@ -90,7 +90,7 @@ def _edges(allowed: np.ndarray, whole: np.ndarray) -> np.ndarray:
     A teacher keeps every partner at least as good as their `CANDIDATES`-th
     best, ties included, so which of several equally good partners survive
     never depends on the order of ids; an edge stays if either end keeps it.
-    This is a shortcut, not a guarantee: tests/test_pairing.py checks that it
+    This is a shortcut, not a guarantee: tests/engines/test_pairing.py checks that it
     finds the full graph's optimum on random cohorts of 250 to 450 teachers,
     and at 1,000 to 2,000 teachers in one graph it can fall short by about one
     point in 10,000 (the full graph would take 30 s at 2,000).

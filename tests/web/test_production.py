@@ -28,7 +28,7 @@ from diagnostic.services.accounts import create_user
 from diagnostic.services.cohorts import create_cohort, definition_dirs
 from forms.catalog import find_definition
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY = secrets.token_hex(32)
 BASE = "https://cpd.example.org"
 

@@ -156,7 +156,7 @@ def test_the_follow_up_stays_when_its_answer_is_saved_and_goes_when_it_is_change
 
 # ---- the script judges a condition as the server does -----------------------------------------------------------
 
-SCRIPT = Path(__file__).resolve().parent.parent / "diagnostic" / "static" / "questionnaire.js"
+SCRIPT = Path(__file__).resolve().parents[2] / "diagnostic" / "static" / "questionnaire.js"
 CONDITIONS = [
     {"question": "role", "equals": "other"},
     {"question": "role", "not_equals": "other"},

@@ -13,7 +13,7 @@ from forms.builder import PageForm, apply_visibility, build_page_form, form_data
 from forms.loader import load_definition
 from forms.schema import Definition, Section
 
-SHIPPED = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
+SHIPPED = Path(__file__).resolve().parents[2] / "forms" / "definitions" / "starting-point.yaml"
 
 FORM = """\
 id: builder_check

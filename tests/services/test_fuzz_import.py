@@ -3,7 +3,7 @@
 `import_csv` either returns one submitted response per row or raises `ImportProblems` whose every line is
 `FILE:ROW: message`, with ROW the line a row starts on; and through the command line, a refused file leaves
 every file under `DATA/store/` exactly as it was, while an accepted one adds exactly its rows.
-(tests/test_csvio.py has the hand-written cases; this throws generated ones at the same code.)
+(tests/services/test_csvio.py has the hand-written cases; this throws generated ones at the same code.)
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.test_cli import valid_row, write_answers
+from tests.cli.test_cli import valid_row, write_answers
 
 # -- forms check ---------------------------------------------------------------------------
 QUESTION = """\

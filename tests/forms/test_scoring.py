@@ -12,7 +12,7 @@ from forms.loader import load_definition
 from forms.schema import Definition
 from forms.scoring import construct_range, construct_score, item_score, score
 
-SHIPPED = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
+SHIPPED = Path(__file__).resolve().parents[2] / "forms" / "definitions" / "starting-point.yaml"
 
 
 @pytest.fixture(scope="module")

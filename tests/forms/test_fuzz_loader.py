@@ -3,7 +3,7 @@
 Whatever is thrown at `load_definition`, `load_menu` or `add_upload`, the answer is a loaded object or the
 loader's own error listing `PATH:LINE: message` lines for the right file, never any other exception; a
 definition that loads can be built into page forms and published; a refused upload writes nothing.
-(tests/test_loader.py already fuzzes a small definition from scratch; these start from the real files.)
+(tests/forms/test_loader.py already fuzzes a small definition from scratch; these start from the real files.)
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from forms.loader import digest, load_definition, load_menu, snapshot
 from forms.schema import Definition, Menu
 from forms.yamlfile import FileProblems
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "forms" / "definitions"
+DEFINITIONS = Path(__file__).resolve().parents[2] / "forms" / "definitions"
 SHIPPED = DEFINITIONS / "starting-point.yaml"
 SHIPPED_MENU = DEFINITIONS / "learning-focuses.yaml"
 SHIPPED_TEXT = SHIPPED.read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from diagnostic.services.demo import PROFILES, teacher_row
 from tests.pages import page_fields
-from tests.test_journey import answer_all, csrf, post_page, revision, start
+from tests.web.test_journey import answer_all, csrf, post_page, revision, start
 
 
 def close(store, cohort) -> None:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from diagnostic.services.demo import PROFILES, teacher_row
-from tests.test_journey import answer_all, csrf, revision, start
+from tests.web.test_journey import answer_all, csrf, revision, start
 
 LINK = re.compile(r"/resume/([a-z0-9-]+)\.([0-9a-f]{16})\.([0-9a-f]{48})")
 

@@ -21,7 +21,7 @@ from forms.loader import load_definition
 from models.clustering import METHODS, StartingPointGroups
 from models.features import encode, make_grouping_pipeline, uninformative
 
-SHIPPED = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
+SHIPPED = Path(__file__).resolve().parents[2] / "forms" / "definitions" / "starting-point.yaml"
 COHORT = {"id": "x", "form_id": "starting_point", "form_version": "1", "schools": ["A", "B"]}
 RARE_SEEDS = (105, 112)  # tuning seeds where the silhouette alone found 2 or 3 groups (see rare_cohorts)
 LEARNED = ("labels_", "n_clusters_", "cluster_centers_", "membership_", "outliers_", "silhouette_", "stability_",
@@ -322,7 +322,7 @@ def bench_grouping():
     """bench/grouping.py as a module, for its planted-cohort generator."""
     import importlib.util
 
-    path = Path(__file__).resolve().parent.parent / "bench" / "grouping.py"
+    path = Path(__file__).resolve().parents[2] / "bench" / "grouping.py"
     spec = importlib.util.spec_from_file_location("bench_grouping", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

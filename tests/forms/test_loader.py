@@ -16,7 +16,7 @@ from forms.loader import DefinitionError, as_json, digest, load_definition, load
 from forms.schema import Definition
 from forms.yamlfile import MAX_BYTES, FileProblems
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "forms" / "definitions"
+DEFINITIONS = Path(__file__).resolve().parents[2] / "forms" / "definitions"
 SHIPPED = DEFINITIONS / "starting-point.yaml"
 SHIPPED_MENU = DEFINITIONS / "learning-focuses.yaml"
 LINE = re.compile(r"^.+:\d+: .+")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("sklearn", "scipy", "pandas", "numpy", "rustworkx", "joblib")
 RUN = ("import atexit, json, sys\n"
        f"atexit.register(lambda: print('@@' + json.dumps([m for m in {HEAVY!r} if m in sys.modules]), "

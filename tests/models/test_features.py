@@ -18,7 +18,7 @@ from forms.schema import Definition
 from models.clustering import StartingPointGroups
 from models.features import encode, make_grouping_pipeline, make_preprocessor, uninformative
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "forms" / "definitions"
+DEFINITIONS = Path(__file__).resolve().parents[2] / "forms" / "definitions"
 SHIPPED = DEFINITIONS / "starting-point.yaml"
 SHIPPED_MENU = DEFINITIONS / "learning-focuses.yaml"
 NAN = math.nan

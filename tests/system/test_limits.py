@@ -199,7 +199,7 @@ LIMITS = [
                                               "--focus", "questioning")),
     }, stored=lambda env: env.cohort.get("specialists"), make=lambda n: "x" * n, names_low=False),
     # Small groups are accepted here: this row is about the range of k, not the minimum group size (which
-    # tests/test_regrouping.py covers), and 8 groups of 61 teachers may well leave a group under it.
+    # tests/web/test_regrouping.py covers), and 8 groups of 61 teachers may well leave a group under it.
     Limit("number of groups", 1, 8, {
         "web": lambda env, v: _choice(page(env.post(f"/specialist/cohorts/{DEMO_COHORT}/regroup", k=v,
                                                     method="kmeans", accept_small="y"))),

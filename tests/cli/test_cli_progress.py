@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from diagnostic.cli import cli
 from diagnostic.cli import progress as cli_progress
 from diagnostic.services.demo import DEMO_COHORT
-from tests.test_cli import valid_row, write_answers
+from tests.cli.test_cli import valid_row, write_answers
 
 
 @pytest.fixture

@@ -72,7 +72,7 @@ ACCESS = {
 def world(tmp_path_factory):
     """Two cohorts; in north, teachers A and B with private links, A partnered with C, a grouping; staff of both."""
     data = tmp_path_factory.mktemp("access") / "data"
-    # CSRF is off here so each request measures access alone (tests/test_security_csrf.py covers CSRF);
+    # CSRF is off here so each request measures access alone (tests/web/test_security_csrf.py covers CSRF);
     # rate limits are off so hundreds of requests from one address are not throttled.
     app = create_app({"TESTING": True, "DATA": str(data), "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
     store = app.extensions["store"]
@@ -148,7 +148,7 @@ def cases():
 def test_every_route_has_an_access_rule():
     app = create_app({"TESTING": True, "DATA": f"/tmp/access-rules-{secrets.token_hex(4)}"})
     missing = sorted({r.endpoint for r in app.url_map.iter_rules()} - set(ACCESS))
-    assert not missing, f"routes with no access rule in tests/test_access.py: {missing}"
+    assert not missing, f"routes with no access rule in tests/web/test_access.py: {missing}"
 
 
 @pytest.mark.parametrize(("endpoint", "path", "method", "visitor"), list(cases()))

@@ -430,7 +430,7 @@ def typed_everywhere(definition, marker: str) -> dict[str, str]:
 
 def test_erasure_leaves_no_word_the_teacher_typed_in_any_file_under_the_data_directory(app, client, store, shipped,
                                                                                        cohort):
-    from tests.test_journey import answer_all, revision, start
+    from tests.web.test_journey import answer_all, revision, start
 
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     # Jo answers the whole questionnaire in the browser, typing something distinctive into every text field.

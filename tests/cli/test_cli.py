@@ -20,7 +20,7 @@ from diagnostic.services.demo import DEMO_COHORT, PROFILES, teacher_row
 from diagnostic.services.journey import new_response
 from diagnostic.storage.tinydb_store import TinyDBStore as Store
 
-SHIPPED_FORM = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
+SHIPPED_FORM = Path(__file__).resolve().parents[2] / "forms" / "definitions" / "starting-point.yaml"
 
 SMALL_FORM = """\
 id: small_check

@@ -4,7 +4,7 @@ Every post gets an expected status (2xx, 3xx or 4xx, never a 5xx or an exception
 a forged one, another browser's or none. A post that is not accepted (anything but a redirect) leaves every
 file under `DATA/store/` as it was; one that is accepted stores only answers the questionnaire allows.
 The real field names are posted with wrong values, beside random names, repeated keys and values near
-`MAX_CONTENT_LENGTH`. (tests/test_journey.py and tests/test_security_*.py hold the hand-written cases.)
+`MAX_CONTENT_LENGTH`. (tests/web/test_journey.py and tests/web/test_security_*.py hold the hand-written cases.)
 """
 
 from __future__ import annotations
@@ -282,7 +282,7 @@ def test_any_post_to_an_invitation_starts_one_draft_or_changes_nothing(app, stor
 
 @pytest.fixture
 def paired(app, store, cohort):
-    """Submitted teachers (tests/test_partner.py): Amy and Bea confirmed as co-coaches, Eve not yet paired."""
+    """Submitted teachers (tests/web/test_partner.py): Amy and Bea confirmed as co-coaches, Eve not yet paired."""
     made = build(app, store, cohort)
     browsers = {}
     for name in ("Amy", "Eve", "Cal"):

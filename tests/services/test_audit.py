@@ -11,7 +11,7 @@ import pytest
 from diagnostic.services.accounts import create_user, set_password
 from diagnostic.services.audit import KINDS, entries
 from tests.conftest import sign_in_as
-from tests.test_coordinator_pairing import NAMES, Coordinator, add_teacher
+from tests.web.test_coordinator_pairing import NAMES, Coordinator, add_teacher
 
 TOKEN = re.compile(r'name="[a-z-]*csrf_token"[^>]*value="([^"]+)"')
 # A Python list, dict or repr in a log line means it was not put into words.

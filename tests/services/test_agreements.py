@@ -13,7 +13,7 @@ from diagnostic.services.csvio import submitted_response
 from forms.catalog import find_definition
 from forms.loader import load_definition
 
-AGREEMENT = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "learning-agreement.yaml"
+AGREEMENT = Path(__file__).resolve().parents[2] / "forms" / "definitions" / "learning-agreement.yaml"
 BASE = {"consent": "yes", "focus_choice": ["questioning"], "coaching_role": "both", "career_stage": "established"}
 
 
