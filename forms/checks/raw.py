@@ -61,16 +61,25 @@ def questions(data: dict) -> list[Asked]:
 
 def answer_ids(q: dict, where: tuple, menu: Menu | None) -> list[tuple[str, tuple]]:
     """The answer ids a raw question stores, with where each is written."""
-    items, spec = q.get("items"), q.get("items_from_menu")
-    if isinstance(items, list):
-        return [(it["id"], where + ("items", k, "id")) for k, it in enumerate(items)
-                if isinstance(it, dict) and isinstance(it.get("id"), str)]
-    if spec is not None:
-        # Without a usable menu there are no items to check (the menu's own problems are reported instead).
-        if isinstance(spec, dict) and isinstance(spec.get("id"), str) and menu is not None:
-            return [(spec["id"].replace("{focus}", f.id), where + ("items_from_menu", "id")) for f in menu.focuses]
-        return []
+    if isinstance(q.get("items"), list):
+        return _written_items(q["items"], where)
+    if q.get("items_from_menu") is not None:
+        return _menu_items(q["items_from_menu"], where, menu)
     return [(q["id"], where + ("id",))] if isinstance(q.get("id"), str) else []
+
+
+def _written_items(items: list, where: tuple) -> list[tuple[str, tuple]]:
+    """The ids of a grid's items written out in the definition."""
+    return [(it["id"], where + ("items", k, "id")) for k, it in enumerate(items)
+            if isinstance(it, dict) and isinstance(it.get("id"), str)]
+
+
+def _menu_items(spec: object, where: tuple, menu: Menu | None) -> list[tuple[str, tuple]]:
+    """The ids of a grid's items taken from the menu, one per focus."""
+    # Without a usable menu there are no items to check (the menu's own problems are reported instead).
+    if isinstance(spec, dict) and isinstance(spec.get("id"), str) and menu is not None:
+        return [(spec["id"].replace("{focus}", f.id), where + ("items_from_menu", "id")) for f in menu.focuses]
+    return []
 
 
 def choice_ids(q: dict, data: dict, menu: Menu | None) -> list | None:
@@ -82,9 +91,9 @@ def choice_ids(q: dict, data: dict, menu: Menu | None) -> list | None:
         return [f.id for f in menu.focuses] if menu else None
     if isinstance(choices, str):
         choices = mapping(data.get("choice_lists")).get(choices)
-    if isinstance(choices, list):
-        return [c.get("id") for c in choices if isinstance(c, dict) and hashable(c.get("id"))]
-    return None
+    if not isinstance(choices, list):
+        return None
+    return [c.get("id") for c in choices if isinstance(c, dict) and hashable(c.get("id"))]
 
 
 def construct_ids(data: dict) -> set:
