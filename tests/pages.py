@@ -1,6 +1,37 @@
-"""What a browser posts for a questionnaire page, shared by the journey, security and fuzz tests."""
+"""What a browser posts for a questionnaire page, and what a person reads on a page, shared by the tests."""
 
 from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+
+class _Text(HTMLParser):
+    """Collects the text a reader sees: no tags, no scripts or styles, entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:  # noqa: ARG002
+        self.hidden += tag in ("script", "style", "title")
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in ("script", "style", "title")
+        self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """A page's text as a person reads it, whitespace collapsed: assert on words, not on today's markup."""
+    parser = _Text()
+    parser.feed(html)
+    return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
 
 
 def page_fields(section, row: dict[str, str]) -> list[tuple[str, str]]:  # noqa: ANN001
