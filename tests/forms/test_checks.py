@@ -18,7 +18,7 @@ from forms.checks.raw import RawDefinition
 from forms.loader import load_definition, load_menu
 from forms.yamlfile import FileProblems
 
-DEFINITIONS = Path(__file__).resolve().parent.parent / "forms" / "definitions"
+DEFINITIONS = Path(__file__).resolve().parents[2] / "forms" / "definitions"
 SHIPPED_DATA = yaml.safe_load((DEFINITIONS / "starting-point.yaml").read_text(encoding="utf-8"))
 MENU = load_menu(DEFINITIONS / "learning-focuses.yaml")
 
