@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import warnings
 from pathlib import Path
 
@@ -93,24 +94,49 @@ def test_predicting_before_fit_raises_not_fitted(method):
 
 
 INVALID = [
-    ("unknown method", {"method": "bogus"}, "method"),
-    ("zero groups", {"n_clusters": 0}, "n_clusters"),
-    ("groups as a word", {"n_clusters": "many"}, "n_clusters"),
-    ("fractional groups", {"n_clusters": 2.5}, "n_clusters"),
-    ("max_clusters below two", {"max_clusters": 1}, "max_clusters"),
-    ("share above one", {"min_group_share": 1.5}, "min_group_share"),
-    ("group size zero", {"min_group_size": 0}, "min_group_size"),
-    ("no starts", {"n_init": 0}, "n_init"),
-    ("negative resamples", {"n_resamples": -1}, "n_resamples"),
-    ("tiny sample", {"sample_size": 5}, "sample_size"),
+    ("unknown method", {"method": "bogus"}, ValueError, "method"),
+    ("method not a word", {"method": ["kmeans"]}, ValueError, "method"),
+    ("zero groups", {"n_clusters": 0}, ValueError, "n_clusters"),
+    ("groups as a word", {"n_clusters": "many"}, ValueError, "n_clusters"),
+    ("fractional groups", {"n_clusters": 2.5}, TypeError, "n_clusters"),
+    ("max_clusters below two", {"max_clusters": 1}, ValueError, "max_clusters"),
+    ("share above one", {"min_group_share": 1.5}, ValueError, "min_group_share"),
+    ("share not a number", {"min_group_share": float("nan")}, ValueError, "min_group_share"),
+    ("share as a word", {"min_group_share": "a tenth"}, TypeError, "min_group_share"),
+    ("group size zero", {"min_group_size": 0}, ValueError, "min_group_size"),
+    ("no starts", {"n_init": 0}, ValueError, "n_init"),
+    ("starts as a word", {"n_init": "10"}, TypeError, "n_init"),
+    ("negative resamples", {"n_resamples": -1}, ValueError, "n_resamples"),
+    ("tiny sample", {"sample_size": 5}, ValueError, "sample_size"),
+    ("negative seed", {"random_state": -1}, ValueError, "random_state"),
+    ("seed as a word", {"random_state": "seven"}, TypeError, "random_state"),
 ]
 
 
-@pytest.mark.parametrize(("case", "params", "named"), INVALID, ids=[row[0] for row in INVALID])
-def test_invalid_parameters_raise_value_error_naming_the_parameter_on_fit(case, params, named):
+@pytest.mark.parametrize(("case", "params", "error", "named"), INVALID, ids=[row[0] for row in INVALID])
+def test_invalid_parameters_raise_an_error_naming_the_parameter_on_fit(case, params, error, named):
     estimator = StartingPointGroups(**params)  # constructing never validates
-    with pytest.raises(ValueError, match=named):
+    with pytest.raises(error, match=named):
         estimator.fit(blobs())
+
+
+@pytest.mark.parametrize("seed", [None, 0, np.int64(3), 2**32 - 1, np.random.RandomState(5)])
+def test_every_kind_of_random_state_scikit_learn_accepts_is_accepted(seed):
+    assert groups(random_state=seed, n_resamples=0).fit(blobs()).n_clusters_ == 3
+
+
+def test_models_import_nothing_private_from_scikit_learn():
+    # Private modules and names (a leading underscore) change without notice between scikit-learn releases.
+    private = []
+    for path in sorted((Path(__file__).resolve().parent.parent / "models").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sklearn":
+                names = [*node.module.split("."), *(alias.name for alias in node.names)]
+                private += [f"{path.name}: {node.module}" for name in names if name.startswith("_")]
+            elif isinstance(node, ast.Import):
+                private += [f"{path.name}: {a.name}" for a in node.names
+                            if a.name.split(".")[0] == "sklearn" and any(p.startswith("_") for p in a.name.split("."))]
+    assert not private
 
 
 def test_more_requested_groups_than_teachers_raises_value_error():
