@@ -28,6 +28,9 @@ SEARCH_STARTS = 3  # with one, the search chose a wrong k in 3 of 10 tuning coho
 # Silhouettes within this share of the best count as tied and the likelihood chooses among them. Merging a
 # rare group costs the silhouette about 3% in planted cohorts; splitting a real group costs it 15% or more.
 SILHOUETTE_TIE = 0.05
+# What a fit keeps per training row, in the estimator and in the k-means inside it. Placing teachers needs only
+# the group centres, cut-offs and mixture, so these can be forgotten (see `StartingPointGroups.forget_rows`).
+PER_ROW = ("labels_", "membership_", "outliers_")
 
 
 class StartingPointGroups(ClusterMixin, BaseEstimator):
@@ -391,3 +394,29 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         labels = self._posteriors(X).argmax(axis=1)
         return np.linalg.norm(X - self.cluster_centers_[labels], axis=1) > self.outlier_cutoffs_[labels] + 1e-9
 
+    def forget_rows(self):
+        """Forget what the fit kept about each training teacher, keeping what places new ones.
+
+        A fitted estimator keeps, besides summaries over the cohort (group
+        centres, outlier cut-offs, the mixture, the search), one value per
+        training row in `labels_`, `membership_` and `outliers_`, and its
+        k-means keeps `labels_` too. They carry no ids, only row order, but a
+        teacher whose data are erased must not stay in them, so all of them go.
+        `predict`, `predict_membership` and `predict_outlier` work as before.
+
+        Returns
+        -------
+        self : StartingPointGroups
+            The same estimator, still fitted, without the per-row attributes.
+
+        Raises
+        ------
+        NotFittedError
+            If the estimator has not been fitted.
+        """
+        check_is_fitted(self, "cluster_centers_")
+        for owner in (self, getattr(self, "model_", None)):
+            for name in PER_ROW:
+                if owner is not None and name in vars(owner):
+                    delattr(owner, name)
+        return self

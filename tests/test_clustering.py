@@ -19,7 +19,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from diagnostic.demo import planted_cohort
 from forms.grouping import feature_spec
 from forms.loader import load_definition
-from models.clustering import METHODS, StartingPointGroups
+from models.clustering import METHODS, PER_ROW, StartingPointGroups
 from models.features import encode, make_grouping_pipeline, uninformative
 
 SHIPPED = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
@@ -148,6 +148,35 @@ def test_predicting_with_the_wrong_number_of_features_raises_value_error():
     fitted = groups().fit(blobs(features=3))
     with pytest.raises(ValueError, match="features"):
         fitted.predict(blobs(features=4))
+
+
+# -- forgetting the teachers it was fitted on ------------------------------------------------------
+
+
+@pytest.mark.parametrize("finding", ["groups", "too_few"])
+@pytest.mark.parametrize("method", METHODS)
+def test_forget_rows_keeps_nothing_per_teacher_and_still_places_teachers(method, finding):
+    X = blobs((40, 25, 30)) if finding == "groups" else blobs((5,))
+    fitted = groups(method=method).fit(X)
+    assert fitted.finding_ == finding
+    new = np.vstack([X[::7] + 0.1, [[90.0, -90.0, 0.0]]])
+    before = fitted.predict(new), fitted.predict_membership(new), fitted.predict_outlier(new)
+    assert fitted.forget_rows() is fitted
+    for owner in (fitted, fitted.model_) if fitted.model_ is not None else (fitted,):
+        # Any array with a row per training teacher, whatever its name, would still hold them in row order.
+        per_row = [name for name, value in vars(owner).items()
+                   if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == X.shape[0]]
+        assert not per_row, per_row
+    assert not any(hasattr(fitted, name) for name in PER_ROW)
+    after = fitted.predict(new), fitted.predict_membership(new), fitted.predict_outlier(new)
+    for was, now in zip(before, after, strict=True):
+        np.testing.assert_array_equal(was, now)
+    assert fitted.forget_rows() is fitted  # forgetting again changes nothing
+
+
+def test_forget_rows_before_fit_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        StartingPointGroups().forget_rows()
 
 
 # -- determinism -------------------------------------------------------------------------------
