@@ -9,14 +9,14 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.base import BaseEstimator, ClusterMixin, _fit_context, clone
+from sklearn import config_context
+from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import adjusted_rand_score, pairwise_distances, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, check_scalar, validate_data
 
 from models import METHODS  # defined in the package, so that pages and commands list them without scikit-learn
 
@@ -28,6 +28,9 @@ SEARCH_STARTS = 3  # with one, the search chose a wrong k in 3 of 10 tuning coho
 # Silhouettes within this share of the best count as tied and the likelihood chooses among them. Merging a
 # rare group costs the silhouette about 3% in planted cohorts; splitting a real group costs it 15% or more.
 SILHOUETTE_TIE = 0.05
+# What a fit keeps per training row, in the estimator and in the k-means inside it. Placing teachers needs only
+# the group centres, cut-offs and mixture, so these can be forgotten (see `StartingPointGroups.forget_rows`).
+PER_ROW = ("labels_", "membership_", "outliers_")
 
 
 class StartingPointGroups(ClusterMixin, BaseEstimator):
@@ -99,18 +102,6 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         The minimum group size used.
     """
 
-    _parameter_constraints: dict = {
-        "n_clusters": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "method": [StrOptions(set(METHODS))],
-        "max_clusters": [Interval(Integral, 2, None, closed="left")],
-        "min_group_share": [Interval(Real, 0, 1, closed="both")],
-        "min_group_size": [Interval(Integral, 1, None, closed="left")],
-        "n_init": [Interval(Integral, 1, None, closed="left")],
-        "n_resamples": [Interval(Integral, 0, None, closed="left")],
-        "sample_size": [Interval(Integral, 10, None, closed="left")],
-        "random_state": ["random_state"],
-    }
-
     def __init__(self, n_clusters="auto", method="kmeans", max_clusters=8, min_group_share=0.05,
                  min_group_size=3, n_init=10, n_resamples=20, sample_size=2000, random_state=0):
         self.n_clusters = n_clusters
@@ -123,7 +114,6 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         self.sample_size = sample_size
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, progress: Progress | None = None):
         """Find the groups.
 
@@ -138,7 +128,44 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         Returns
         -------
         self : StartingPointGroups
+
+        Raises
+        ------
+        ValueError
+            If a hyperparameter is out of range, or more groups are asked for than there are teachers.
+        TypeError
+            If a hyperparameter is of the wrong type.
         """
+        self._check_hyperparameters()
+        # The inner k-means, mixtures and metrics get only values checked here or made by this code, so
+        # scikit-learn need not check their parameters again on every one of the many fits.
+        with config_context(skip_parameter_validation=True):
+            return self._fit(X, progress)
+
+    def _check_hyperparameters(self):
+        """Raise a ValueError (out of range) or TypeError (wrong type) naming the first bad hyperparameter."""
+        if isinstance(self.n_clusters, str):
+            if self.n_clusters != "auto":
+                raise ValueError(f'n_clusters must be "auto" or a whole number of groups, got {self.n_clusters!r}')
+        else:
+            check_scalar(self.n_clusters, "n_clusters", Integral, min_val=1)
+        if not isinstance(self.method, str) or self.method not in METHODS:
+            raise ValueError(f"method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        check_scalar(self.max_clusters, "max_clusters", Integral, min_val=2)
+        check_scalar(self.min_group_share, "min_group_share", Real, min_val=0, max_val=1)
+        if math.isnan(self.min_group_share):  # NaN passes every comparison check_scalar makes
+            raise ValueError("min_group_share must be a share between 0 and 1, got nan")
+        check_scalar(self.min_group_size, "min_group_size", Integral, min_val=1)
+        check_scalar(self.n_init, "n_init", Integral, min_val=1)
+        check_scalar(self.n_resamples, "n_resamples", Integral, min_val=0)
+        check_scalar(self.sample_size, "sample_size", Integral, min_val=10)
+        seed = self.random_state
+        if seed is not None and not isinstance(seed, np.random.RandomState):
+            if not isinstance(seed, Integral):
+                raise TypeError(f"random_state must be None, an int or a numpy RandomState, got {seed!r}")
+            check_scalar(seed, "random_state", Integral, min_val=0, max_val=2**32 - 1)
+
+    def _fit(self, X, progress):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         say = progress or (lambda message: None)
         n = X.shape[0]
@@ -366,3 +393,30 @@ class StartingPointGroups(ClusterMixin, BaseEstimator):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         labels = self._posteriors(X).argmax(axis=1)
         return np.linalg.norm(X - self.cluster_centers_[labels], axis=1) > self.outlier_cutoffs_[labels] + 1e-9
+
+    def forget_rows(self):
+        """Forget what the fit kept about each training teacher, keeping what places new ones.
+
+        A fitted estimator keeps, besides summaries over the cohort (group
+        centres, outlier cut-offs, the mixture, the search), one value per
+        training row in `labels_`, `membership_` and `outliers_`, and its
+        k-means keeps `labels_` too. They carry no ids, only row order, but a
+        teacher whose data are erased must not stay in them, so all of them go.
+        `predict`, `predict_membership` and `predict_outlier` work as before.
+
+        Returns
+        -------
+        self : StartingPointGroups
+            The same estimator, still fitted, without the per-row attributes.
+
+        Raises
+        ------
+        NotFittedError
+            If the estimator has not been fitted.
+        """
+        check_is_fitted(self, "cluster_centers_")
+        for owner in (self, getattr(self, "model_", None)):
+            for name in PER_ROW:
+                if owner is not None and name in vars(owner):
+                    delattr(owner, name)
+        return self

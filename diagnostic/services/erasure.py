@@ -45,9 +45,6 @@ ERASED = "erase a teacher's data"
 ASKED = "ask for a teacher's data to be erased"
 FORMER = "a former partner"  # stands in for the erased teacher's name in what their partner keeps
 RESPONSE_ID = re.compile(r"^[0-9a-f]{16}$")
-# What a model file keeps per teacher from fitting, in the order they were fitted. Placing later teachers needs
-# only the group centres, cut-offs and mixture, so erasure drops these for everyone.
-PER_TEACHER = ("labels_", "membership_", "outliers_")
 
 
 class UnknownTeacher(LookupError):
@@ -188,9 +185,8 @@ def _forget_in_grouping(store: Store, cohort_id: str, response_id: str) -> None:
 def _without_rows(blob: bytes | None, meta: Record) -> tuple[bytes | None, Record]:
     """The model file without the per-teacher arrays kept from fitting, and its new fingerprint.
 
-    Checked in `models/`: besides group centres, outlier cut-offs, the scaler's and imputer's averages and the
-    map's axes (all summaries over the cohort), a fitted `StartingPointGroups` keeps `labels_`, `membership_`
-    and `outliers_` per teacher, and its k-means keeps `labels_`. They carry no ids, only row order.
+    Checked in `models/`: besides the estimator, the model keeps only summaries over the cohort (the scaler's
+    and imputer's averages, the map's axes); `StartingPointGroups.forget_rows` drops the estimator's rows.
     """
     if blob is None:
         return None, meta
@@ -198,11 +194,7 @@ def _without_rows(blob: bytes | None, meta: Record) -> tuple[bytes | None, Recor
         model = loads(blob, meta)
     except ModelFileError:
         return None, meta  # this server cannot read it, so it could place no one either: re-grouping makes a new one
-    estimator = model["pipeline"][-1]
-    for owner in (estimator, getattr(estimator, "model_", None)):
-        for name in PER_TEACHER:
-            if owner is not None and name in vars(owner):
-                delattr(owner, name)
+    model["pipeline"][-1].forget_rows()
     blob, fresh = dumps(model)
     return blob, {**meta, **fresh}
 

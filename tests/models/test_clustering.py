@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import warnings
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from diagnostic.services.demo import planted_cohort
 from forms.grouping import feature_spec
 from forms.loader import load_definition
-from models.clustering import METHODS, StartingPointGroups
+from models.clustering import METHODS, PER_ROW, StartingPointGroups
 from models.features import encode, make_grouping_pipeline, uninformative
 
 SHIPPED = Path(__file__).resolve().parents[2] / "forms" / "definitions" / "starting-point.yaml"
@@ -93,24 +95,52 @@ def test_predicting_before_fit_raises_not_fitted(method):
 
 
 INVALID = [
-    ("unknown method", {"method": "bogus"}, "method"),
-    ("zero groups", {"n_clusters": 0}, "n_clusters"),
-    ("groups as a word", {"n_clusters": "many"}, "n_clusters"),
-    ("fractional groups", {"n_clusters": 2.5}, "n_clusters"),
-    ("max_clusters below two", {"max_clusters": 1}, "max_clusters"),
-    ("share above one", {"min_group_share": 1.5}, "min_group_share"),
-    ("group size zero", {"min_group_size": 0}, "min_group_size"),
-    ("no starts", {"n_init": 0}, "n_init"),
-    ("negative resamples", {"n_resamples": -1}, "n_resamples"),
-    ("tiny sample", {"sample_size": 5}, "sample_size"),
+    ("unknown method", {"method": "bogus"}, ValueError, "method"),
+    ("method not a word", {"method": ["kmeans"]}, ValueError, "method"),
+    ("zero groups", {"n_clusters": 0}, ValueError, "n_clusters"),
+    ("groups as a word", {"n_clusters": "many"}, ValueError, "n_clusters"),
+    ("fractional groups", {"n_clusters": 2.5}, TypeError, "n_clusters"),
+    ("max_clusters below two", {"max_clusters": 1}, ValueError, "max_clusters"),
+    ("share above one", {"min_group_share": 1.5}, ValueError, "min_group_share"),
+    ("share not a number", {"min_group_share": float("nan")}, ValueError, "min_group_share"),
+    ("share as a word", {"min_group_share": "a tenth"}, TypeError, "min_group_share"),
+    ("group size zero", {"min_group_size": 0}, ValueError, "min_group_size"),
+    ("no starts", {"n_init": 0}, ValueError, "n_init"),
+    ("starts as a word", {"n_init": "10"}, TypeError, "n_init"),
+    ("negative resamples", {"n_resamples": -1}, ValueError, "n_resamples"),
+    ("tiny sample", {"sample_size": 5}, ValueError, "sample_size"),
+    ("negative seed", {"random_state": -1}, ValueError, "random_state"),
+    ("seed as a word", {"random_state": "seven"}, TypeError, "random_state"),
 ]
 
 
-@pytest.mark.parametrize(("case", "params", "named"), INVALID, ids=[row[0] for row in INVALID])
-def test_invalid_parameters_raise_value_error_naming_the_parameter_on_fit(case, params, named):
+@pytest.mark.parametrize(("case", "params", "error", "named"), INVALID, ids=[row[0] for row in INVALID])
+def test_invalid_parameters_raise_an_error_naming_the_parameter_on_fit(case, params, error, named):
     estimator = StartingPointGroups(**params)  # constructing never validates
-    with pytest.raises(ValueError, match=named):
+    with pytest.raises(error, match=named):
         estimator.fit(blobs())
+
+
+@pytest.mark.parametrize("seed", [None, 0, np.int64(3), 2**32 - 1, np.random.RandomState(5)])
+def test_every_kind_of_random_state_scikit_learn_accepts_is_accepted(seed):
+    assert groups(random_state=seed, n_resamples=0).fit(blobs()).n_clusters_ == 3
+
+
+def test_models_import_nothing_private_from_scikit_learn():
+    # Private modules and names (a leading underscore) change without notice between scikit-learn releases.
+    private = []
+    # Found from the package, wherever this test file lives.
+    sources = sorted(Path(inspect.getfile(StartingPointGroups)).parent.glob("*.py"))
+    assert len(sources) > 1
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sklearn":
+                names = [*node.module.split("."), *(alias.name for alias in node.names)]
+                private += [f"{path.name}: {node.module}" for name in names if name.startswith("_")]
+            elif isinstance(node, ast.Import):
+                private += [f"{path.name}: {a.name}" for a in node.names
+                            if a.name.split(".")[0] == "sklearn" and any(p.startswith("_") for p in a.name.split("."))]
+    assert not private
 
 
 def test_more_requested_groups_than_teachers_raises_value_error():
@@ -122,6 +152,35 @@ def test_predicting_with_the_wrong_number_of_features_raises_value_error():
     fitted = groups().fit(blobs(features=3))
     with pytest.raises(ValueError, match="features"):
         fitted.predict(blobs(features=4))
+
+
+# -- forgetting the teachers it was fitted on ------------------------------------------------------
+
+
+@pytest.mark.parametrize("finding", ["groups", "too_few"])
+@pytest.mark.parametrize("method", METHODS)
+def test_forget_rows_keeps_nothing_per_teacher_and_still_places_teachers(method, finding):
+    X = blobs((40, 25, 30)) if finding == "groups" else blobs((5,))
+    fitted = groups(method=method).fit(X)
+    assert fitted.finding_ == finding
+    new = np.vstack([X[::7] + 0.1, [[90.0, -90.0, 0.0]]])
+    before = fitted.predict(new), fitted.predict_membership(new), fitted.predict_outlier(new)
+    assert fitted.forget_rows() is fitted
+    for owner in (fitted, fitted.model_) if fitted.model_ is not None else (fitted,):
+        # Any array with a row per training teacher, whatever its name, would still hold them in row order.
+        per_row = [name for name, value in vars(owner).items()
+                   if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == X.shape[0]]
+        assert not per_row, per_row
+    assert not any(hasattr(fitted, name) for name in PER_ROW)
+    after = fitted.predict(new), fitted.predict_membership(new), fitted.predict_outlier(new)
+    for was, now in zip(before, after, strict=True):
+        np.testing.assert_array_equal(was, now)
+    assert fitted.forget_rows() is fitted  # forgetting again changes nothing
+
+
+def test_forget_rows_before_fit_raises_not_fitted():
+    with pytest.raises(NotFittedError):
+        StartingPointGroups().forget_rows()
 
 
 # -- determinism -------------------------------------------------------------------------------
