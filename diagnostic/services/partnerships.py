@@ -484,6 +484,9 @@ def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise
     low, high = SPECIALIST_CAPACITY
     if not low <= capacity <= high:
         raise PairingError(f"a specialist takes from {low} to {high} teachers (got {capacity})")
+    if respondent:
+        # Read under the cohort's lock: two coordinators adding the same teacher at once list them once.
+        _check_expert(specialists(store.get_cohort(cohort["id"]) or cohort), kind, respondent)
     added = {"id": f"s-{secrets.token_hex(4)}", "name": name.strip(), "kind": kind,
              "expertise": list(dict.fromkeys(expertise)), "capacity": capacity, "respondent": respondent or None}
     store.update_cohort(cohort["id"], lambda c: {**c, "specialists": [*(c.get("specialists") or []), added]})
@@ -492,6 +495,18 @@ def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise
                                                  f"{audit.plural(len(added['expertise']), 'focus', 'focuses')}.",
                  cohort["id"])
     return added
+
+
+class ExpertRefused(PairingError):
+    """A teacher of the cohort who cannot be listed as an internal expert."""
+
+
+def _check_expert(listed: list[Record], kind: str, respondent: str) -> None:
+    """Refuse a teacher listed as anything but an internal expert, or listed as one already."""
+    if kind != "internal":
+        raise ExpertRefused("only an internal expert is one of the cohort's teachers")
+    if any(s.get("respondent") == respondent for s in listed):
+        raise ExpertRefused("that teacher is already listed as an internal expert")
 
 
 def _who(listed: Record) -> str:
