@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from test_coordinator_pairing import Coordinator
 
-from diagnostic.services import grouping
+from diagnostic.services import grouping, partnerships
 from diagnostic.services.demo import planted_cohort
 
 COUNTED = ("list_responses", "load_grouping")
@@ -48,10 +48,13 @@ def assert_read_once(proxy):
         assert proxy.calls[name] <= 1, f"{name} called {proxy.calls[name]} times in one request"
 
 
-def test_a_co_coaching_run_reads_the_cohort_once(counting):
+@pytest.mark.parametrize(("mode", "options"), [("co-coaching", {"school_rule": "any"}),
+                                               ("specialist", {"by": "group"})])
+def test_a_run_reads_the_cohort_once(counting, store, cohort, mode, options):
     coordinator, proxy = counting
-    answer = coordinator.post("/partnerships/co-coaching/run", school_rule="any")
-    assert answer.status_code == 302
+    partnerships.add_specialist(store, cohort, "Dr Rosa Lewis", "specialist", ["questioning", "feedback"], 4)
+    answer = coordinator.post(f"/partnerships/{mode}/run", **options)
+    assert answer.status_code == 302 and store.pairing_state(cohort["id"], mode)["proposal"]["pairs"]
     assert_read_once(proxy)
 
 
