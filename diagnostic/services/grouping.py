@@ -81,10 +81,14 @@ def parse_k(value: str | int) -> str | int:
                         f"(got {value!r})")
 
 
-def _submitted(store: Store, cohort: Record) -> tuple[list[Record], dict[str, int]]:
-    """Submitted responses to the cohort's form version, and how many answered other versions."""
+def _submitted(store: Store, cohort: Record,
+               submitted: list[Record] | None = None) -> tuple[list[Record], dict[str, int]]:
+    """Submitted responses to the cohort's form version, and how many answered other versions.
+
+    `submitted` is every submitted response of the cohort when the caller has listed them already.
+    """
     current, other = [], Counter()
-    for r in store.list_responses(cohort["id"], status="submitted"):
+    for r in store.list_responses(cohort["id"], status="submitted") if submitted is None else submitted:
         same = (r.get("form_id"), r.get("form_version")) == (cohort["form_id"], cohort["form_version"])
         if same:
             current.append(r)
@@ -266,19 +270,21 @@ def _carry_keys(store: Store, cohort_id: str, groups: list[dict[str, Any]]) -> t
     return keys, following
 
 
-def current(store: Store, cohort: Record) -> Record | None:
+def current(store: Store, cohort: Record, submitted: list[Record] | None = None) -> Record | None:
     """The cohort's grouping as it stands: names and notes applied, later submissions placed.
 
     Returns None if the cohort has never been grouped. Raises `DamagedGrouping`
     if the saved grouping cannot be read. If later submissions cannot be placed
     (the model is from another scikit-learn, or damaged), `problem` says so and
-    they are listed as not yet placed.
+    they are listed as not yet placed. `submitted`: the cohort's submitted
+    responses, if the caller has read them already this request (they are then
+    not read again).
     """
     record = store.load_grouping(cohort["id"])
     if record is None:
         return None
     names = store.group_labels(cohort["id"])
-    responses, other_versions = _submitted(store, cohort)
+    responses, other_versions = _submitted(store, cohort, submitted)
     by_id = {r["id"]: r for r in responses}
     # Teachers erased since the fit drop out of the groups at once.
     members = {rid: {**m, "placed": False} for rid, m in record["members"].items() if rid in by_id}

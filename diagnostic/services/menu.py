@@ -8,6 +8,7 @@ from typing import Any
 from diagnostic.services import audit, grouping
 from diagnostic.services.choice import current_choice
 from diagnostic.services.cohorts import published_definition
+from diagnostic.services.journey import JourneyError
 from diagnostic.storage.interface import Record, Store, StoreError
 
 
@@ -27,8 +28,26 @@ def rank(plan: dict[str, Any], teachers: list[dict[str, Any]]) -> list[list[dict
     return ranked(plan, teachers)
 
 
+class NothingOffered(JourneyError):
+    """Menu settings that would offer the cohort's teachers no learning focus at all."""
+
+    status = 422
+
+
 def save_settings(store: Store, cohort: Record, settings: dict[str, Any], actor: str = "system") -> Record:
-    """Keep the coordinator's menu settings (focuses offered, weights for the programme and per school)."""
+    """Keep the coordinator's menu settings (focuses offered, weights for the programme and per school), audited.
+
+    `settings["offered"]` lists the focuses offered (None: every one). Offering every focus of the menu is
+    kept as None, so a focus a later version of the menu adds is offered too; offering none raises
+    `NothingOffered` and stores nothing.
+    """
+    offered = settings.get("offered")
+    if offered is not None:
+        if not offered:
+            raise NothingOffered("Offer at least one learning focus.")
+        definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+        every = [f.id for f in definition.learning_focuses.focuses] if definition.learning_focuses else []
+        settings = {**settings, "offered": None if set(offered) >= set(every) else list(offered)}
     saved = store.update_cohort(cohort["id"], lambda c: {**c, "menu_settings": settings})
     offered = settings.get("offered")
     weights = len(settings.get("weights") or {}) + sum(len(w) for w in (settings.get("schools") or {}).values())

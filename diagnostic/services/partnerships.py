@@ -131,19 +131,23 @@ def cohort_facts(store: Store, cohort: Record, with_groups: bool = True) -> list
     need each teacher's starting-point group.
     """
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+    submitted = store.list_responses(cohort["id"], status="submitted")  # read once, for the groups too
     try:
-        current = grouping.current(store, cohort) if with_groups else None
+        current = grouping.current(store, cohort, submitted) if with_groups else None
     except StoreError:
         current = None
     groups = {m["id"]: g["key"] for g in (current or {}).get("groups", []) for m in g["members"]}
     return [teacher_facts(definition, r, groups.get(r["id"]))
-            for r in store.list_responses(cohort["id"], status="submitted")
-            if r.get("form_version") == cohort["form_version"]]
+            for r in submitted if r.get("form_version") == cohort["form_version"]]
 
 
 def specialists(cohort: Record) -> list[dict[str, Any]]:
     """The specialists (and internal experts) the coordinator listed for this cohort."""
     return list(cohort.get("specialists") or [])
+
+
+class NotPairable(PairingError):
+    """The cohort as it stands cannot be paired in this mode at all: one teacher alone, or no groups to allocate."""
 
 
 @whole_cohort
@@ -154,8 +158,37 @@ def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None 
     Teachers already in a confirmed partnership of this mode are left out, except
     that mentors and specialists keep the places they have not yet filled.
     """
+    _known_mode(mode)
+    return _propose(store, cohort, mode, options, actor, cohort_facts(store, cohort))
+
+
+@whole_cohort
+def run_if_pairable(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None = None,
+                    actor: str = "system") -> Record:
+    """`run`, but first refuse (`NotPairable`) a cohort that cannot be paired in this mode at all.
+
+    That is a peer mode with only one submitted teacher, or specialists allocated to whole groups in a cohort
+    not grouped yet; the coordinator's page asks this, where `run` would store a proposal placing no one.
+    """
+    _known_mode(mode)
+    facts = cohort_facts(store, cohort)
+    if mode in PEER_MODES and len(facts) == 1:
+        raise NotPairable(f"only one teacher in this cohort has submitted their questionnaire, so there is no one "
+                          f"to pair them with yet: {KIND[mode]} needs at least two")
+    if (options or {}).get("by") == "group" and not any(t["group"] for t in facts):
+        raise NotPairable("this cohort has not been grouped by starting point yet, so specialists can only take "
+                          "teachers one by one. Group the cohort on the specialist pages first")
+    return _propose(store, cohort, mode, options, actor, facts)
+
+
+def _known_mode(mode: str) -> None:
     if mode not in MODES:
         raise PairingError(f"unknown mode {mode!r}: choose one of {', '.join(MODES)}")
+
+
+def _propose(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None, actor: str,
+             facts: list[dict[str, Any]]) -> Record:
+    """Propose, store and return partnerships for `mode` from the cohort's `facts` (read once by the caller)."""
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     state = store.pairing_state(cohort["id"], mode)
     rules = store.pairing_state(cohort["id"], EVERY_MODE)
@@ -164,7 +197,7 @@ def run(store: Store, cohort: Record, mode: str, options: dict[str, Any] | None 
     # In co-coaching everyone in a confirmed partnership is settled; a mentor or specialist only fills places.
     settled = {m for p in done for m in (p["members"] if mode == "co-coaching" else p["members"][1:])}
     used = Counter(p["members"][0] for p in done) if mode != "co-coaching" else Counter()
-    teachers = [{**t, "places_used": used[t["id"]]} for t in cohort_facts(store, cohort) if t["id"] not in settled]
+    teachers = [{**t, "places_used": used[t["id"]]} for t in facts if t["id"] not in settled]
     if not teachers:
         raise PairingError("no submitted teachers are waiting for a partnership in this cohort"
                            if not settled else "every submitted teacher is already in a confirmed partnership "
@@ -451,6 +484,9 @@ def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise
     low, high = SPECIALIST_CAPACITY
     if not low <= capacity <= high:
         raise PairingError(f"a specialist takes from {low} to {high} teachers (got {capacity})")
+    if respondent:
+        # Read under the cohort's lock: two coordinators adding the same teacher at once list them once.
+        _check_expert(specialists(store.get_cohort(cohort["id"]) or cohort), kind, respondent)
     added = {"id": f"s-{secrets.token_hex(4)}", "name": name.strip(), "kind": kind,
              "expertise": list(dict.fromkeys(expertise)), "capacity": capacity, "respondent": respondent or None}
     store.update_cohort(cohort["id"], lambda c: {**c, "specialists": [*(c.get("specialists") or []), added]})
@@ -459,6 +495,18 @@ def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise
                                                  f"{audit.plural(len(added['expertise']), 'focus', 'focuses')}.",
                  cohort["id"])
     return added
+
+
+class ExpertRefused(PairingError):
+    """A teacher of the cohort who cannot be listed as an internal expert."""
+
+
+def _check_expert(listed: list[Record], kind: str, respondent: str) -> None:
+    """Refuse a teacher listed as anything but an internal expert, or listed as one already."""
+    if kind != "internal":
+        raise ExpertRefused("only an internal expert is one of the cohort's teachers")
+    if any(s.get("respondent") == respondent for s in listed):
+        raise ExpertRefused("that teacher is already listed as an internal expert")
 
 
 def _who(listed: Record) -> str:

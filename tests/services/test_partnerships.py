@@ -204,3 +204,25 @@ def test_a_mentor_with_two_mentees_stays_settled_when_one_partnership_is_undone(
         "status": "confirmed", "partnerships": {"mentoring": made[1]["id"]}}
     freed = store.get_response(cohort["id"], made[0]["members"][1])
     assert freed["pair"]["status"] == "open"
+
+
+def test_an_internal_expert_is_listed_once_and_only_as_one(store, cohort, definition):
+    teacher = add(store, cohort, definition, "Chloe Fraser")
+    partnerships.add_specialist(store, cohort, "Chloe Fraser", "internal", ["questioning"], 2, teacher["id"])
+    # `cohort` is the record as read before the first was added (a second tab): the service reads it afresh.
+    with pytest.raises(partnerships.ExpertRefused, match="already listed as an internal expert"):
+        partnerships.add_specialist(store, cohort, "Chloe F.", "internal", ["feedback"], 2, teacher["id"])
+    other = add(store, cohort, definition, "Dev Singh")
+    with pytest.raises(partnerships.ExpertRefused, match="only an internal expert is one of the cohort's teachers"):
+        partnerships.add_specialist(store, cohort, "Dev Singh", "specialist", ["feedback"], 2, other["id"])
+    assert [s["name"] for s in partnerships.specialists(store.get_cohort(cohort["id"]))] == ["Chloe Fraser"]
+
+
+def test_the_coordinators_run_refuses_a_cohort_that_cannot_be_paired(store, cohort, definition):
+    add(store, cohort, definition, "Amy")
+    with pytest.raises(partnerships.NotPairable, match="only one teacher"):
+        partnerships.run_if_pairable(store, cohort, "co-coaching", {"school_rule": "any"})
+    assert store.pairing_state(cohort["id"], "co-coaching").get("proposal") is None
+    add(store, cohort, definition, "Bea")
+    proposal = partnerships.run_if_pairable(store, cohort, "co-coaching", {"school_rule": "any"})
+    assert store.pairing_state(cohort["id"], "co-coaching")["proposal"]["id"] == proposal["id"]

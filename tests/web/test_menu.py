@@ -215,3 +215,18 @@ def test_a_refused_goal_comes_back_to_the_teacher_as_they_typed_it(teacher, stor
     assert answer.status_code == 422 and 'href="#goal"' in answer.text
     assert "Mine &amp; more xxx" in answer.text  # in the goal box again, escaped
     assert "choice" not in web_teacher(store)
+
+
+def test_saving_menu_settings_is_a_service_that_refuses_an_empty_menu(store, cohort, shipped):
+    every = [f.id for f in shipped.learning_focuses.focuses]
+    with pytest.raises(menu.NothingOffered):
+        menu.save_settings(store, cohort, {"offered": [], "weights": {}, "schools": {}}, actor="c@example.org")
+    assert "menu_settings" not in store.get_cohort(cohort["id"])
+    assert not [e for e in store.audit_log() if e["action"] == "menu settings"]
+    # Ticking every focus is kept as "every focus", so one a later menu adds is offered too.
+    saved = menu.save_settings(store, cohort, {"offered": every, "weights": {every[0]: 2.0}, "schools": {}},
+                               actor="c@example.org")
+    assert saved["menu_settings"] == {"offered": None, "weights": {every[0]: 2.0}, "schools": {}}
+    some = menu.save_settings(store, cohort, {"offered": every[:1], "weights": {}, "schools": {}})
+    assert some["menu_settings"]["offered"] == every[:1]
+    assert [e["action"] for e in store.audit_log()].count("menu settings") == 2

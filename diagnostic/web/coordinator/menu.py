@@ -36,6 +36,16 @@ def _menu_form(focuses: list, schools: list[str], settings: dict) -> FlaskForm:
     return MenuSettingsForm()
 
 
+def _settings(form: FlaskForm, focuses: list, schools: list[str]) -> dict:
+    """The settings as the form has them: focuses ticked, and the weights filled in (an empty one is no weight)."""
+    return {
+        "offered": [f.id for f in focuses if form[f"offered_{f.id}"].data],
+        "weights": {f.id: form[f"weight_{f.id}"].data for f in focuses if form[f"weight_{f.id}"].data is not None},
+        "schools": {s: {f.id: form[f"school_{n}_{f.id}"].data for f in focuses
+                        if form[f"school_{n}_{f.id}"].data is not None} for n, s in enumerate(schools)},
+    }
+
+
 @bp.route("/cohorts/<cohort_id>/menu", methods=["GET", "POST"])
 def menu_settings(cohort_id: str):  # noqa: ANN201
     """Restrict the menu for this cohort's programme, and weight focuses for the programme and per school."""
@@ -47,18 +57,11 @@ def menu_settings(cohort_id: str):  # noqa: ANN201
     form = _menu_form(focuses, schools, g.cohort.get("menu_settings") or {})
     problem = None
     if form.validate_on_submit():
-        offered = [f.id for f in focuses if form[f"offered_{f.id}"].data]
-        if not offered:
-            problem = "Offer at least one learning focus."
+        try:
+            menu.save_settings(store, g.cohort, _settings(form, focuses, schools), actor=current_user.email)
+        except menu.NothingOffered as exc:
+            problem = str(exc)
         else:
-            settings = {
-                "offered": None if len(offered) == len(focuses) else offered,
-                "weights": {f.id: form[f"weight_{f.id}"].data for f in focuses
-                            if form[f"weight_{f.id}"].data is not None},
-                "schools": {s: {f.id: form[f"school_{n}_{f.id}"].data for f in focuses
-                                if form[f"school_{n}_{f.id}"].data is not None} for n, s in enumerate(schools)},
-            }
-            menu.save_settings(store, g.cohort, settings, actor=current_user.email)
             flash("Saved the menu settings. Teachers' ranked menus use them from now on.")
             return redirect(url_for(".menu_settings", cohort_id=cohort_id))
     status = 422 if form.errors or problem else 200

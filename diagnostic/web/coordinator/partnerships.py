@@ -219,13 +219,21 @@ def _run_again(mode: str) -> str:
 
 # -- the page and its actions -------------------------------------------------------------------------------
 @bp.get("/cohorts/<cohort_id>/partnerships/<mode>")
-def partnerships_page(cohort_id: str, mode: str, run_form: FlaskForm | None = None,  # noqa: ANN201
-                      errors: list[tuple[str, str]] = (), status: int = 200):
+def partnerships_page(cohort_id: str, mode: str):  # noqa: ANN201
     """The latest proposal for this kind of partnership: its summary, options and actions, rules and confirmed ones.
 
     The summary counts the whole proposal; the lists show one page each of what fits the filters in the address.
     """
-    ctx = _context(mode)
+    return _page(mode)
+
+
+def _page(mode: str, ctx: dict[str, Any] | None = None, run_form: FlaskForm | None = None,  # noqa: ANN202
+          errors: list[tuple[str, str]] = (), status: int = 200):
+    """The partnerships page, with the run form as posted and the errors of a refused action.
+
+    `ctx` is the request's `_context`, when the action read it already (nothing was stored since).
+    """
+    ctx = ctx or _context(mode)
     state, proposal = ctx["state"], ctx["state"].get("proposal")
     definition = published_definition(ctx["store"], g.cohort["form_id"], g.cohort["form_version"])
     options = {"capacity": partnerships.pairing_of(definition).mentor_capacity, **state.get("options", {})}
@@ -260,8 +268,10 @@ def partnerships_page(cohort_id: str, mode: str, run_form: FlaskForm | None = No
         waiting=len(ctx["waiting"]), errors=list(errors), together=together, aria=aria), status
 
 
-def _refused(mode: str, errors: list[str], anchor: str, status: int):  # noqa: ANN202
-    return partnerships_page(g.cohort["id"], mode, errors=[(e, anchor) for e in errors], status=status)
+def _refused(mode: str, errors: list[str], anchor: str, status: int,  # noqa: ANN202
+             ctx: dict[str, Any] | None = None):
+    """The page with the errors of a refused action; `ctx` when nothing can have changed since it was read."""
+    return _page(mode, ctx, errors=[(e, anchor) for e in errors], status=status)
 
 
 def _form_errors(form: FlaskForm) -> list[str]:
@@ -275,23 +285,12 @@ def run_partnerships(cohort_id: str, mode: str):  # noqa: ANN201
     if not form.validate_on_submit():
         errors = [(f"{form[name].label.text}: {e}", form[name].id) for name, found in form.errors.items()
                   if name != "csrf_token" for e in found]
-        return partnerships_page(cohort_id, mode, run_form=form, errors=errors, status=422)
+        return _page(mode, run_form=form, errors=errors, status=422)
     options = {name: value for name, value in form.data.items() if name != "csrf_token"}
-    facts = partnerships.cohort_facts(get_store(), g.cohort)
-    problem = None
-    if mode in partnerships.PEER_MODES and len(facts) == 1:
-        problem = (f"Only one teacher in this cohort has submitted their questionnaire, so there is no one to pair "
-                   f"them with yet: {TITLES[mode].lower()} needs at least two.")
-    elif options.get("by") == "group" and not any(t["group"] for t in facts):
-        problem = ("This cohort has not been grouped by starting point yet, so specialists can only take teachers "
-                   "one by one. Group the cohort on the specialist pages first.")
-    if problem is None:
-        try:
-            proposal = partnerships.run(get_store(), g.cohort, mode, options, actor=current_user.email)
-        except PairingError as exc:
-            problem = _sentence(exc)
-    if problem:
-        return partnerships_page(cohort_id, mode, run_form=form, errors=[(problem, "run-options")], status=409)
+    try:
+        proposal = partnerships.run_if_pairable(get_store(), g.cohort, mode, options, actor=current_user.email)
+    except PairingError as exc:
+        return _page(mode, run_form=form, errors=[(_sentence(exc), "run-options")], status=409)
     flash(f"Proposed {len(proposal['pairs'])} {TITLES[mode].lower()} partnership"
           f"{'s' if len(proposal['pairs']) != 1 else ''}; {len(proposal['unpaired'])} "
           f"teacher{'s are' if len(proposal['unpaired']) != 1 else ' is'} not placed yet.")
@@ -304,7 +303,7 @@ def lock_partnership(cohort_id: str, mode: str):  # noqa: ANN201
     ctx = _context(mode)
     form = PeopleForm(ctx["known"], leads=set(ctx["leads"]) if mode == "specialist" else frozenset())
     if not form.validate_on_submit():
-        return _refused(mode, _form_errors(form), "proposal", 422)
+        return _refused(mode, _form_errors(form), "proposal", 422, ctx=ctx)
     try:
         partnerships.lock(ctx["store"], g.cohort, mode, form.people.data, actor=current_user.email)
     except PairingError as exc:
@@ -319,9 +318,10 @@ def unlock_partnership(cohort_id: str, mode: str):  # noqa: ANN201
     ctx = _context(mode)
     form = PeopleForm(ctx["known"])
     if not form.validate_on_submit():
-        return _refused(mode, _form_errors(form), "proposal", 422)
+        return _refused(mode, _form_errors(form), "proposal", 422, ctx=ctx)
     if not any(set(m) == set(form.people.data) for m in ctx["state"].get("locked", [])):
-        return _refused(mode, ["That partnership is not locked, so there is nothing to unlock."], "proposal", 409)
+        return _refused(mode, ["That partnership is not locked, so there is nothing to unlock."], "proposal", 409,
+                        ctx=ctx)
     partnerships.unlock(ctx["store"], g.cohort, mode, form.people.data, actor=current_user.email)
     flash(f"Unlocked {together([ctx['names'][p] for p in form.people.data])}. {_run_again(mode)}")
     return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
@@ -333,7 +333,7 @@ def forbid_pair(cohort_id: str, mode: str):  # noqa: ANN201
     ctx = _context(mode)
     form = PeopleForm(ctx["known"], exactly=2)
     if not form.validate_on_submit():
-        return _refused(mode, _form_errors(form), "proposal", 422)
+        return _refused(mode, _form_errors(form), "proposal", 422, ctx=ctx)
     first, second = form.people.data
     released = partnerships.forbid(ctx["store"], g.cohort, first, second, actor=current_user.email)
     lock = " They were locked together, so that lock was removed." if released else ""
@@ -348,10 +348,11 @@ def allow_pair(cohort_id: str, mode: str):  # noqa: ANN201
     ctx = _context(mode)
     form = PeopleForm({i: i for p in ctx["forbidden"] for i in p} | ctx["names"], exactly=2)
     if not form.validate_on_submit():
-        return _refused(mode, _form_errors(form), "ruled-out", 422)
+        return _refused(mode, _form_errors(form), "ruled-out", 422, ctx=ctx)
     first, second = form.people.data
     if frozenset((first, second)) not in {frozenset(p) for p in ctx["forbidden"]}:
-        return _refused(mode, ["Those two are not ruled out, so there is nothing to allow."], "ruled-out", 409)
+        return _refused(mode, ["Those two are not ruled out, so there is nothing to allow."], "ruled-out", 409,
+                        ctx=ctx)
     partnerships.allow(ctx["store"], g.cohort, first, second, actor=current_user.email)
     names = together([ctx["names"].get(p, "someone no longer in the cohort") for p in (first, second)])
     flash(f"{names[:1].upper()}{names[1:]} may be paired again. {_run_again(mode)}")
@@ -427,7 +428,7 @@ def confirm_partnerships(cohort_id: str, mode: str):  # noqa: ANN201
     ctx = _context(mode)
     form = ConfirmForm()
     if not form.validate_on_submit():
-        return _refused(mode, _form_errors(form), "confirm", 422)
+        return _refused(mode, _form_errors(form), "confirm", 422, ctx=ctx)
     if form.sure.data != "yes":
         try:
             proposal = partnerships.confirmable(ctx["store"], g.cohort, mode, form.proposal.data)
@@ -453,11 +454,11 @@ def dissolve_partnership(cohort_id: str, mode: str):  # noqa: ANN201
     ctx = _context(mode)
     form = DissolveForm()
     if not form.validate_on_submit():
-        return _refused(mode, _form_errors(form), "confirmed", 422)
+        return _refused(mode, _form_errors(form), "confirmed", 422, ctx=ctx)
     found = next((p for p in ctx["confirmed"] if p["id"] == form.partnership.data), None)
     if found is None:
         return _refused(mode, [f"There is no confirmed {TITLES[mode].lower()} partnership with that id in this "
-                               "cohort: it may have been undone already."], "confirmed", 404)
+                               "cohort: it may have been undone already."], "confirmed", 404, ctx=ctx)
     partnerships.dissolve(ctx["store"], g.cohort, found["id"], actor=current_user.email)
     flash(f"Undid the confirmed partnership of {together(found['names'])}. They may now change their learning "
           "focus, and are paired again the next time you run this.")

@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from diagnostic.engines.pairing import SPECIALIST_CAPACITY
+from diagnostic.engines.pairing import SPECIALIST_CAPACITY, PairingError
 from diagnostic.services import partnerships
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.partnerships import SPECIALIST_NAME_LIMIT
@@ -62,31 +62,45 @@ def _focuses() -> list[tuple[str, str]]:
     return [SelectChoice(f.id, f.title) for f in definition.learning_focuses.focuses]
 
 
-@bp.route("/cohorts/<cohort_id>/specialists", methods=["GET", "POST"])
-def specialists(cohort_id: str, status: int = 200, problem: str | None = None):  # noqa: ANN201
-    """List the cohort's specialists and internal experts, and add one."""
-    store, listed = get_store(), partnerships.specialists(g.cohort)
-    focuses = _focuses()
-    facts = partnerships.cohort_facts(store, g.cohort)
+def _form(listed: list[dict], focuses: list[SelectChoice], facts: list[dict]) -> SpecialistForm:
+    """The form to add one, with the cohort's focuses and its submitted teachers to choose from."""
     form = SpecialistForm(listed)
     form.expertise.choices = focuses
     form.respondent.choices = [SelectChoice("", "Not one of the cohort's teachers"),
                                *(SelectChoice(t["id"], f"{t['name']} ({t['school']})" if t.get("school") else t["name"])
                                  for t in facts)]
-    if status == 200 and form.validate_on_submit():
-        added = partnerships.add_specialist(store, g.cohort, form.name.data, form.kind.data, form.expertise.data,
-                                            form.capacity.data, form.respondent.data, actor=current_user.email)
+    return form
+
+
+@bp.route("/cohorts/<cohort_id>/specialists", methods=["GET", "POST"])
+def specialists(cohort_id: str):  # noqa: ANN201
+    """List the cohort's specialists and internal experts, and add one."""
+    store, listed = get_store(), partnerships.specialists(g.cohort)
+    focuses, facts = _focuses(), partnerships.cohort_facts(store, g.cohort)
+    form = _form(listed, focuses, facts)
+    if form.validate_on_submit():
+        try:
+            added = partnerships.add_specialist(store, g.cohort, form.name.data, form.kind.data, form.expertise.data,
+                                                form.capacity.data, form.respondent.data, actor=current_user.email)
+        except PairingError as exc:
+            return _specialists_page(form, focuses, facts, 409, problem=f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
         flash(f"Added {added['name']}. Run specialist coaching to allocate teachers to them.")
         return redirect(url_for(".specialists", cohort_id=cohort_id))
+    return _specialists_page(form, focuses, facts, 422 if form.errors else 200)
+
+
+def _specialists_page(form: SpecialistForm, focuses: list[SelectChoice], facts: list[dict], status: int,  # noqa: ANN202
+                      problem: str | None = None):
+    """The list and the form to add one, with the form's errors and, first, what refused an action."""
     errors = [(f"{form[name].label.text}: {e}", name) for name, found in form.errors.items()
               if name != "csrf_token" for e in found]
     if problem:
         errors.insert(0, (problem, "listed"))
     titles = {f.value: f.label for f in focuses}
     teachers = {t["id"]: t["name"] for t in facts}
-    status = 422 if form.errors and status == 200 else status
-    return render_template("coordinator/specialists.html", cohort=g.cohort, form=form, listed=listed, titles=titles,
-                           teachers=teachers, errors=errors, aria=aria), status
+    return render_template("coordinator/specialists.html", cohort=g.cohort, form=form,
+                           listed=form.listed, titles=titles, teachers=teachers, errors=errors,
+                           aria=aria), status
 
 
 @bp.post("/cohorts/<cohort_id>/specialists/remove")
@@ -95,8 +109,10 @@ def remove_specialist(cohort_id: str):  # noqa: ANN201
     form = RemoveForm()
     found = next((s for s in partnerships.specialists(g.cohort) if s["id"] == form.specialist.data), None)
     if not form.validate_on_submit() or found is None:
-        return specialists(cohort_id, status=404, problem="There is no specialist with that id on this cohort's "
-                                                          "list: they may have been removed already.")
+        listed, focuses = partnerships.specialists(g.cohort), _focuses()
+        facts = partnerships.cohort_facts(get_store(), g.cohort)
+        return _specialists_page(_form(listed, focuses, facts), focuses, facts, 404, problem="There is no specialist "
+                                 "with that id on this cohort's list: they may have been removed already.")
     partnerships.remove_specialist(get_store(), g.cohort, found["id"], actor=current_user.email)
     flash(f"Removed {found['name']}. Partnerships already confirmed with them stand; undo them on the specialist "
           "coaching page if they should end.")

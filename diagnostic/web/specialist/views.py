@@ -88,10 +88,15 @@ def cohorts():  # noqa: ANN201
 
 
 @bp.get("/cohorts/<cohort_id>/")
-def overview(cohort_id: str, form: RegroupForm | None = None, problem: str | None = None, status: int = 200):  # noqa: ANN201
+def overview(cohort_id: str):  # noqa: ANN201
     """A card per group, the heatmap, the map, the quality panel and the re-group controls."""
+    return _overview_page()
+
+
+def _overview_page(form: RegroupForm | None = None, problem: str | None = None, status: int = 200):  # noqa: ANN202
+    """The cohort's overview page, with the re-group form as posted and what went wrong when a change failed."""
     record, damaged = _current()
-    counts = get_store().count_responses(cohort_id)
+    counts = get_store().count_responses(g.cohort["id"])
     form = form or RegroupForm(data=_last_params(record))
     context = {"cohort": g.cohort, "record": record, "counts": counts, "form": form,
                "problem": problem or damaged, "earlier": grouping.earlier(get_store(), g.cohort),
@@ -113,15 +118,15 @@ def regroup(cohort_id: str):  # noqa: ANN201
     """Re-group the cohort with the chosen number of groups and method."""
     form = RegroupForm()
     if not form.validate_on_submit():
-        return overview(cohort_id, form=form, problem="Choose a number of groups and a method.", status=422)
+        return _overview_page(form, "Choose a number of groups and a method.", 422)
     try:
         result = grouping.refit(get_store(), g.cohort, form.k.data, form.method.data, actor=current_user.email,
                                 accept_small=form.accept_small.data)
     except grouping.SmallGroups as exc:
-        return overview(cohort_id, form=form, status=exc.status,
-                        problem=f"{exc}: tick “{form.accept_small.label.text}” below and re-group again.")
+        return _overview_page(form, f"{exc}: tick “{form.accept_small.label.text}” below and re-group again.",
+                              exc.status)
     except GroupingError as exc:
-        return overview(cohort_id, form=form, problem=str(exc), status=exc.status)
+        return _overview_page(form, str(exc), exc.status)
     flash(f"Re-grouped {audit.plural(result['responses'], 'teacher')}: {audit.plural(result['k'], 'group')}. "
           f"{result['quality']['headline']}. The groups before are kept under “Earlier groupings” below.")
     return redirect(url_for(".overview", cohort_id=cohort_id))
@@ -155,7 +160,7 @@ def group(cohort_id: str, key: str):  # noqa: ANN201
     """One group: its profile against the cohort, its members, and the specialist's name and note."""
     record, damaged = _current()
     if damaged:
-        return overview(cohort_id, problem=damaged, status=409)
+        return _overview_page(problem=damaged, status=409)
     found = _group(record, key)
     form = LabelForm(data={"name": found["name"] if found["renamed"] else "", "note": found["note"],
                            "teacher_title": found["teacher_title"]})
@@ -195,7 +200,7 @@ def focuses(cohort_id: str):  # noqa: ANN201
     try:
         found = menu.group_focuses(get_store(), g.cohort)
     except DamagedGrouping as exc:
-        return overview(cohort_id, problem=str(exc), status=409)
+        return _overview_page(problem=str(exc), status=409)
     return render_template("specialist/focuses.html", cohort=g.cohort, groups=found)
 
 
