@@ -32,6 +32,10 @@ class AccountError(ValueError):
     """An account cannot be created or changed as asked."""
 
 
+class OwnAdminAccess(AccountError):
+    """An admin tried to take away their own admin access."""
+
+
 def normal_email(email: str) -> str:
     """E-mail addresses are compared without case or surrounding spaces."""
     return email.strip().lower()
@@ -89,7 +93,15 @@ def set_password(store: Store, email: str, password: str, actor: str = "system")
 
 def update_access(store: Store, user_id: str, role: str, cohorts: list[str], active: bool,
                   actor: str) -> Record:
-    """Change an account's role, cohorts or whether it may sign in; a change ends its sessions."""
+    """Change an account's role, cohorts or whether it may sign in; a change ends its sessions.
+
+    Raises `OwnAdminAccess` if `actor` is this account's own admin taking away their admin access (so that
+    an installation is never left without an admin by a slip), and `AccountError` for an unknown role or cohort.
+    """
+    account = store.get_user(user_id)
+    if account is not None and account["email"] == actor and account["role"] == "admin" and (
+            role != "admin" or not active):
+        raise OwnAdminAccess("You cannot take away your own admin access: ask another admin.")
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     _check_cohorts(store, cohorts)

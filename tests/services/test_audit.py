@@ -139,3 +139,17 @@ def test_entries_written_before_plain_words_are_shown_in_plain_words(client, sto
     assert entry["what"] == "new@example.org. role: coordinator; cohorts: north and south"
     page = client.get("/admin/audit").text
     assert "[&#39;north&#39;" not in page and "cohorts: north and south" in page
+
+
+@pytest.mark.parametrize("role, active", [("coordinator", True), ("admin", False)])
+def test_an_admin_taking_away_their_own_admin_access_is_refused_and_nothing_changes(store, role, active):
+    from diagnostic.services.accounts import OwnAdminAccess, create_user, update_access
+
+    me = create_user(store, "me@example.org", "admin", [])
+    before = len(store.audit_log())
+    with pytest.raises(OwnAdminAccess):
+        update_access(store, me["id"], role, [], active, actor="me@example.org")
+    assert store.get_user(me["id"])["role"] == "admin" and store.get_user(me["id"])["active"]
+    assert len(store.audit_log()) == before
+    # Another admin may change it.
+    assert update_access(store, me["id"], role, [], active, actor="other@example.org")["role"] == role

@@ -16,6 +16,7 @@ from diagnostic.services.accounts import (
     PASSWORD_MIN,
     ROLES,
     AccountError,
+    OwnAdminAccess,
     create_user,
     set_password,
     update_access,
@@ -101,10 +102,14 @@ def _account(user_id: str) -> dict:
 
 
 @bp.get("/users/<user_id>")
-def user(user_id: str, access: FlaskForm | None = None, password: FlaskForm | None = None,  # noqa: ANN201
-         errors: list[tuple[str, str]] = (), status: int = 200):
+def user(user_id: str):  # noqa: ANN201
     """One account: its role, cohorts and whether it may sign in; and a new password."""
-    record = _account(user_id)
+    return _user_page(_account(user_id))
+
+
+def _user_page(record: dict, access: FlaskForm | None = None, password: FlaskForm | None = None,  # noqa: ANN202
+               errors: list[tuple[str, str]] = (), status: int = 200):
+    """The account page, with the forms as sent (and their errors) when one was refused."""
     access = access or _access_form(record, get_store().list_cohorts())
     return render_template("admin/user.html", user=record, access=access,
                            password=password or PasswordForm(prefix="password"), errors=list(errors),
@@ -117,12 +122,12 @@ def user_access(user_id: str):  # noqa: ANN201
     record = _account(user_id)
     form = _access_form(record, get_store().list_cohorts())
     if not form.validate_on_submit():
-        return user(user_id, access=form, errors=_errors(form), status=422)
-    if record["id"] == current_user.record["id"] and (form.role.data != "admin" or not form.active.data):
-        return user(user_id, access=form, errors=[("You cannot take away your own admin access: ask another "
-                                                   "admin.", form.role.id)], status=409)
-    update_access(get_store(), user_id, form.role.data, form.cohorts.data or [], form.active.data,
-                  actor=current_user.email)
+        return _user_page(record, access=form, errors=_errors(form), status=422)
+    try:
+        update_access(get_store(), user_id, form.role.data, form.cohorts.data or [], form.active.data,
+                      actor=current_user.email)
+    except OwnAdminAccess as exc:
+        return _user_page(record, access=form, errors=[(str(exc), form.role.id)], status=409)
     flash(f"Saved the access of {record['email']}. Any session they had has ended.")
     return redirect(url_for(".user", user_id=user_id))
 
@@ -133,7 +138,7 @@ def user_password(user_id: str):  # noqa: ANN201
     record = _account(user_id)
     form = PasswordForm(prefix="password")
     if not form.validate_on_submit():
-        return user(user_id, password=form, errors=_errors(form), status=422)
+        return _user_page(record, password=form, errors=_errors(form), status=422)
     set_password(get_store(), record["email"], form.password.data, actor=current_user.email)
     flash(f"Set a new password for {record['email']}. Any session they had has ended.")
     return redirect(url_for(".user", user_id=user_id))
