@@ -13,9 +13,11 @@ from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, pairing_cohort, re
 
 from diagnostic import create_app
 from diagnostic.cli import cli
+from diagnostic.services import grouping
 from diagnostic.services.accounts import create_user, start_session
-from diagnostic.services.cohorts import create_cohort, definition_dirs
-from diagnostic.services.demo import PROFILES, seed_demo, teacher_row
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.demo import PROFILES, planted_cohort, seed_demo, teacher_row
+from diagnostic.services.grouping import refit
 from forms.catalog import find_definition
 
 SHIPPED_FORM = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
@@ -166,3 +168,43 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+# ---- grouped cohorts: made once per module, each test on its own copy --------------------------------------------
+
+@pytest.fixture(autouse=True)
+def no_cached_models(monkeypatch):
+    """Each test reads fitted models from its own data directory, never one another test left in the cache."""
+    monkeypatch.setattr(grouping, "_models", {})
+
+
+@pytest.fixture(scope="module")
+def make_grouped(tmp_path_factory):
+    """Make a data directory holding one grouped cohort of planted teachers, in Ashfield and Brook Lane.
+
+    `prepare(cohort, definition, responses)` may change or extend the planted responses before they are saved
+    (a teacher with a name, a school that looks like a formula); `k` is the number of groups ("auto" if not given).
+    """
+    def make(cohort_id: str, teachers: int, seed: int, *, name: str = "Planted network", prepare=None,
+             k: str | int = "auto") -> Path:
+        data = tmp_path_factory.mktemp(cohort_id) / "data"
+        store = create_app({"TESTING": True, "DATA": str(data)}).extensions["store"]
+        shipped, _ = find_definition("starting_point", None, definition_dirs(data))
+        cohort = create_cohort(store, shipped, name, ["Ashfield", "Brook Lane"], cohort_id=cohort_id)
+        definition = published_definition(store, cohort["form_id"], cohort["form_version"])
+        responses, _ = planted_cohort(cohort, definition, teachers, seed)
+        if prepare:
+            prepare(cohort, definition, responses)
+        store.add_responses(cohort_id, responses)
+        refit(store, cohort, k)
+        return data
+    return make
+
+
+@pytest.fixture
+def app_on_copy(tmp_path):
+    """The app on this test's own copy of a data directory its module made once (so tests cannot see each other)."""
+    def make(data: Path):
+        shutil.copytree(data, tmp_path / "data")
+        return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+    return make

@@ -10,7 +10,6 @@ import joblib
 import pytest
 
 from diagnostic.cli import cli
-from diagnostic.services import grouping
 from diagnostic.services.cohorts import create_cohort, published_definition
 from diagnostic.services.demo import DEMO_COHORT, planted_cohort
 from diagnostic.services.grouping import rename
@@ -24,11 +23,6 @@ GROUP_LINE = re.compile(r"^  ([A-Z]+): (.+) \((\d+) teachers?\)$")
 def app(demo_app):
     """Every test here starts from its own copy of the seeded demo cohort."""
     return demo_app
-
-
-@pytest.fixture(autouse=True)
-def no_cached_models(monkeypatch):
-    monkeypatch.setattr(grouping, "_models", {})
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import random
 import pytest
 
 from diagnostic.cli import cli
-from diagnostic.services import grouping
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.csvio import validate_row
 from diagnostic.services.demo import PROFILES, teacher_row
@@ -20,11 +19,6 @@ from diagnostic.services.journey import new_response, submit
 
 IMPORTED = "T-imported"
 MODES = ("co-coaching", "mentoring", "specialist")
-
-
-@pytest.fixture(autouse=True)
-def no_cached_models(monkeypatch):
-    monkeypatch.setattr(grouping, "_models", {})
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 import sklearn
 from sklearn.metrics import adjusted_rand_score
 
-from diagnostic.services import grouping
 from diagnostic.services.cohorts import create_cohort, published_definition
 from diagnostic.services.demo import planted_cohort
 from diagnostic.services.grouping import GroupingError, current, parse_k, refit, rename, respondent
@@ -24,12 +23,6 @@ from diagnostic.storage.interface import DamagedGrouping
 @pytest.fixture
 def definition(store, cohort):
     return published_definition(store, cohort["form_id"], cohort["form_version"])
-
-
-@pytest.fixture(autouse=True)
-def no_cached_models(monkeypatch):
-    """Each test reads model files afresh (the service keeps loaded models per process)."""
-    monkeypatch.setattr(grouping, "_models", {})
 
 
 def plant(store, cohort, definition, n, seed=1, **options):

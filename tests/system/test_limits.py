@@ -38,11 +38,6 @@ def app(demo_app):
     return demo_app
 
 
-@pytest.fixture(autouse=True)
-def no_cached_models(monkeypatch):
-    monkeypatch.setattr(grouping, "_models", {})
-
-
 @dataclass
 class Env:
     """What a layer needs to try a value: the admin's browser, the CLI runner and the store."""

@@ -13,7 +13,6 @@ import copy
 import math
 import random
 import re
-import shutil
 
 import pytest
 from conftest import sign_in_as
@@ -29,11 +28,10 @@ from diagnostic import create_app
 from diagnostic.services import grouping
 from diagnostic.services.accounts import create_user
 from diagnostic.services.choice import GOAL_LIMIT
-from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.services.demo import PROFILES, planted_cohort, teacher_row
-from diagnostic.services.grouping import NAME_LIMIT, NOTE_LIMIT, refit
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.demo import PROFILES, teacher_row
+from diagnostic.services.grouping import NAME_LIMIT, NOTE_LIMIT
 from forms.builder import build_page_form, read_answers
-from forms.catalog import find_definition
 from forms.conditions import holds
 from forms.schema import Definition, Question, Section
 
@@ -426,24 +424,14 @@ def test_any_post_to_the_coordinator_menu_settings_saves_weights_in_range_or_cha
 
 
 @pytest.fixture(scope="module")
-def grouped(tmp_path_factory):
+def grouped(make_grouped):
     """A data directory with a cohort of 40 planted teachers already grouped (made once for this module)."""
-    data = tmp_path_factory.mktemp("grouped") / "data"
-    app = create_app({"TESTING": True, "DATA": str(data)})
-    store = app.extensions["store"]
-    shipped, _ = find_definition("starting_point", None, definition_dirs(data))
-    cohort = create_cohort(store, shipped, "Planted", ["Ashfield", "Brook Lane"], cohort_id="planted")
-    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
-    store.add_responses("planted", planted_cohort(cohort, definition, 40, 3)[0])
-    refit(store, cohort)
-    return data
+    return make_grouped("planted", 40, 3, name="Planted")
 
 
 @pytest.fixture
-def specialist_app(tmp_path, grouped, monkeypatch):
-    monkeypatch.setattr(grouping, "_models", {})
-    shutil.copytree(grouped, tmp_path / "data")
-    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+def specialist_app(app_on_copy, grouped):
+    return app_on_copy(grouped)
 
 
 LABEL_FIELDS = {"name": ["Cautious planners", "", " ", "x" * NAME_LIMIT, "x" * (NAME_LIMIT + 1)],

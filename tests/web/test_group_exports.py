@@ -5,17 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 
 import pytest
 
-from diagnostic import create_app
-from diagnostic.services import grouping
-from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
-from diagnostic.services.demo import planted_cohort
 from diagnostic.services.group_exports import members_csv, profiles, profiles_csv, summary
-from diagnostic.services.grouping import current, refit, rename
-from forms.catalog import find_definition
+from diagnostic.services.grouping import current, rename
 
 COHORT = "exports"
 TEACHERS = 60
@@ -25,31 +19,19 @@ RISKY_RESPONDENT = "=cmd|' /C calc'!A0"
 RISKY_SCHOOL = "@SUM(1+1)*cmd"
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    """A grouped cohort in which one teacher's reference and school look like spreadsheet formulas."""
-    data = tmp_path_factory.mktemp("exports") / "data"
-    app = create_app({"TESTING": True, "DATA": str(data)})
-    store = app.extensions["store"]
-    shipped, _ = find_definition("starting_point", None, definition_dirs(data))
-    cohort = create_cohort(store, shipped, "Export network", ["Ashfield", "Brook Lane"], cohort_id=COHORT)
-    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
-    responses, _ = planted_cohort(cohort, definition, TEACHERS, 6)
+def risky_first_teacher(cohort, definition, responses):
+    """One teacher's reference and school look like spreadsheet formulas."""
     responses[0]["respondent"], responses[0]["school"] = RISKY_RESPONDENT, RISKY_SCHOOL
-    store.add_responses(COHORT, responses)
-    refit(store, cohort)
-    return data
+
+
+@pytest.fixture(scope="module")
+def template(make_grouped):
+    return make_grouped(COHORT, TEACHERS, 6, name="Export network", prepare=risky_first_teacher)
 
 
 @pytest.fixture
-def app(tmp_path, template):
-    shutil.copytree(template, tmp_path / "data")
-    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
-
-
-@pytest.fixture(autouse=True)
-def no_cached_models(monkeypatch):
-    monkeypatch.setattr(grouping, "_models", {})
+def app(app_on_copy, template):
+    return app_on_copy(template)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import re
 import secrets
 
 import pytest
+from pages import visible_text
 from werkzeug.datastructures import MultiDict
 
 from diagnostic.services import partnerships
@@ -141,11 +142,13 @@ def test_the_first_click_only_shows_what_will_be_deleted_and_a_way_back(app, sto
     # The data page itself holds no form that acts: its button is a link to the confirmation page.
     assert 'action="/questionnaire/my-data/delete"' not in amy.get("/questionnaire/my-data").text
     page = confirm_page(amy).text
+    text = visible_text(page)
     for words in ("What will be deleted", "Your answers to the questionnaire", "Your learning focus and your goal",
-                  "co-coaching partnership with Bea &lt;script&gt;", "told that\n    their partner has withdrawn",
-                  "cannot be undone", "Yes, delete my data", 'href="/questionnaire/my-data"',
-                  'action="/questionnaire/my-data/delete"'):
-        assert words in page
+                  "co-coaching partnership with Bea <script>", "told that their partner has withdrawn",
+                  "cannot be undone", "Yes, delete my data"):
+        assert words in text
+    for markup in ('href="/questionnaire/my-data"', 'action="/questionnaire/my-data/delete"'):
+        assert markup in page
     assert SCRIPT not in page
     assert "erasure_requested_at" not in store.get_response(cohort["id"], people["ids"][0])
     assert not [e for e in store.audit_log() if e["action"] == ASKED]

@@ -6,21 +6,16 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import threading
 
 import pytest
 from conftest import sign_in_as
 
-from diagnostic import create_app
 from diagnostic.cli import cli
 from diagnostic.services import audit, grouping
-from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
 from diagnostic.services.csvio import submitted_response
-from diagnostic.services.demo import planted_cohort
 from diagnostic.services.erasure import erase
 from diagnostic.services.grouping import MAX_GROUPS, current, refit
-from forms.catalog import find_definition
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 TEACHERS = 20  # with MAX_GROUPS groups, some group must have at most 2 teachers: under the minimum of 3
@@ -28,30 +23,21 @@ OVERVIEW = "/specialist/cohorts/north/"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    data = tmp_path_factory.mktemp("regrouping") / "data"
-    app = create_app({"TESTING": True, "DATA": str(data)})
-    store = app.extensions["store"]
-    shipped, _ = find_definition("starting_point", None, definition_dirs(data))
-    cohort = create_cohort(store, shipped, "North", ["Ashfield", "Brook Lane"], cohort_id="north")
-    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
-    responses, _ = planted_cohort(cohort, definition, TEACHERS - 1, seed=7)
-    named = submitted_response(cohort, definition, {"consent": "yes", "teacher_name": "Zofia Quill",
-                                                    "barriers": ["time"], "barrier_time": 4}, "ref-zofia", "Ashfield")
-    store.add_responses("north", [*responses, named])
-    refit(store, cohort, 3)
-    return data, named["id"]
+def template(make_grouped):
+    """The planted cohort "north" in three groups, with one named teacher, Zofia; returns (data, Zofia's id)."""
+    zofia = {}
+
+    def add_zofia(cohort, definition, responses):
+        zofia.update(submitted_response(cohort, definition, {"consent": "yes", "teacher_name": "Zofia Quill",
+                                                             "barriers": ["time"], "barrier_time": 4},
+                                        "ref-zofia", "Ashfield"))
+        responses.append(zofia)
+    return make_grouped("north", TEACHERS - 1, 7, name="North", prepare=add_zofia, k=3), zofia["id"]
 
 
 @pytest.fixture
-def app(tmp_path, template):
-    shutil.copytree(template[0], tmp_path / "data")
-    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
-
-
-@pytest.fixture(autouse=True)
-def no_cached_models(monkeypatch):
-    monkeypatch.setattr(grouping, "_models", {})
+def app(app_on_copy, template):
+    return app_on_copy(template[0])
 
 
 @pytest.fixture

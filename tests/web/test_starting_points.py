@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 from conftest import sign_in_as
 
-from diagnostic import create_app
 from diagnostic.services import audit
-from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
+from diagnostic.services.cohorts import create_cohort
 from diagnostic.services.csvio import submitted_response
-from diagnostic.services.demo import planted_cohort
 from diagnostic.services.erasure import erase
-from diagnostic.services.grouping import current, refit
-from forms.catalog import find_definition
+from diagnostic.services.grouping import current
 
 ANSWERS = {"consent": "yes", "teacher_name": "Nia <b>Okoro</b>", "role": "class_teacher",
            "career_stage": "early_career",
@@ -27,25 +23,19 @@ CONTACT = "nia.okoro@example.org or 07700 900123"  # for her partner only
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
+def template(make_grouped):
     """A grouped cohort of 31 teachers, one of them Nia (with markup in her name), made once per module."""
-    data = tmp_path_factory.mktemp("starting-points") / "data"
-    app = create_app({"TESTING": True, "DATA": str(data)})
-    store = app.extensions["store"]
-    shipped, _ = find_definition("starting_point", None, definition_dirs(data))
-    cohort = create_cohort(store, shipped, "Test network", ["Ashfield", "Brook Lane"], cohort_id="north")
-    definition = published_definition(store, cohort["form_id"], cohort["form_version"])
-    others, _ = planted_cohort(cohort, definition, 30, seed=5)
-    nia = {**submitted_response(cohort, definition, ANSWERS, "ref-nia", "Brook Lane"), "partner_contact": CONTACT}
-    store.add_responses(cohort["id"], [*others, nia])
-    refit(store, cohort)
-    return data, nia["id"]
+    nia = {}
+
+    def add_nia(cohort, definition, responses):
+        nia.update(submitted_response(cohort, definition, ANSWERS, "ref-nia", "Brook Lane"), partner_contact=CONTACT)
+        responses.append(nia)
+    return make_grouped("north", 30, 5, name="Test network", prepare=add_nia), nia["id"]
 
 
 @pytest.fixture
-def app(tmp_path, template):
-    shutil.copytree(template[0], tmp_path / "data")
-    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+def app(app_on_copy, template):
+    return app_on_copy(template[0])
 
 
 @pytest.fixture
