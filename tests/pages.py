@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+# Tags inside a line of text: a reader sees "Bea, co-coach" in "<strong>Bea</strong>, co-coach", not "Bea , co-coach".
+INLINE = {"a", "abbr", "b", "bdi", "cite", "code", "em", "i", "kbd", "mark", "q", "s", "small", "span", "strong",
+          "sub", "sup", "time", "u", "var"}
+
 
 class _Text(HTMLParser):
     """Collects the text a reader sees: no tags, no scripts or styles, entities decoded."""
@@ -16,11 +20,11 @@ class _Text(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:  # noqa: ARG002
         self.hidden += tag in ("script", "style", "title")
-        self.parts.append(" ")
+        self.parts.append("" if tag in INLINE else " ")
 
     def handle_endtag(self, tag: str) -> None:
         self.hidden -= tag in ("script", "style", "title")
-        self.parts.append(" ")
+        self.parts.append("" if tag in INLINE else " ")
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:

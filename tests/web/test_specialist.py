@@ -122,7 +122,7 @@ def test_overview_has_a_card_per_group_and_the_quality_panel(client, store, plan
     for card, group in zip(cards, record["groups"], strict=True):
         assert f"Group {group['key']}</span>" in card
         assert f'<a href="/specialist/cohorts/planted/groups/{group["key"]}">{html.escape(group["name"])}</a>' in card
-        assert f"<strong>{len(group['members'])}</strong> teachers" in card
+        assert f"{len(group['members'])} teachers" in visible_text(card)
     quality = record["quality"]
     assert f'<h2 id="quality-heading">{quality["headline"]}</h2>' in page.text
     text = visible_text(page.text)
@@ -243,7 +243,7 @@ def test_name_and_note_are_saved_and_shown_on_the_overview_and_group_page(client
     assert re.search(r"<textarea[^>]*>\s*Start with modelling and worked examples.</textarea>", page.text)
     overview = client.get(overview_url()).text
     assert '<a href="/specialist/cohorts/planted/groups/B">Keen beginners</a>' in overview
-    assert "<strong>Note:</strong> Start with modelling and worked examples." in overview
+    assert "Note: Start with modelling and worked examples." in visible_text(overview)
     assert store.group_labels(PLANTED)["B"]["name"] == "Keen beginners"
 
 
@@ -321,7 +321,7 @@ def test_identical_answers_show_one_group_everyone_answered_alike(client, store,
     page = client.get(overview_url(alike["id"]))
     assert_clear(page, 200)
     assert '<h2 id="quality-heading">Everyone answered alike</h2>' in page.text
-    assert page.text.count('<li class="card">') == 1 and "<strong>1</strong> group</li>" in page.text
+    assert page.text.count('<li class="card">') == 1 and re.search(r"\b1 group\b", visible_text(page.text))
 
 
 def test_a_tiny_cohort_shows_too_few_teachers(client, store, shipped):
