@@ -154,3 +154,35 @@ def test_updating_many_responses_writes_each_once_and_a_missing_one_leaves_its_s
         store.update_responses("north", {records[0]["id"]: lambda rec: {**rec, "revision": 99},
                                          ghost: lambda rec: rec})
     assert store.get_response("north", records[0]["id"])["revision"] == 1
+
+
+def test_every_update_replaces_the_record_so_a_key_the_change_dropped_is_gone(data_dir):
+    store = Store(data_dir)
+
+    def drop(key):
+        return lambda record: {k: v for k, v in record.items() if k != key}
+
+    store.add_cohort({"id": "north", "invite": "abc", "menu_settings": {"offered": ["a"]}})
+    store.update_cohort("north", drop("menu_settings"))
+    assert "menu_settings" not in store.get_cohort("north")
+
+    store.add_user({"id": "u1", "email": "a@example.org", "sessions": ["s"]})
+    store.update_user("u1", drop("sessions"))
+    assert "sessions" not in store.get_user("u1")
+
+    store.update_pairing_state("north", "co-coaching", lambda s: {**s, "proposal": {"pairs": []}, "locked": []})
+    store.update_pairing_state("north", "co-coaching", drop("proposal"))
+    assert store.pairing_state("north", "co-coaching") == {"mode": "co-coaching", "locked": []}
+    store.update_pairing_state("north", "co-coaching", drop("mode"))  # the mode names the record, so it stays
+    assert store.pairing_state("north", "co-coaching") == {"mode": "co-coaching", "locked": []}
+
+    store.add_partnerships("north", [{"id": "p1", "members": ["a", "b"], "note": "x"}])
+    store.update_partnership("north", "p1", drop("note"))
+    assert "note" not in store.get_partnership("north", "p1")
+
+    record, _ = new_response(COHORT)
+    store.add_responses("north", [{**record, "partner_contact": "x"}])
+    store.update_response("north", record["id"], drop("partner_contact"))
+    assert "partner_contact" not in store.get_response("north", record["id"])
+    store.update_responses("north", {record["id"]: drop("respondent")})
+    assert "respondent" not in store.get_response("north", record["id"])
