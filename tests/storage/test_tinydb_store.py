@@ -1,5 +1,5 @@
 """What only the TinyDB backend promises about its own files: private files, no temporary files left,
-responses split into shards, a damaged JSON file reported with its path."""
+responses split into shards, a damaged JSON file reported with its path, a damaged grouping file as such."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from diagnostic.services.journey import new_response
-from diagnostic.storage.interface import StoreError
+from diagnostic.storage.interface import DamagedGrouping, StoreError
 from diagnostic.storage.tinydb_store import TinyDBStore
 
 COHORT = {"id": "north", "form_id": "f", "form_version": "1"}
@@ -48,3 +48,19 @@ def test_damaged_file_is_reported_with_its_path(data_dir):
     path.write_text("{not json")
     with pytest.raises(StoreError, match="cohorts.json"):
         store.get_cohort("north")
+
+
+@pytest.mark.parametrize("damage", [b"{not json", b"\xff\xfe", b'{"groups": []}'], ids=["json", "utf-8", "shape"])
+def test_a_damaged_grouping_file_is_reported_as_a_damaged_grouping(data_dir, damage):
+    # Services catch DamagedGrouping alone (a page without groups, or "re-run the grouping"); any other
+    # damaged file must still reach the error page, so the store has to tell the two apart.
+    store = TinyDBStore(data_dir)
+    folder = Path(data_dir) / "store" / "cohorts" / "north"
+    folder.mkdir(parents=True)
+    (folder / "grouping.json").write_bytes(damage)
+    with pytest.raises(DamagedGrouping, match="re-run the grouping"):
+        store.load_grouping("north")
+    with pytest.raises(DamagedGrouping):
+        store.update_grouping("north", lambda record, model: (record, model))
+    assert store.keep_earlier_grouping("north", {}, 3) is None  # nothing readable to keep
+    assert issubclass(DamagedGrouping, StoreError)  # commands and the error page still catch it as a store error
