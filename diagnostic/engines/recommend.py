@@ -48,31 +48,10 @@ def prepare(definition: Definition, settings: dict[str, Any] | None = None) -> d
     menu = definition.learning_focuses
     if menu is None:
         raise ValueError(f"form {definition.id} version {definition.version} has no menu of learning focuses")
-    constructs = {}
-    for c in definition.constructs:
-        scale = definition.answer_question(next(iter(c.items))).scale
-        constructs[c.id] = {"label": c.label, "label_lower": _lower(c.label), "min": scale.min, "max": scale.max}
-    offered = settings.get("offered")
-    focuses = []
-    for f in menu.focuses:
-        value_id, confidence_id = (config.value.replace("{focus}", f.id), config.confidence.replace("{focus}", f.id))
-        value_q, confidence_q = _question(definition, value_id), _question(definition, confidence_id)
-        focuses.append({
-            "id": f.id, "title": f.title, "title_lower": _lower(f.title), "description": f.description,
-            "time_demand": f.time_demand,
-            "value": value_id, "confidence": confidence_id,
-            "value_scale": _scale(value_q), "confidence_scale": _scale(confidence_q),
-            "rests_on": [c for c in f.rests_on if c in constructs], "builds": f.builds,
-            "pupil_priorities": set(f.pupil_priorities), "pupil_groups": set(f.pupil_groups),
-            "lighter_start": f.lighter_start, "specialist_input": f.specialist_input,
-            "peer_activities": f.peer_activities,
-            "weight": settings.get("weights", {}).get(f.id, f.weight),
-            "school_weights": {**f.school_weights, **{s: w[f.id] for s, w in settings.get("schools", {}).items()
-                                                      if f.id in w}},
-            "offered": offered is None or f.id in offered,
-        })
+    constructs = _constructs(definition)
     return {
-        "focuses": focuses, "constructs": constructs, "weights": config.weights.model_dump(),
+        "focuses": [_focus(definition, config, settings, f, constructs) for f in menu.focuses],
+        "constructs": constructs, "weights": config.weights.model_dump(),
         "choices": config.choices,
         "labels": {key: _labels(definition, getattr(config, key)) for key in ("pupil_priorities", "pupil_groups",
                                                                               "barriers")},
@@ -80,6 +59,37 @@ def prepare(definition: Definition, settings: dict[str, Any] | None = None) -> d
                  "barriers": config.barriers, "choice": definition.learning_focus.choice
                  if definition.learning_focus else None},
         "time_barriers": [_time_barrier(definition, config, b) for b in config.time_barriers],
+    }
+
+
+def _constructs(definition: Definition) -> dict[str, dict[str, Any]]:
+    """Each construct's label and the range of its scale (that of its first item)."""
+    constructs = {}
+    for c in definition.constructs:
+        scale = definition.answer_question(next(iter(c.items))).scale
+        constructs[c.id] = {"label": c.label, "label_lower": _lower(c.label), "min": scale.min, "max": scale.max}
+    return constructs
+
+
+def _focus(definition: Definition, config: Recommend, settings: dict[str, Any], f: Any,
+           constructs: dict[str, Any]) -> dict[str, Any]:
+    """One focus of the menu as the engine reads it, with the coordinator's weights and offer applied."""
+    value_id, confidence_id = (config.value.replace("{focus}", f.id), config.confidence.replace("{focus}", f.id))
+    value_q, confidence_q = _question(definition, value_id), _question(definition, confidence_id)
+    offered = settings.get("offered")
+    return {
+        "id": f.id, "title": f.title, "title_lower": _lower(f.title), "description": f.description,
+        "time_demand": f.time_demand,
+        "value": value_id, "confidence": confidence_id,
+        "value_scale": _scale(value_q), "confidence_scale": _scale(confidence_q),
+        "rests_on": [c for c in f.rests_on if c in constructs], "builds": f.builds,
+        "pupil_priorities": set(f.pupil_priorities), "pupil_groups": set(f.pupil_groups),
+        "lighter_start": f.lighter_start, "specialist_input": f.specialist_input,
+        "peer_activities": f.peer_activities,
+        "weight": settings.get("weights", {}).get(f.id, f.weight),
+        "school_weights": {**f.school_weights, **{s: w[f.id] for s, w in settings.get("schools", {}).items()
+                                                  if f.id in w}},
+        "offered": offered is None or f.id in offered,
     }
 
 
@@ -170,41 +180,68 @@ def rank(plan: dict[str, Any], teachers: Sequence[dict[str, Any]]) -> list[list[
     order = np.argsort(-score, axis=1, kind="stable")  # stable: ties keep the menu's order
     written = sentences(plan, focuses, teachers, facts, inputs, contributions)
     shown = (np.round(parts, 3) + 0.0).tolist()
-    scores = score.tolist()
-    ids, titles = [f["id"] for f in focuses], [f["title"] for f in focuses]
-    lighter = [f["lighter_start"] if f["time_demand"] != "low" else None for f in focuses]
-    ranked = []
-    for t, row in enumerate(order.tolist()):
-        pressed, parts_t, reasons_t, scores_t = facts[t]["pressure"], shown[t], written[t], scores[t]
-        ranked.append([{"focus": ids[f], "title": titles[f], "score": scores_t[f],
-                        "components": dict(zip(COMPONENTS, parts_t[f], strict=True)), "reasons": reasons_t[f],
-                        "lighter_start": lighter[f] if pressed else None} for f in row])
-    return ranked
+    return [_menu(focuses, row, facts[t]["pressure"], shown[t], written[t], scores_t)
+            for t, (row, scores_t) in enumerate(zip(order.tolist(), score.tolist(), strict=True))]
+
+
+def _menu(focuses: list[dict], order: list[int], pressure: float, parts: list[list[float]],
+          reasons: list[list[str]], scores: list[float]) -> list[dict[str, Any]]:
+    """One teacher's ranked menu, best first; a lighter way in is offered only to a teacher short of time."""
+    return [{"focus": focuses[f]["id"], "title": focuses[f]["title"], "score": scores[f],
+             "components": dict(zip(COMPONENTS, parts[f], strict=True)), "reasons": reasons[f],
+             "lighter_start": _lighter_start(focuses[f]) if pressure else None} for f in order]
+
+
+def _lighter_start(focus: dict) -> str | None:
+    """The focus's lighter way in; None for a light focus, which needs none."""
+    return focus["lighter_start"] if focus["time_demand"] != "low" else None
 
 
 def _inputs(plan: dict, focuses: list[dict], teachers: Sequence[dict], facts: list[dict]) -> dict[str, np.ndarray]:
     """The answers the components read, as arrays of teachers × focuses (NaN where not given)."""
-    n, width = len(teachers), len(focuses)
-    column = {f["id"]: i for i, f in enumerate(focuses)}
     construct_ids = list(plan["constructs"])
     priority_ids = sorted({p for f in focuses for p in f["pupil_priorities"]})
     group_ids = sorted({g for f in focuses for g in f["pupil_groups"]})
-    priority_at = {p: i for i, p in enumerate(priority_ids)}
-    group_at = {g: i for i, g in enumerate(group_ids)}
-    found = {name: np.full((n, width), np.nan) for name in ("value", "confidence")}
-    found.update({name: np.zeros((n, width)) for name in ("own_choice", "choosing", "others", "programme")})
+    return {
+        **_answered(focuses, construct_ids, teachers),
+        **_pupils(priority_ids, group_ids, facts),
+        "own_choice": _own_choices(focuses, facts),
+        **_group_choosing(focuses, teachers),
+        "programme": _programme(focuses, teachers),
+        "pressure": np.array([f["pressure"] for f in facts], dtype=float),
+        "serves_priority": _holds(focuses, "pupil_priorities", priority_ids, float),
+        "serves_group": _holds(focuses, "pupil_groups", group_ids, float),
+        "rests_on": _holds(focuses, "rests_on", construct_ids, bool),
+    }
+
+
+def _holds(focuses: list[dict], key: str, ids: list[str], dtype: type) -> np.ndarray:
+    """Whether each focus's `key` (a row per focus) holds each of `ids` (a column each)."""
+    return np.array([[i in f[key] for i in ids] for f in focuses], dtype=dtype).reshape(len(focuses), len(ids))
+
+
+def _answered(focuses: list[dict], construct_ids: list[str], teachers: Sequence[dict]) -> dict[str, np.ndarray]:
+    """Each teacher's value and confidence for each focus, and their construct scores (NaN where not given)."""
+    n = len(teachers)
+    found = {name: np.full((n, len(focuses)), np.nan) for name in ("value", "confidence")}
     found["scores"] = np.full((n, len(construct_ids)), np.nan)
-    found["priorities"] = np.zeros((n, len(priority_ids)))
-    found["groups"] = np.zeros((n, len(group_ids)))
-    found["group_count"] = np.zeros(n)
-    found["pressure"] = np.array([f["pressure"] for f in facts], dtype=float)
     value_ids, confidence_ids = [f["value"] for f in focuses], [f["confidence"] for f in focuses]
-    programme_rows: dict[str | None, list[float]] = {}
-    for t, (teacher, fact) in enumerate(zip(teachers, facts, strict=True)):
+    for t, teacher in enumerate(teachers):
         answers, scores = teacher["answers"], teacher["scores"] or {}
         found["value"][t] = [number(answers.get(q), np.nan) for q in value_ids]
         found["confidence"][t] = [number(answers.get(q), np.nan) for q in confidence_ids]
         found["scores"][t] = [number(scores.get(c), np.nan) for c in construct_ids]
+    return found
+
+
+def _pupils(priority_ids: list[str], group_ids: list[str], facts: list[dict]) -> dict[str, np.ndarray]:
+    """Each teacher's ranked pupil priorities (1, 2/3, 1/3 by rank), their chosen pupil groups and how many."""
+    priority_at = {p: i for i, p in enumerate(priority_ids)}
+    group_at = {g: i for i, g in enumerate(group_ids)}
+    n = len(facts)
+    found = {"priorities": np.zeros((n, len(priority_ids))), "groups": np.zeros((n, len(group_ids))),
+             "group_count": np.zeros(n)}
+    for t, fact in enumerate(facts):
         for rank_, p in enumerate(fact["priorities"]):
             if p in priority_at:
                 found["priorities"][t, priority_at[p]] += (3 - rank_) / 3
@@ -212,26 +249,50 @@ def _inputs(plan: dict, focuses: list[dict], teachers: Sequence[dict], facts: li
             if g in group_at:
                 found["groups"][t, group_at[g]] += 1
         found["group_count"][t] = len(fact["groups"])
+    return found
+
+
+def _columns(focuses: list[dict]) -> dict[str, int]:
+    """Each focus's column in the arrays, by focus id."""
+    return {f["id"]: i for i, f in enumerate(focuses)}
+
+
+def _own_choices(focuses: list[dict], facts: list[dict]) -> np.ndarray:
+    """1, 2/3 or 1/3 for each teacher's first, second or third own choice of focus, else 0."""
+    column = _columns(focuses)
+    found = np.zeros((len(facts), len(focuses)))
+    for t, fact in enumerate(facts):
         for rank_, f in reversed(list(enumerate(fact["own_choice"]))):  # reversed: a repeat keeps its first place
             if f in column:
-                found["own_choice"][t, column[f]] = (3 - rank_) / 3
+                found[t, column[f]] = (3 - rank_) / 3
+    return found
+
+
+def _group_choosing(focuses: list[dict], teachers: Sequence[dict]) -> dict[str, np.ndarray]:
+    """How many others are in each teacher's starting-point group, and how many of them chose each focus."""
+    column = _columns(focuses)
+    n = len(teachers)
+    found = {"choosing": np.zeros((n, len(focuses))), "others": np.zeros((n, len(focuses)))}
+    for t, teacher in enumerate(teachers):
         group = teacher.get("group")
         if group and group.get("others"):
             found["others"][t] = group["others"]
             for f, count in group["choosing"].items():
                 if f in column:
                     found["choosing"][t, column[f]] = count
+    return found
+
+
+def _programme(focuses: list[dict], teachers: Sequence[dict]) -> np.ndarray:
+    """The programme's weight for each focus times the teacher's school's, minus 1, clipped to -1..1."""
+    found = np.zeros((len(teachers), len(focuses)))
+    rows: dict[str | None, list[float]] = {}  # worked out once per school
+    for t, teacher in enumerate(teachers):
         school = teacher.get("school")
-        if school not in programme_rows:
-            programme_rows[school] = [max(-1.0, min(1.0, f["weight"] * f["school_weights"].get(school, 1.0) - 1.0))
-                                      for f in focuses]
-        found["programme"][t] = programme_rows[school]
-    found["serves_priority"] = np.array([[p in f["pupil_priorities"] for p in priority_ids] for f in focuses],
-                                        dtype=float).reshape(width, len(priority_ids))
-    found["serves_group"] = np.array([[g in f["pupil_groups"] for g in group_ids] for f in focuses],
-                                     dtype=float).reshape(width, len(group_ids))
-    found["rests_on"] = np.array([[c in f["rests_on"] for c in construct_ids] for f in focuses],
-                                 dtype=bool).reshape(width, len(construct_ids))
+        if school not in rows:
+            rows[school] = [max(-1.0, min(1.0, f["weight"] * f["school_weights"].get(school, 1.0) - 1.0))
+                            for f in focuses]
+        found[t] = rows[school]
     return found
 
 

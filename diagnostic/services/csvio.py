@@ -10,7 +10,7 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,18 +49,27 @@ def form_pairs(q: Question, row: dict[str, str]) -> list[tuple[str, str]]:
         if q.type == "multi_choice":
             pairs += [(answer_id, part.strip()) for part in cell.split(";") if part.strip()]
         elif q.type == "ranking":
-            parts = [p.strip() for p in cell.split(";") if p.strip()]
-            if len(parts) > q.ranked_positions:
-                raise ValueError(f"{q.id}: ranks {len(parts)} choices but at most {q.ranked_positions} may be ranked")
-            pairs += [(f"{answer_id}-rank_{n}", part) for n, part in enumerate(parts, start=1)]
+            pairs += _ranking_pairs(q, answer_id, cell)
         elif q.type == "consent":
-            if cell.lower() not in TRUE_WORDS | FALSE_WORDS:
-                raise ValueError(f"{q.id}: {cell!r} is not yes or no")
-            if cell.lower() in TRUE_WORDS:
-                pairs.append((answer_id, "y"))
+            pairs += _consent_pairs(q, answer_id, cell)
         else:
             pairs.append((answer_id, cell))
     return pairs
+
+
+def _ranking_pairs(q: Question, answer_id: str, cell: str) -> list[tuple[str, str]]:
+    """A ranking cell ("b; a") as one field per position, as the ranking's selects post it."""
+    parts = [p.strip() for p in cell.split(";") if p.strip()]
+    if len(parts) > q.ranked_positions:
+        raise ValueError(f"{q.id}: ranks {len(parts)} choices but at most {q.ranked_positions} may be ranked")
+    return [(f"{answer_id}-rank_{n}", part) for n, part in enumerate(parts, start=1)]
+
+
+def _consent_pairs(q: Question, answer_id: str, cell: str) -> list[tuple[str, str]]:
+    """A yes-or-no cell as a checkbox posts it: ticked for yes, absent for no."""
+    if cell.lower() not in TRUE_WORDS | FALSE_WORDS:
+        raise ValueError(f"{q.id}: {cell!r} is not yes or no")
+    return [(answer_id, "y")] if cell.lower() in TRUE_WORDS else []
 
 
 def validate_row(definition: Definition, row: dict[str, str], classes: dict[str, type] | None = None
@@ -69,37 +78,68 @@ def validate_row(definition: Definition, row: dict[str, str], classes: dict[str,
     answers: dict[str, Any] = {}
     problems: list[str] = []
     for section in definition.sections:
-        pairs = []
-        for q in section.questions:
-            try:
-                pairs += form_pairs(q, row)
-            except ValueError as exc:
-                problems.append(str(exc))
+        pairs, cell_problems = _posted(section.questions, row)
         form_class = classes[section.id] if classes else build_page_form(section)
         form = form_class(formdata=MultiDict(pairs), meta={"csrf": False})
+        # Which questions apply depends on the answers of the pages before, as it does on the web.
         shown = apply_visibility(form, section, answers)
-        for q in section.questions:
-            if q not in shown and any((row.get(a) or "").strip() for a in q.answer_ids()):
-                problems.append(f"{q.id}: answered, but this question does not apply given the earlier answers")
+        problems += cell_problems + _answered_but_hidden(section.questions, shown, row)
         form.validate()
-        for name, errors in form.errors.items():
-            if name == "revision":
-                continue
-            flat = [e for group in errors.values() for e in group] if isinstance(errors, dict) else errors
-            cell = row.get(name, "")
-            allowed = _allowed(form[name])
-            unknown = [v for k, v in pairs if (k == name or k.startswith(f"{name}-")) and v not in (allowed or [v])]
-            if unknown:
-                # WTForms says only "Not a valid choice": say which answers the cell may hold instead.
-                flat = [e for e in flat if not _is_choice_error(e)]
-                problems.append(f"{name}: {_quoted(unknown)} {'is' if len(unknown) == 1 else 'are'} not among "
-                                f"the answers allowed: {', '.join(allowed)}")
-            problems += [f"{name}: {e} (found {cell!r})" if cell else f"{name}: {e}" for e in flat]
-        answers.update({k: v for q in shown for k, v in read_answers(form, q).items()
-                        if k not in form.errors and q.id not in form.errors})
-    problems += [f"{q.id}: required but empty" for q in missing_required(definition, answers)
-                 if not any(p.startswith(f"{a}:") for a in q.answer_ids() for p in problems)]
-    return answers, problems
+        problems += [p for name, errors in form.errors.items() if name != "revision"
+                     for p in _field_problems(form[name], name, errors, pairs, row.get(name, ""))]
+        answers.update(_accepted(form, shown))
+    return answers, problems + _missing(definition, answers, problems)
+
+
+def _accepted(form: Any, shown: list[Question]) -> dict[str, Any]:
+    """The typed answers of the shown questions that passed the form's checks."""
+    return {k: v for q in shown for k, v in read_answers(form, q).items()
+            if k not in form.errors and q.id not in form.errors}
+
+
+def _missing(definition: Definition, answers: dict[str, Any], problems: list[str]) -> list[str]:
+    """A problem for each required question left empty, unless a problem about its cells is already there."""
+    return [f"{q.id}: required but empty" for q in missing_required(definition, answers)
+            if not any(p.startswith(f"{a}:") for a in q.answer_ids() for p in problems)]
+
+
+def _posted(questions: list[Question], row: dict[str, str]) -> tuple[list[tuple[str, str]], list[str]]:
+    """What a browser would post for these questions from the row's cells, and the cells that cannot be posted."""
+    pairs: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for q in questions:
+        try:
+            pairs += form_pairs(q, row)
+        except ValueError as exc:
+            problems.append(str(exc))
+    return pairs, problems
+
+
+def _answered_but_hidden(questions: list[Question], shown: list[Question], row: dict[str, str]) -> list[str]:
+    """A problem for each question answered in the row that the earlier answers hide."""
+    return [f"{q.id}: answered, but this question does not apply given the earlier answers"
+            for q in questions if q not in shown and any((row.get(a) or "").strip() for a in q.answer_ids())]
+
+
+def _field_problems(field: Field, name: str, errors: list | dict, pairs: list[tuple[str, str]], cell: str
+                    ) -> list[str]:
+    """The form's errors for one field, as lines naming the field and the cell found."""
+    # A ranking's errors come per position ({position: [errors]}); every other field's as a list.
+    flat = [e for group in errors.values() for e in group] if isinstance(errors, dict) else errors
+    allowed = _allowed(field)
+    unknown = _not_allowed(name, pairs, allowed)
+    problems = []
+    if unknown:
+        # WTForms says only "Not a valid choice": say which answers the cell may hold instead.
+        flat = [e for e in flat if not _is_choice_error(e)]
+        problems.append(f"{name}: {_quoted(unknown)} {'is' if len(unknown) == 1 else 'are'} not among "
+                        f"the answers allowed: {', '.join(allowed)}")
+    return problems + [f"{name}: {e} (found {cell!r})" if cell else f"{name}: {e}" for e in flat]
+
+
+def _not_allowed(name: str, pairs: list[tuple[str, str]], allowed: list[str] | None) -> list[str]:
+    """The values posted for field `name` (or a ranking's positions, `name-rank_N`) outside `allowed`."""
+    return [v for k, v in pairs if (k == name or k.startswith(f"{name}-")) and v not in (allowed or [v])]
 
 
 def _allowed(field: Field) -> list[str] | None:
@@ -129,7 +169,26 @@ def import_csv(path: Path | str, cohort: dict, definition: Definition, existing:
 
     `progress`, if given, is told the line reached after each row.
     """
-    path = Path(path)
+    name = str(path)
+    reader = csv.reader(io.StringIO(_read_text(Path(path)), newline=""))
+    header = _read_header(reader, name, definition)
+    rows = _RowChecker(cohort, definition, existing)
+    problems: list[str] = []
+    records = []
+    for line, end, row in _rows(reader, header, name, problems):
+        record, row_problems = rows.check(row, line)
+        problems += [f"{name}:{line}: {p}" for p in row_problems]
+        if record is not None:
+            records.append(record)
+        if progress:
+            progress(end)
+    if problems:
+        raise ImportProblems(problems)
+    return records
+
+
+def _read_text(path: Path) -> str:
+    """The whole file as text, or ImportProblems if it is too large, unreadable, not UTF-8 or binary."""
     name = str(path)
     try:
         if path.stat().st_size > MAX_CSV_BYTES:
@@ -141,7 +200,11 @@ def import_csv(path: Path | str, cohort: dict, definition: Definition, existing:
         raise ImportProblems([f"{name}:1: not a UTF-8 text file (save the CSV as UTF-8)"]) from None
     if "\x00" in text:
         raise ImportProblems([f"{name}:1: the file holds binary data, not CSV text"])
-    reader = csv.reader(io.StringIO(text, newline=""))
+    return text
+
+
+def _read_header(reader: Any, name: str, definition: Definition) -> list[str]:
+    """The header's column names, or ImportProblems naming every column that is wrong."""
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -149,24 +212,32 @@ def import_csv(path: Path | str, cohort: dict, definition: Definition, existing:
     if not header or not any(h.strip() for h in header):
         raise ImportProblems([f"{name}:1: the file is empty; the first line must be a header starting 'respondent'"])
     header = [h.strip() for h in header]
+    problems = _header_problems(header, definition)
+    if problems:
+        raise ImportProblems([f"{name}:1: {p}" for p in problems])
+    return header
+
+
+def _header_problems(header: list[str], definition: Definition) -> list[str]:
+    """What is wrong with a header: the first column, columns that are not questions, columns given twice."""
     known = set(definition.answer_ids())
     problems = []
     if header[0] != "respondent":
-        problems.append(f"{name}:1: the first column must be 'respondent', found {header[0]!r}")
-    for column in header[1:]:
-        if column != "school" and column not in known:
-            problems.append(f"{name}:1: unknown column {column!r}: not a question in {definition.id} "
-                            f"version {definition.version}")
+        problems.append(f"the first column must be 'respondent', found {header[0]!r}")
+    problems += [f"unknown column {column!r}: not a question in {definition.id} version {definition.version}"
+                 for column in header[1:] if column != "school" and column not in known]
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
-        problems.append(f"{name}:1: columns appear twice: {', '.join(dupes)}")
-    if problems:
-        raise ImportProblems(problems)
+        problems.append(f"columns appear twice: {', '.join(dupes)}")
+    return problems
 
-    taken = {r.get("respondent") for r in existing if r.get("respondent")}
-    classes = {s.id: build_page_form(s) for s in definition.sections}
-    seen: dict[str, int] = {}
-    records = []
+
+def _rows(reader: Any, header: list[str], name: str, problems: list[str]) -> Iterator[tuple[int, int, dict]]:
+    """Each row that is not blank as {column: cell}, with the line it starts on and the line it ends on.
+
+    A row with the wrong number of cells is left out, and CSV that cannot be read ends the rows; both are
+    added to `problems`.
+    """
     end_of_previous = reader.line_num
     try:
         for cells in reader:
@@ -177,32 +248,44 @@ def import_csv(path: Path | str, cohort: dict, definition: Definition, existing:
             if len(cells) != len(header):
                 problems.append(f"{name}:{line}: has {len(cells)} cells but the header has {len(header)}")
                 continue
-            row = dict(zip(header, cells, strict=True))
-            respondent = row["respondent"].strip()
-            school = (row.get("school") or "").strip() or None
-            row_problems = []
-            if not respondent:
-                row_problems.append("respondent is empty")
-            elif respondent in seen:
-                row_problems.append(f"respondent {respondent!r} appears again (first on row {seen[respondent]})")
-            elif respondent in taken:
-                row_problems.append(f"respondent {respondent!r} is already in cohort {cohort['id']}")
-            seen.setdefault(respondent, line)
-            if school and cohort["schools"] and school not in cohort["schools"]:
-                row_problems.append(f"school {school!r} is not one of the cohort's schools "
-                                    f"({', '.join(cohort['schools'])})")
-            answers, answer_problems = validate_row(definition, row, classes)
-            row_problems += answer_problems
-            problems += [f"{name}:{line}: {p}" for p in row_problems]
-            if not row_problems:
-                records.append(submitted_response(cohort, definition, answers, respondent, school))
-            if progress:
-                progress(end_of_previous)
+            yield line, end_of_previous, dict(zip(header, cells, strict=True))
     except csv.Error as exc:
         problems.append(f"{name}:{reader.line_num}: not a readable CSV row ({exc})")
-    if problems:
-        raise ImportProblems(problems)
-    return records
+
+
+class _RowChecker:
+    """Checks one import's rows in turn, remembering the respondents already seen in the file."""
+
+    def __init__(self, cohort: dict, definition: Definition, existing: list[dict]):
+        self.cohort, self.definition = cohort, definition
+        self.taken = {r.get("respondent") for r in existing if r.get("respondent")}
+        # The page forms are built once for the whole file: building them is what a row would spend most on.
+        self.classes = {s.id: build_page_form(s) for s in definition.sections}
+        self.seen: dict[str, int] = {}
+
+    def check(self, row: dict[str, str], line: int) -> tuple[dict | None, list[str]]:
+        """The submitted response for a row starting on `line`, or None; and the row's problems."""
+        respondent = row["respondent"].strip()
+        school = (row.get("school") or "").strip() or None
+        problems = self._respondent_problems(respondent)
+        self.seen.setdefault(respondent, line)
+        schools = self.cohort["schools"]
+        if school and schools and school not in schools:
+            problems.append(f"school {school!r} is not one of the cohort's schools ({', '.join(schools)})")
+        answers, answer_problems = validate_row(self.definition, row, self.classes)
+        problems += answer_problems
+        if problems:
+            return None, problems
+        return submitted_response(self.cohort, self.definition, answers, respondent, school), []
+
+    def _respondent_problems(self, respondent: str) -> list[str]:
+        if not respondent:
+            return ["respondent is empty"]
+        if respondent in self.seen:
+            return [f"respondent {respondent!r} appears again (first on row {self.seen[respondent]})"]
+        if respondent in self.taken:
+            return [f"respondent {respondent!r} is already in cohort {self.cohort['id']}"]
+        return []
 
 
 def submitted_response(cohort: dict, definition: Definition, answers: dict, respondent: str,

@@ -37,7 +37,7 @@ from diagnostic.services.choice import current_choice
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.journey import now
 from diagnostic.services.partnerships import EVERY_MODE, display_name, pairing_of
-from diagnostic.storage.interface import Record, Store, StoreError, whole_cohort
+from diagnostic.storage.interface import DamagedGrouping, Record, Store, whole_cohort
 from forms.schema import Definition
 from models.persist import ModelFileError, dumps, loads
 
@@ -336,7 +336,7 @@ def teacher_data(store: Store, cohort: Record, response: Record) -> Record:
 def _group_of(store: Store, cohort: Record, response_id: str) -> Record | None:
     try:
         current = grouping.current(store, cohort)
-    except StoreError:
+    except DamagedGrouping:
         return None  # a damaged grouping holds nothing anyone can read
     for group in (current or {}).get("groups", []):
         for member in group["members"]:

@@ -16,7 +16,7 @@ from typing import Any
 from diagnostic.services import audit
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.journey import now
-from diagnostic.storage.interface import Record, Store, StoreError, whole_cohort
+from diagnostic.storage.interface import DamagedGrouping, Record, Store, whole_cohort
 from forms.grouping import feature_spec
 from models import METHODS
 from models.persist import ModelFileError, dumps, loads
@@ -224,7 +224,7 @@ def restore(store: Store, cohort: Record, earlier_id: str, actor: str = "system"
     record, model, labels = found
     try:
         now_current = store.load_grouping(cohort["id"])
-    except StoreError:
+    except DamagedGrouping:
         now_current = None
     # Letters handed out since stay used, so a group made later never shares a letter with one from before.
     issued = max(record.get("keys_issued", 0), (now_current or {}).get("keys_issued", 0),
@@ -254,7 +254,7 @@ def _carry_keys(store: Store, cohort_id: str, groups: list[dict[str, Any]]) -> t
 
     try:
         old = store.load_grouping(cohort_id)
-    except StoreError:
+    except DamagedGrouping:
         old = None  # a damaged grouping is being replaced; its keys cannot be carried
     old_centres = {g["key"]: g["centre"] for g in old["groups"]} if old else {}
     matched = match_groups(old_centres, [g["centre"] for g in groups])

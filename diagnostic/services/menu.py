@@ -9,7 +9,7 @@ from diagnostic.services import audit, grouping
 from diagnostic.services.choice import current_choice
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.journey import JourneyError
-from diagnostic.storage.interface import Record, Store, StoreError
+from diagnostic.storage.interface import DamagedGrouping, Record, Store
 
 
 def plan_for(store: Store, cohort: Record) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def group_contexts(store: Store, cohort: Record, responses: list[Record]) -> dic
     """
     try:
         current = grouping.current(store, cohort)
-    except StoreError:
+    except DamagedGrouping:
         return {}
     if current is None:
         return {}

@@ -18,7 +18,7 @@ from diagnostic.services import audit, grouping
 from diagnostic.services.choice import current_choice
 from diagnostic.services.cohorts import definition_dirs, publish, published_definition
 from diagnostic.services.journey import JourneyError, now
-from diagnostic.storage.interface import Record, Store, StoreError, VersionConflict, whole_cohort
+from diagnostic.storage.interface import DamagedGrouping, Record, Store, VersionConflict, whole_cohort
 from forms.catalog import UnknownForm, find_definition
 from forms.schema import Definition, Pairing, Recommend
 from forms.yamlfile import FileProblems
@@ -134,7 +134,7 @@ def cohort_facts(store: Store, cohort: Record, with_groups: bool = True) -> list
     submitted = store.list_responses(cohort["id"], status="submitted")  # read once, for the groups too
     try:
         current = grouping.current(store, cohort, submitted) if with_groups else None
-    except StoreError:
+    except DamagedGrouping:
         current = None
     groups = {m["id"]: g["key"] for g in (current or {}).get("groups", []) for m in g["members"]}
     return [teacher_facts(definition, r, groups.get(r["id"]))

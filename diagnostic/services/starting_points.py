@@ -18,7 +18,7 @@ from diagnostic.services.cohorts import published_definition
 from diagnostic.services.erasure import typed_name
 from diagnostic.services.partnerships import display_name
 from diagnostic.services.summary import review_rows, starting_point
-from diagnostic.storage.interface import Record, Store, StoreError
+from diagnostic.storage.interface import DamagedGrouping, Record, Store
 from forms.schema import Definition
 
 RESPONSE_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -136,7 +136,7 @@ def _group(store: Store, cohort: Record, response_id: str) -> Record | None:
     """Their group in the current grouping (key, name, how clearly), or None if ungrouped or unreadable."""
     try:
         current = grouping.current(store, cohort)
-    except StoreError:
+    except DamagedGrouping:
         return None
     for group in (current or {}).get("groups", []):
         for member in group["members"]:

@@ -73,7 +73,10 @@ class Store(ABC):
 
     @abstractmethod
     def update_cohort(self, cohort_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a cohort under the lock and store what it returns (NotFound if no such cohort)."""
+        """Apply `change` to a cohort under the lock; what it returns replaces the cohort (NotFound if none).
+
+        A key `change` leaves out is gone afterwards: return the whole record (`{**cohort, ...}`).
+        """
 
     @abstractmethod
     def find_cohort_by_invite(self, invite: str) -> Record | None:
@@ -104,15 +107,17 @@ class Store(ABC):
 
     @abstractmethod
     def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a response under the shard's lock and store what it returns.
+        """Apply `change` to a response under the shard's lock; what it returns replaces the response.
 
-        `change` gets the current record and returns the new one (or raises to
-        leave it untouched); no other writer can come in between.
+        `change` gets the current record and returns the whole new one (a key it leaves out is gone), or
+        raises to leave it untouched; no other writer can come in between.
         """
 
     @abstractmethod
     def update_responses(self, cohort_id: str, changes: dict[str, Callable[[Record], Record]]) -> None:
         """`update_response` for many responses, one lock and one write per shard (NotFound if any is missing).
+
+        Each `change` returns the whole new response, which replaces the old one.
 
         All are checked before anything is written to a shard, so a missing id leaves that shard untouched.
         """
@@ -164,7 +169,7 @@ class Store(ABC):
     @abstractmethod
     def update_grouping(self, cohort_id: str,
                         change: Callable[[Record, bytes | None], tuple[Record, bytes | None]]) -> None:
-        """Apply `change` to a cohort's grouping and model bytes under the lock and store what it returns.
+        """Apply `change` to a cohort's grouping and model bytes under the lock; what it returns replaces them.
 
         Nothing happens if the cohort has never been grouped; a model of None removes the model file.
         """
@@ -191,7 +196,7 @@ class Store(ABC):
     @abstractmethod
     def update_earlier_groupings(self, cohort_id: str, change: Callable[[Record, bytes | None, dict],
                                                                       tuple[Record, bytes | None, dict]]) -> None:
-        """Apply `change(record, model, labels)` to every earlier grouping and store what it returns.
+        """Apply `change(record, model, labels)` to every earlier grouping; what it returns replaces each one.
 
         A model of None removes that model file. Used by erasure, so that no earlier grouping keeps a teacher.
         """
@@ -210,7 +215,11 @@ class Store(ABC):
 
     @abstractmethod
     def update_pairing_state(self, cohort_id: str, mode: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to one mode's pairing state under the lock and store what it returns."""
+        """Apply `change` to one mode's pairing state under the lock; what it returns replaces the state.
+
+        `change` gets `{"mode": mode}` if nothing is stored yet. A key it leaves out is gone afterwards
+        (the `mode` key is always kept).
+        """
 
     @abstractmethod
     def add_partnerships(self, cohort_id: str, partnerships: list[Record]) -> None:
@@ -226,7 +235,10 @@ class Store(ABC):
 
     @abstractmethod
     def update_partnership(self, cohort_id: str, partnership_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a partnership under the lock and store what it returns (NotFound if none)."""
+        """Apply `change` to a partnership under the lock; what it returns replaces it (NotFound if none).
+
+        A key `change` leaves out is gone afterwards: return the whole record.
+        """
 
     @abstractmethod
     def remove_partnership(self, cohort_id: str, partnership_id: str) -> None:
@@ -250,7 +262,10 @@ class Store(ABC):
 
     @abstractmethod
     def update_user(self, user_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a staff account under the lock and store what it returns (NotFound if none)."""
+        """Apply `change` to a staff account under the lock; what it returns replaces it (NotFound if none).
+
+        A key `change` leaves out is gone afterwards: return the whole record (`{**user, ...}`).
+        """
 
     @abstractmethod
     def log(self, entry: Record) -> None:

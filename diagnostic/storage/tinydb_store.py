@@ -100,13 +100,16 @@ class TinyDBStore(Store):
             return [dict(c) for c in table.all()]
 
     def update_cohort(self, cohort_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a cohort under the lock and store what it returns (NotFound if no such cohort)."""
+        """Apply `change` to a cohort under the lock; what it returns replaces the cohort (NotFound if none).
+
+        A key `change` leaves out is gone afterwards: return the whole record (`{**cohort, ...}`).
+        """
         with self._table(self.root / "cohorts.json", "cohorts") as table:
             found = table.get(Query().id == cohort_id)
             if found is None:
                 raise NotFound(f"no cohort {cohort_id!r}")
             new = change(dict(found))
-            table.update(new, doc_ids=[found.doc_id])
+            table.update(_replacing(new), doc_ids=[found.doc_id])
         return new
 
     def find_cohort_by_invite(self, invite: str) -> Record | None:
@@ -170,10 +173,10 @@ class TinyDBStore(Store):
         return dict(found) if found else None
 
     def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a response under the shard's lock and store what it returns.
+        """Apply `change` to a response under the shard's lock; what it returns replaces the response.
 
-        `change` gets the current record and returns the new one (or raises to
-        leave it untouched); no other writer can come in between.
+        `change` gets the current record and returns the whole new one (a key it leaves out is gone), or
+        raises to leave it untouched; no other writer can come in between.
         """
         with self._table(self._shard(cohort_id, response_id), "responses") as table:
             found = table.get(Query().id == response_id)
@@ -186,6 +189,8 @@ class TinyDBStore(Store):
 
     def update_responses(self, cohort_id: str, changes: dict[str, Callable[[Record], Record]]) -> None:
         """`update_response` for many responses, one lock and one write per shard (NotFound if any is missing).
+
+        Each `change` returns the whole new response, which replaces the old one.
 
         All are checked before anything is written to a shard, so a missing id leaves that shard untouched.
         """
@@ -302,7 +307,7 @@ class TinyDBStore(Store):
 
     def update_grouping(self, cohort_id: str,
                         change: Callable[[Record, bytes | None], tuple[Record, bytes | None]]) -> None:
-        """Apply `change` to a cohort's grouping and model bytes under the lock and store what it returns.
+        """Apply `change` to a cohort's grouping and model bytes under the lock; what it returns replaces them.
 
         Nothing happens if the cohort has never been grouped; a model of None removes the model file.
         """
@@ -392,7 +397,7 @@ class TinyDBStore(Store):
 
     def update_earlier_groupings(self, cohort_id: str, change: Callable[[Record, bytes | None, dict],
                                                                       tuple[Record, bytes | None, dict]]) -> None:
-        """Apply `change(record, model, labels)` to every earlier grouping and store what it returns.
+        """Apply `change(record, model, labels)` to every earlier grouping; what it returns replaces each one.
 
         A model of None removes that model file. Used by erasure, so that no earlier grouping keeps a teacher.
         """
@@ -434,11 +439,18 @@ class TinyDBStore(Store):
         return dict(found) if found else {"mode": mode}
 
     def update_pairing_state(self, cohort_id: str, mode: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to one mode's pairing state under the lock and store what it returns."""
+        """Apply `change` to one mode's pairing state under the lock; what it returns replaces the state.
+
+        `change` gets `{"mode": mode}` if nothing is stored yet. A key it leaves out is gone afterwards
+        (the `mode` key is always kept).
+        """
         with self._table(self._cohort_dir(cohort_id) / "pairing.json", "state") as table:
             found = table.get(Query().mode == mode)
             new = change(dict(found) if found else {"mode": mode})
-            table.upsert({**new, "mode": mode}, Query().mode == mode)
+            if found is None:
+                table.insert({**new, "mode": mode})
+            else:
+                table.update(_replacing({**new, "mode": mode}), doc_ids=[found.doc_id])
         return new
 
     def add_partnerships(self, cohort_id: str, partnerships: list[Record]) -> None:
@@ -461,7 +473,10 @@ class TinyDBStore(Store):
         return dict(found) if found else None
 
     def update_partnership(self, cohort_id: str, partnership_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a partnership under the lock and store what it returns (NotFound if none)."""
+        """Apply `change` to a partnership under the lock; what it returns replaces it (NotFound if none).
+
+        A key `change` leaves out is gone afterwards: return the whole record.
+        """
         with self._table(self._cohort_dir(cohort_id) / "partnerships.json", "partnerships") as table:
             found = table.get(Query().id == partnership_id)
             if found is None:
@@ -502,13 +517,16 @@ class TinyDBStore(Store):
             return [dict(u) for u in table.all()]
 
     def update_user(self, user_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a staff account under the lock and store what it returns (NotFound if none)."""
+        """Apply `change` to a staff account under the lock; what it returns replaces it (NotFound if none).
+
+        A key `change` leaves out is gone afterwards: return the whole record (`{**user, ...}`).
+        """
         with self._table(self.root / "users.json", "users") as table:
             found = table.get(Query().id == user_id)
             if found is None:
                 raise NotFound(f"no account {user_id!r}")
             new = change(dict(found))
-            table.update(new, doc_ids=[found.doc_id])
+            table.update(_replacing(new), doc_ids=[found.doc_id])
         return new
 
     def log(self, entry: Record) -> None:

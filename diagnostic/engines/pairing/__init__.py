@@ -290,55 +290,97 @@ def _why_no_mentor(c: Cohort, mentee: int, allowed: np.ndarray, mentors: int) ->
 
 def _specialist(c: Cohort, weights: dict, options: dict, locks: list[list[str]], forbid: set[frozenset],
                 specialists: list) -> tuple[list, list, float]:
-    import numpy as np
-
+    """Teachers, or whole starting-point groups, allocated to specialists within their places, locks kept."""
     from diagnostic.engines.pairing import assignment
 
     if not specialists:
         raise PairingError("no specialists are listed for this cohort: add them before allocating specialist "
                            "coaching")
-    by_id = {s["id"]: s for s in specialists}
-    taken = defaultdict(int)
-    in_lock = set()
-    pairs = []
-    for specialist, *members in locks:
-        taken[specialist] += 1
-        in_lock |= set(members)
-    unpaired = [_alone(t, NO_FOCUS) for i, t in enumerate(c.teachers) if c.focus[i] < 0 and t["id"] not in in_lock]
-    free = [i for i, t in enumerate(c.teachers) if c.focus[i] >= 0 and t["id"] not in in_lock]
-    if options["by"] == "group":
-        groups = defaultdict(list)
-        for i in free:
-            groups[c.teachers[i].get("group") or "-"].append(i)
-        learners = [np.array(groups[g]) for g in sorted(groups)]
-    else:
-        learners = [np.array([i]) for i in free]
-    for specialist, *members in locks:
-        idx = np.array([c.index[m] for m in members])
-        found, _ = assignment.specialist_criteria(c, [by_id[specialist]], [idx])
-        pairs.append(_assigned(c, found, 0, 0, None, list(idx), weights, locked=True,
-                               phrases=sentences.SPECIALIST, lead=by_id[specialist]))
+    by_group = options["by"] == "group"
+    pairs = [_locked_to_specialist(c, {s["id"]: s for s in specialists}, lock, weights) for lock in locks]
+    free, unpaired = _not_locked(c, locks)
+    learners = _learners(c, free, by_group)
     found, allowed = assignment.specialist_criteria(c, specialists, learners)
     _forbid(allowed, [[c.teachers[i]["id"] for i in m] for m in learners], [s["id"] for s in specialists], forbid)
     score = sum(weights[k] * found[k] for k in assignment.SPECIALIST)
-    capacity = [max(0, int(s["capacity"]) - taken[s["id"]] - int(s.get("places_used") or 0)) for s in specialists]
-    chosen = assignment.allocate(score, allowed, capacity)
-    for r, k in chosen:
-        made = _assigned(c, found, r, k, None, list(learners[r]), weights, phrases=sentences.SPECIALIST,
-                         lead=specialists[k])
-        if options["by"] == "group":
-            made["group"] = c.teachers[learners[r][0]].get("group")
-            made["reasons"] = sentences.for_group(specialists[k], [c.teachers[i] for i in learners[r]],
-                                                  made["criteria"])
-        pairs.append(made)
-    placed = {r for r, _ in chosen}
-    for r in (r for r in range(len(learners)) if r not in placed):
-        title = (c.teachers[learners[r][0]].get("focus_title") or "their focus").lower()
-        if allowed[r].any():
-            why = f"The specialists who cover {title} are full: their places went to closer matches."
-        elif found["expertise"][r].any():  # someone covers it, but is ruled out for them or is one of them
-            why = f"Every specialist who covers {title} is ruled out for them, or is one of them."
-        else:
-            why = f"No specialist listed covers {title}."
-        unpaired += [_alone(c.teachers[i], why) for i in learners[r]]
+    chosen = assignment.allocate(score, allowed, _places_left(specialists, locks))
+    pairs += [_allocated(c, found, r, k, learners[r], specialists[k], weights, by_group) for r, k in chosen]
+    unpaired += _unallocated(c, learners, {r for r, _ in chosen}, allowed, found["expertise"])
     return pairs, unpaired, float(sum(score[r, k] for r, k in chosen))
+
+
+def _not_locked(c: Cohort, locks: list[list[str]]) -> tuple[list[int], list[dict]]:
+    """The teachers no lock holds: those with a focus to allocate (indexes), and those left out for want of one."""
+    in_lock = {m for _, *members in locks for m in members}
+    free, unpaired = [], []
+    for i, t in enumerate(c.teachers):
+        if t["id"] in in_lock:
+            continue
+        if c.focus[i] < 0:
+            unpaired.append(_alone(t, NO_FOCUS))
+        else:
+            free.append(i)
+    return free, unpaired
+
+
+def _locked_to_specialist(c: Cohort, by_id: dict[str, dict], lock: list[str], weights: dict) -> dict:
+    """A partnership the coordinator locked: the specialist (first) and their teachers, as they are."""
+    import numpy as np
+
+    from diagnostic.engines.pairing import assignment
+
+    specialist, *members = lock
+    idx = np.array([c.index[m] for m in members])
+    found, _ = assignment.specialist_criteria(c, [by_id[specialist]], [idx])
+    return _assigned(c, found, 0, 0, None, list(idx), weights, locked=True, phrases=sentences.SPECIALIST,
+                     lead=by_id[specialist])
+
+
+def _learners(c: Cohort, free: list[int], by_group: bool) -> list[np.ndarray]:
+    """What a specialist takes on: each teacher alone, or each starting-point group whole (ungrouped ones as one)."""
+    import numpy as np
+
+    if not by_group:
+        return [np.array([i]) for i in free]
+    groups = defaultdict(list)
+    for i in free:
+        groups[c.teachers[i].get("group") or "-"].append(i)
+    return [np.array(groups[g]) for g in sorted(groups)]
+
+
+def _places_left(specialists: list[dict], locks: list[list[str]]) -> list[int]:
+    """Each specialist's places not yet taken by a lock or by confirmed partnerships (`places_used`)."""
+    taken = defaultdict(int)
+    for specialist, *_ in locks:
+        taken[specialist] += 1
+    return [max(0, int(s["capacity"]) - taken[s["id"]] - int(s.get("places_used") or 0)) for s in specialists]
+
+
+def _allocated(c: Cohort, found: dict, r: int, k: int, learners: np.ndarray, specialist: dict, weights: dict,
+               by_group: bool) -> dict:
+    """Specialist `k` with learners `r`; a whole group gets the group's key and reasons written for a group."""
+    made = _assigned(c, found, r, k, None, list(learners), weights, phrases=sentences.SPECIALIST, lead=specialist)
+    if by_group:
+        made["group"] = c.teachers[learners[0]].get("group")
+        made["reasons"] = sentences.for_group(specialist, [c.teachers[i] for i in learners], made["criteria"])
+    return made
+
+
+def _unallocated(c: Cohort, learners: list[np.ndarray], placed: set[int], allowed: np.ndarray,
+                 expertise: np.ndarray) -> list[dict]:
+    """Every teacher of the learners given no specialist, each with the reason."""
+    unpaired = []
+    for r in (r for r in range(len(learners)) if r not in placed):
+        why = _why_no_specialist(c.teachers[learners[r][0]], allowed[r], expertise[r])
+        unpaired += [_alone(c.teachers[i], why) for i in learners[r]]
+    return unpaired
+
+
+def _why_no_specialist(first: dict, allowed: np.ndarray, expertise: np.ndarray) -> str:
+    """Why a teacher (or group, by its first member) was given no specialist."""
+    title = (first.get("focus_title") or "their focus").lower()
+    if allowed.any():
+        return f"The specialists who cover {title} are full: their places went to closer matches."
+    if expertise.any():  # someone covers it, but is ruled out for them or is one of them
+        return f"Every specialist who covers {title} is ruled out for them, or is one of them."
+    return f"No specialist listed covers {title}."
