@@ -15,6 +15,7 @@ from diagnostic import create_app
 from diagnostic.cli import (
     accounts,
     cohorts,
+    cycles,
     definitions,
     drafts,
     grouping,
@@ -50,9 +51,9 @@ cli = FlaskGroup(
 
 
 
-for command in (definitions.forms, cohorts.cohort, responses.import_responses, responses.export, grouping.cluster,
-                menu.recommend_cmd, serving.serve, accounts.users, drafts.purge_drafts, partnerships.pair,
-                partnerships.specialists, partnerships.demo, privacy.erase_cmd):
+for command in (definitions.forms, cohorts.cohort, cycles.cycle, responses.import_responses, responses.export,
+                grouping.cluster, menu.recommend_cmd, serving.serve, accounts.users, drafts.purge_drafts,
+                partnerships.pair, partnerships.specialists, partnerships.demo, privacy.erase_cmd):
     cli.add_command(command)
 
 

@@ -135,8 +135,11 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def list_responses(self, cohort_id: str, status: str | None = None) -> list[Record]:
-        """A cohort's responses (optionally only those with this status), oldest first."""
+    def list_responses(self, cohort_id: str, status: str | None = None, cycle: int | None = None) -> list[Record]:
+        """A cohort's responses (optionally only those with this status, or of this learning cycle), oldest first.
+
+        A response with no `cycle` belongs to the first cycle, the starting point.
+        """
 
     @abstractmethod
     def count_responses(self, cohort_id: str) -> dict[str, int]:

@@ -238,12 +238,16 @@ class TinyDBStore(Store):
                 removed += len(doomed)
         return removed
 
-    def list_responses(self, cohort_id: str, status: str | None = None) -> list[Record]:
-        """A cohort's responses (optionally only those with this status), oldest first."""
+    def list_responses(self, cohort_id: str, status: str | None = None, cycle: int | None = None) -> list[Record]:
+        """A cohort's responses (optionally only those with this status, or of this learning cycle), oldest first.
+
+        A response with no `cycle` belongs to the first cycle, the starting point.
+        """
         found = []
         for path in self._shards(cohort_id):
             with self._table(path, "responses") as table:
-                found += [dict(r) for r in table.all() if status is None or r.get("status") == status]
+                found += [dict(r) for r in table.all() if (status is None or r.get("status") == status)
+                          and (cycle is None or r.get("cycle", 1) == cycle)]
         return sorted(found, key=lambda r: (r.get("created_at", ""), r["id"]))
 
     def count_responses(self, cohort_id: str) -> dict[str, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template, request, session
 
 from diagnostic.services.cohorts import is_closed, published_definition
+from diagnostic.services.cycles import cycle_of, is_open
 from diagnostic.services.journey import session_matches
 from diagnostic.web.pages import get_store
 
@@ -43,9 +44,13 @@ def load_response() -> None:
         abort(403, NO_SESSION)
     g.cohort, g.response = cohort, record
     g.definition = published_definition(store, record["form_id"], record["form_version"])
-    if is_closed(cohort) and request.endpoint in QUESTIONNAIRE and (
-            record["status"] == "draft" or request.method == "POST"):
-        # A browser may have held a draft since before the closing date: no answer or choice is taken after it.
-        abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']}, so nothing more can "
-                   "be saved."
-                   + (" Your submitted answers and summary are kept." if record["status"] == "submitted" else ""))
+    if request.endpoint in QUESTIONNAIRE and (record["status"] == "draft" or request.method == "POST"):
+        # A browser may have held a draft since before the closing date (or the end of its cycle): no answer or
+        # choice is taken after it.
+        kept = " Your submitted answers and summary are kept." if record["status"] == "submitted" else ""
+        if is_closed(cohort):
+            abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']}, so nothing more "
+                       f"can be saved.{kept}")
+        if not is_open(cohort, cycle_of(record)):
+            abort(410, f"This round of the questionnaire for {cohort['name']} has closed, so nothing more can be "
+                       f"saved.{kept}")

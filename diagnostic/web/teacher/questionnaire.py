@@ -14,6 +14,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from diagnostic.services import agreements, drafts, menu
 from diagnostic.services.choice import GOAL_LIMIT, BadChoice, choose, current_choice, is_locked
 from diagnostic.services.cohorts import is_closed, published_definition
+from diagnostic.services.cycles import cycle_of, is_open
 from diagnostic.services.journey import (
     Incomplete,
     StaleRevision,
@@ -76,6 +77,9 @@ def join(invite: str):  # noqa: ANN201
                    "or ask your coordinator.")
     if is_closed(cohort):
         abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']}.")
+    if not is_open(cohort, 1):
+        # Invitations start a starting point; later cycles are reached with a teacher's own private link.
+        abort(410, f"The starting-point questionnaire for {cohort['name']} has closed, so no one new can join.")
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     form = _start_form(cohort)
     if form.validate_on_submit():
@@ -105,6 +109,9 @@ def resume(token: str):  # noqa: ANN201
     if record["status"] == "draft" and is_closed(cohort):
         abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']} before this "
                    "response was submitted.")
+    if record["status"] == "draft" and not is_open(cohort, cycle_of(record)):
+        abort(410, f"This round of the questionnaire for {cohort['name']} closed before these answers were "
+                   "submitted.")
     started = session.get("started") if session.get("response") == session_ref(record) else None
     session.clear()
     session.update(response=session_ref(record), **({"started": started} if started else {}))
@@ -116,6 +123,13 @@ def resume(token: str):  # noqa: ANN201
         return redirect(url_for(".summary"))
     definition = published_definition(store, record["form_id"], record["form_version"])
     return redirect(_next_url(definition, record["answers"], record.get("page", 0) - 1))
+
+
+def _closed_why() -> str:
+    """Why the answers can no longer change: "date" (the cohort closed), "cycle" (its round closed), or ""."""
+    if is_closed(g.cohort):
+        return "date"
+    return "" if is_open(g.cohort, cycle_of(g.response)) else "cycle"
 
 
 def _next_url(definition: Any, answers: dict, index: int) -> str:
@@ -411,4 +425,4 @@ def learning_menu():  # noqa: ANN201
     status = 422 if form.errors or problems else 200
     return render_template("teacher/menu.html", ranked=ranked, group=group, details=details, choice=choice,
                            titles=titles, locked=is_locked(record), kept=kept, errors=_menu_errors(form, problems),
-                           closed=is_closed(g.cohort), several=plan["choices"] > 1, limit=plan["choices"]), status
+                           closed=_closed_why(), several=plan["choices"] > 1, limit=plan["choices"]), status

@@ -1,0 +1,90 @@
+"""Learning cycles: a cohort runs in cycles, the first being the starting point; a coordinator opens the next.
+
+A cycle is a stretch of the programme with its own questionnaire: cycle 1 is the cohort's starting-point
+questionnaire, and each later cycle a follow-up. The cohort record keeps them in `cycles` once a second one is
+opened or the first is closed (a cohort that never had one has only cycle 1, open since it was created). Only
+the latest cycle can be open, and a cycle is closed only when no teacher has a draft in it, so that nobody's
+unfinished answers are cut off. Every response says which cycle it belongs to (`cycle`; none means cycle 1).
+"""
+
+from __future__ import annotations
+
+from diagnostic.services import audit
+from diagnostic.services.cohorts import check_questionnaire, publish
+from diagnostic.services.journey import now
+from diagnostic.storage.interface import Record, Store, whole_cohort
+from forms.schema import Definition
+
+
+class CycleError(ValueError):
+    """A cycle cannot be opened or closed as asked; nothing was changed."""
+
+
+def cycles(cohort: Record) -> list[Record]:
+    """Every cycle of the cohort, first to latest: number, questionnaire, when it opened and closed."""
+    return [dict(c) for c in cohort.get("cycles") or [_first(cohort)]]
+
+
+def current(cohort: Record) -> Record:
+    """The latest cycle, open or closed."""
+    return cycles(cohort)[-1]
+
+
+def cycle_of(response: Record) -> int:
+    """Which cycle a response belongs to (responses from before cycles existed are the starting point)."""
+    return response.get("cycle", 1)
+
+
+def _first(cohort: Record) -> Record:
+    return {"number": 1, "form_id": cohort["form_id"], "form_version": cohort["form_version"],
+            "opened_at": cohort.get("created_at"), "closed_at": None}
+
+
+@whole_cohort
+def open_next(store: Store, cohort: Record, definition: Definition, actor: str = "system") -> Record:
+    """Open the cohort's next cycle on `definition` (a questionnaire each teacher answers) and return it.
+
+    Refused (`CycleError`) while the latest cycle is still open: close it first, so that each teacher has
+    one questionnaire open at a time.
+    """
+    cohort = store.get_cohort(cohort["id"]) or cohort  # read again under the lock: another tab may have opened one
+    latest = current(cohort)
+    if latest["closed_at"] is None:
+        raise CycleError(f"cycle {latest['number']} of {cohort['name']} is still open: close it before opening "
+                         f"cycle {latest['number'] + 1}")
+    try:
+        check_questionnaire(definition)
+    except ValueError as exc:
+        raise CycleError(str(exc)) from None
+    publish(store, definition)
+    opened = {"number": latest["number"] + 1, "form_id": definition.id, "form_version": definition.version,
+              "opened_at": now(), "closed_at": None}
+    store.update_cohort(cohort["id"], lambda c: {**c, "cycles": [*cycles(c), opened]})
+    audit.record(store, actor, "open cycle", f"Opened cycle {opened['number']} on {definition.id} version "
+                                             f"{definition.version}.", cohort["id"])
+    return opened
+
+
+@whole_cohort
+def close_current(store: Store, cohort: Record, actor: str = "system") -> Record:
+    """Close the cohort's latest cycle and return it; refused (`CycleError`) if it is closed or holds drafts."""
+    cohort = store.get_cohort(cohort["id"]) or cohort
+    latest = current(cohort)
+    if latest["closed_at"] is not None:
+        raise CycleError(f"cycle {latest['number']} of {cohort['name']} is already closed (since "
+                         f"{latest['closed_at'][:10]})")
+    drafts = len(store.list_responses(cohort["id"], status="draft", cycle=latest["number"]))
+    if drafts:
+        raise CycleError(f"{drafts} teacher{' has' if drafts == 1 else 's have'} not finished the questionnaire of "
+                         f"cycle {latest['number']} yet: wait until they submit, or remove unfinished responses "
+                         "with 'diagnostic purge-drafts', then close the cycle")
+    closed = {**latest, "closed_at": now()}
+    store.update_cohort(cohort["id"], lambda c: {**c, "cycles": [*cycles(c)[:-1], closed]})
+    audit.record(store, actor, "close cycle", f"Closed cycle {closed['number']}.", cohort["id"])
+    return closed
+
+
+def is_open(cohort: Record, number: int) -> bool:
+    """Whether teachers may still answer the questionnaire of cycle `number` (unknown cycles are not open)."""
+    found = [c for c in cycles(cohort) if c["number"] == number]
+    return bool(found) and found[0]["closed_at"] is None
