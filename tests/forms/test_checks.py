@@ -60,6 +60,10 @@ def break_learning_focus(data: dict) -> None:
     data["learning_focus"]["goal"] = "nobody"
 
 
+def break_follow_up(data: dict) -> None:
+    data["follows"] = {"form": "starting_point", "version": "1"}  # on a starting point, not a follow-up
+
+
 # (checker, how to break its part, what its one message says), in the order of CHECKERS
 BREAKS = [
     ("section_problems", break_sections, "section 'about': duplicate section id"),
@@ -70,6 +74,7 @@ BREAKS = [
     ("recommend_problems", break_recommend, "recommend: time barrier 'weather' is not a choice"),
     ("pairing_problems", break_pairing, "pairing: coaches names 'everyone'"),
     ("learning_focus_problems", break_learning_focus, "learning_focus: goal 'nobody' must name a"),
+    ("follow_up_problems", break_follow_up, "follows: only a follow-up questionnaire follows another"),
 ]
 
 
