@@ -87,6 +87,11 @@ def test_the_shipped_definition_has_no_problem_in_any_part():
     assert by_checker(copy.deepcopy(SHIPPED_DATA)) == {check.__name__: [] for check in CHECKERS}
 
 
+def test_the_shipped_follow_up_has_no_problem_in_any_part():
+    data = yaml.safe_load((DEFINITIONS / "follow-up.yaml").read_text(encoding="utf-8"))
+    assert by_checker(data) == {check.__name__: [] for check in CHECKERS}
+
+
 def test_every_checker_has_a_one_line_summary():
     for check in CHECKERS:
         assert check.__doc__ and len(check.__doc__.strip().splitlines()) == 1, check.__name__
