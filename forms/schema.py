@@ -425,9 +425,11 @@ class Matches(Strict):
         return dict(matched) if isinstance(matched, dict) else {i: i for i in matched}
 
     def construct_pairs(self) -> dict[str, str]:
+        """Each matched construct: the follow-up's id -> the starting point's."""
         return self.pairs(self.constructs)
 
     def item_pairs(self) -> dict[str, str]:
+        """Each matched answer: the follow-up's id -> the starting point's."""
         return self.pairs(self.items)
 
 
