@@ -34,6 +34,11 @@ FIELD_SHAPES = {
                "or menu",
     "required": "true, false or soft",
     "show_if": SHAPES["Condition"],
+    # Under a follow-up's `matches`.
+    "items": "a list of ids such as [lc1, lc2], or a mapping of this form's ids to the starting point's such as "
+             "{open1: op1}",
+    "constructs": "a list of construct ids such as [openness], or a mapping of this form's ids to the starting "
+                  "point's such as {open: openness}",
 }
 
 

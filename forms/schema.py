@@ -398,6 +398,41 @@ class Pairing(Strict):
     weights: PairingWeights = PairingWeights()
 
 
+FOLLOW_UP = "follow_up"  # the kind of a questionnaire that follows a starting point in a later cycle
+
+
+class Follows(Versioned):
+    """The starting-point questionnaire a follow-up follows: its id and exact version."""
+
+    form: Ident
+    version: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+
+
+# A list when the ids are the same on both sides (the usual case), a mapping of follow-up id to starting-point
+# id when an id differs.
+MatchList = list[Ident] | dict[Ident, Ident]
+
+
+class Matches(Strict):
+    """Which of a follow-up's constructs and items are the same as the starting point's, so change can be measured."""
+
+    constructs: MatchList = []
+    items: MatchList = []
+
+    @staticmethod
+    def pairs(matched: MatchList) -> dict[str, str]:
+        """Follow-up id -> starting-point id, whichever way the match was written."""
+        return dict(matched) if isinstance(matched, dict) else {i: i for i in matched}
+
+    def construct_pairs(self) -> dict[str, str]:
+        """Each matched construct: the follow-up's id -> the starting point's."""
+        return self.pairs(self.constructs)
+
+    def item_pairs(self) -> dict[str, str]:
+        """Each matched answer: the follow-up's id -> the starting point's."""
+        return self.pairs(self.items)
+
+
 class Definition(Versioned):
     """A whole questionnaire: pages of questions, shared scales and choice lists, constructs."""
 
@@ -417,6 +452,9 @@ class Definition(Versioned):
     grouping: Grouping | None = None
     recommend: Recommend | None = None
     pairing: Pairing | None = None
+    # A follow-up (kind follow_up) names the questionnaire it follows and what it shares with it.
+    follows: Follows | None = None
+    matches: Matches | None = None
     # The whole menu, copied in when the definition is loaded, so a published version keeps the menu it used.
     learning_focuses: Menu | None = None
 

@@ -12,7 +12,9 @@ from flask.cli import AppGroup
 from diagnostic.cli.common import data_dir, definition_or_exit
 from diagnostic.services.cohorts import definition_dirs
 from diagnostic.web.pages import get_store
-from forms.loader import as_json, digest, load_definition
+from forms.catalog import definition_files, load_checked
+from forms.loader import as_json, digest
+from forms.schema import Definition
 from forms.yamlfile import FileProblems
 
 
@@ -26,7 +28,8 @@ def forms() -> None:
 def forms_check(path: Path) -> None:
     """Validate a definition file: a one-line summary, or every problem as PATH:LINE: message."""
     try:
-        definition = load_definition(path)
+        # A follow-up is also checked against the questionnaire it follows, found where `forms show` looks.
+        definition = load_checked(path, definition_dirs(data_dir()))
     except FileProblems as exc:
         click.echo("\n".join(exc.lines()))
         sys.exit(1)
@@ -38,7 +41,17 @@ def forms_check(path: Path) -> None:
     pages = len(definition.sections)
     click.echo(f"{path}: ok: {definition.id} version {definition.version}, {pages} sections (pages), "
                f"{len(definition.questions())} questions, {len(definition.answer_ids())} answers, "
-               f"{len(definition.constructs)} constructs")
+               f"{len(definition.constructs)} constructs{_follows(definition)}")
+
+
+def _follows(definition: Definition) -> str:
+    """What a follow-up follows and shares with it, for the summary line."""
+    if definition.follows is None:
+        return ""
+    matched = definition.matches
+    items, constructs = (len(matched.item_pairs()), len(matched.construct_pairs())) if matched else (0, 0)
+    return (f"; follows {definition.follows.form} version {definition.follows.version}, with {items} items and "
+            f"{constructs} constructs matched")
 
 
 @forms.command("show")
@@ -61,11 +74,10 @@ def forms_show(form_id: str, version: str | None, as_json_: bool) -> None:
 @forms.command("list")
 def forms_list() -> None:
     """List the definitions available and the versions published in the data directory."""
-    from forms.catalog import definition_files
-
-    for path in definition_files(definition_dirs(data_dir())):
+    dirs = definition_dirs(data_dir())
+    for path in definition_files(dirs):
         try:
-            definition = load_definition(path)
+            definition = load_checked(path, dirs)
         except FileProblems as exc:
             click.echo(f"{path}: invalid ({len(exc.problems)} problems; run 'diagnostic forms check {path}')")
             continue

@@ -12,7 +12,7 @@ from diagnostic.services.journey import now
 from diagnostic.storage.interface import Store, StoreError
 from forms.catalog import SHIPPED
 from forms.loader import digest, snapshot
-from forms.schema import Definition
+from forms.schema import FOLLOW_UP, Definition
 
 Record = dict
 COHORT_NAME_LIMIT = 120  # characters, for the admin's form and `cohort create` alike
@@ -79,11 +79,28 @@ def create_cohort(store: Store, definition: Definition, name: str, schools: list
 
 
 def check_questionnaire(definition: Definition) -> None:
-    """Refuse a definition that teachers do not answer on their own (a learning agreement, say) as a cohort's."""
+    """Refuse as a cohort's questionnaire one that cannot start a cohort (see `why_not_a_start`)."""
+    reason = why_not_a_start(definition)
+    if reason:
+        raise ValueError(reason)
+
+
+def why_not_a_start(definition: Definition) -> str | None:
+    """Why a definition cannot be the questionnaire a cohort starts with, or None if it can.
+
+    Teachers must answer it on their own (not a learning agreement, say), and it must be a starting point:
+    a follow-up asks about work done since one, so it belongs to a later cycle of a cohort.
+    """
+    named = f"{definition.id} version {definition.version}"
     if definition.respondent != "teacher":
         who = RESPONDENTS.get(definition.respondent, definition.respondent)
-        raise ValueError(f"{definition.id} version {definition.version} is filled in by {who}, not by each "
-                         "teacher, so it cannot be a cohort's questionnaire: choose one whose respondent is teacher")
+        return (f"{named} is filled in by {who}, not by each teacher, so it cannot be a cohort's questionnaire: "
+                "choose one whose respondent is teacher")
+    if definition.kind == FOLLOW_UP:
+        followed = definition.follows
+        return (f"{named} is a follow-up to {followed.form} version {followed.version}, so it cannot start a "
+                f"cohort: create the cohort on {followed.form} version {followed.version}")
+    return None
 
 
 RESPONDENTS = {"pair": "coaching partners together", "specialist": "specialists", "coordinator": "coordinators"}

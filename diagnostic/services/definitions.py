@@ -14,11 +14,11 @@ import tempfile
 from pathlib import Path
 
 from diagnostic.services import audit
-from diagnostic.services.cohorts import definition_dirs
+from diagnostic.services.cohorts import definition_dirs, why_not_a_start
 from diagnostic.storage.atomic import write_atomic
 from diagnostic.storage.interface import Store
-from forms.catalog import SHIPPED, definition_files
-from forms.loader import digest, load_definition, load_menu
+from forms.catalog import SHIPPED, definition_files, load_checked
+from forms.loader import digest, load_menu
 from forms.yamlfile import FileProblems, read_yaml
 
 UPLOAD_LIMIT = 200 * 1024  # the shipped questionnaire is about 25 KB
@@ -33,16 +33,21 @@ class UploadProblems(ValueError):
 
 
 def available(data_dir: Path) -> list[dict]:
-    """The definitions teachers can be given: id, version, title, file, and whether each is valid."""
+    """The definitions teachers can be given: id, version, title, file, whether each is valid and can start a cohort.
+
+    A follow-up counts as valid only if it also fits the questionnaire it follows (as `forms check` says).
+    """
     found = []
-    for path in definition_files(definition_dirs(data_dir)):
+    dirs = definition_dirs(data_dir)
+    for path in definition_files(dirs):
         try:
-            d = load_definition(path)
+            d = load_checked(path, dirs)
         except FileProblems as exc:
             found.append({"file": path.name, "problems": len(exc.problems), "shipped": path.parent == SHIPPED})
             continue
         found.append({"id": d.id, "version": d.version, "title": d.title, "file": path.name,
-                      "respondent": d.respondent, "shipped": path.parent == SHIPPED})
+                      "respondent": d.respondent, "kind": d.kind, "starts_cohort": why_not_a_start(d) is None,
+                      "shipped": path.parent == SHIPPED})
     return found
 
 
@@ -71,7 +76,8 @@ def add_upload(store: Store, data_dir: Path, name: str, content: bytes, actor: s
                 final = f"{menu.id.replace('_', '-')}.yaml"
                 added = f"menu {menu.id} version {menu.version}"
             else:
-                definition = load_definition(checked)
+                # A follow-up is checked against the questionnaire it follows, as `forms check` does.
+                definition = load_checked(checked, definition_dirs(data_dir))
                 published = store.get_form(definition.id, definition.version)
                 if published and published["digest"] != digest(definition):
                     raise UploadProblems([f"{shown}:1: {definition.id} version {definition.version} is already "

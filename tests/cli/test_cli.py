@@ -176,6 +176,60 @@ def test_forms_check_of_a_missing_file_is_a_clean_error(invoke, tmp_path):
     assert result.output.startswith(f"{tmp_path / 'nope.yaml'}:0: cannot read the file")
 
 
+FOLLOW_UP_FORM = SHIPPED_FORM.with_name("follow-up.yaml")
+
+
+def test_forms_check_accepts_the_shipped_follow_up_and_says_what_it_follows(invoke):
+    result = invoke("forms", "check", FOLLOW_UP_FORM)
+    assert_clean(result, 0)
+    (line,) = result.output.splitlines()
+    assert line.startswith(f"{FOLLOW_UP_FORM}: ok: follow_up version 1, ")
+    assert line.endswith("; follows starting_point version 2, with 23 items and 3 constructs matched")
+
+
+def test_forms_check_of_a_follow_up_off_its_starting_points_scale_exits_1_naming_each_item(invoke, tmp_path):
+    path = tmp_path / "follow-up.yaml"
+    path.write_text(FOLLOW_UP_FORM.read_text(encoding="utf-8").replace("5: Very confident", "5: Sure"),
+                    encoding="utf-8")
+    result = invoke("forms", "check", path)
+    assert_clean(result, 1)
+    lines = result.output.splitlines()
+    focuses = [q for q in lines if "confidence_" in q]
+    assert len(focuses) == len(lines) == 10  # one per focus on the menu, nothing else
+    assert all(re.match(rf"^{re.escape(str(path))}:3\d: matches: item 'confidence_[a-z_]+' is on a different "
+                        r"scale in starting_point version 2: point 5 is 'Sure' here, 'Very confident' there$", x)
+               for x in lines), lines
+
+
+def test_forms_check_finds_the_followed_questionnaire_where_forms_show_does(invoke, app, tmp_path):
+    path = tmp_path / "follow-up.yaml"
+    path.write_text(FOLLOW_UP_FORM.read_text(encoding="utf-8").replace('version: "2"}', 'version: "3"}'),
+                    encoding="utf-8")
+    result = invoke("forms", "check", path)
+    assert_clean(result, 1)
+    assert result.output == (f"{path}:28: follows: there is no starting_point version 3 among the definitions in "
+                             "the data directory or shipped with the app; versions of starting_point found: 2\n")
+
+    # Once version 3 is in the data directory's definitions, the follow-up is checked against it.
+    definitions = data_dir(app) / "definitions"
+    definitions.mkdir(parents=True)
+    (definitions / "starting-point-3.yaml").write_text(
+        SHIPPED_FORM.read_text(encoding="utf-8").replace('version: "2"', 'version: "3"', 1), encoding="utf-8")
+    assert_clean(invoke("forms", "check", path), 0)
+
+
+def test_forms_list_counts_a_follow_up_that_does_not_fit_its_starting_point_as_invalid(invoke, app):
+    definitions = data_dir(app) / "definitions"
+    definitions.mkdir(parents=True)
+    broken = definitions / "follow-up-2.yaml"
+    broken.write_text(FOLLOW_UP_FORM.read_text(encoding="utf-8").replace('version: "1"', 'version: "2"', 1)
+                      .replace('version: "2"}', 'version: "9"}'), encoding="utf-8")
+    result = invoke("forms", "list")
+    assert_clean(result, 0)
+    assert f"{broken}: invalid (1 problems; run 'diagnostic forms check {broken}')" in result.output.splitlines()
+    assert f"follow_up version 1: How it went ({FOLLOW_UP_FORM})" in result.output.splitlines()
+
+
 def test_forms_check_refuses_a_changed_definition_that_is_already_published(invoke, app, tmp_path):
     definitions = data_dir(app) / "definitions"
     definitions.mkdir(parents=True)

@@ -61,8 +61,8 @@ def test_forms_check_says_what_to_write_instead_of_library_internals(invoke, tmp
 
 
 @pytest.mark.parametrize(("args", "listed"), [
-    pytest.param(["forms", "show", "starting-point"], "definitions found: learning_agreement (version 1), "
-                 "starting_point (version 2)", id="show-unknown-id"),
+    pytest.param(["forms", "show", "starting-point"], "definitions found: follow_up (version 1), "
+                 "learning_agreement (version 1), starting_point (version 2)", id="show-unknown-id"),
     pytest.param(["forms", "show", "starting_point", "--version", "9"], "versions of starting_point found: 2",
                  id="show-unknown-version"),
     pytest.param(["cohort", "create", "--name", "N", "--form", "startingpoint"], "starting_point (version 2)",

@@ -60,6 +60,10 @@ def break_learning_focus(data: dict) -> None:
     data["learning_focus"]["goal"] = "nobody"
 
 
+def break_follow_up(data: dict) -> None:
+    data["follows"] = {"form": "starting_point", "version": "1"}  # on a starting point, not a follow-up
+
+
 # (checker, how to break its part, what its one message says), in the order of CHECKERS
 BREAKS = [
     ("section_problems", break_sections, "section 'about': duplicate section id"),
@@ -70,6 +74,7 @@ BREAKS = [
     ("recommend_problems", break_recommend, "recommend: time barrier 'weather' is not a choice"),
     ("pairing_problems", break_pairing, "pairing: coaches names 'everyone'"),
     ("learning_focus_problems", break_learning_focus, "learning_focus: goal 'nobody' must name a"),
+    ("follow_up_problems", break_follow_up, "follows: only a follow-up questionnaire follows another"),
 ]
 
 
@@ -80,6 +85,11 @@ def by_checker(data: dict) -> dict[str, list]:
 
 def test_the_shipped_definition_has_no_problem_in_any_part():
     assert by_checker(copy.deepcopy(SHIPPED_DATA)) == {check.__name__: [] for check in CHECKERS}
+
+
+def test_the_shipped_follow_up_has_no_problem_in_any_part():
+    data = yaml.safe_load((DEFINITIONS / "follow-up.yaml").read_text(encoding="utf-8"))
+    assert by_checker(data) == {check.__name__: [] for check in CHECKERS}
 
 
 def test_every_checker_has_a_one_line_summary():

@@ -13,6 +13,7 @@ from forms.catalog import SHIPPED
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 SHIPPED_TEXT = (SHIPPED / "starting-point.yaml").read_text(encoding="utf-8")
+FOLLOW_UP_TEXT = (SHIPPED / "follow-up.yaml").read_text(encoding="utf-8").replace('version: "1"', 'version: "2"', 1)
 
 
 def token(client, url):
@@ -72,6 +73,11 @@ def test_a_menu_can_be_added(client, app):
     (b"x" * (201 * 1024), "larger than 200 KB"),
     (SHIPPED_TEXT.replace("title: Your starting point", "title: Your changed starting point", 1).encode(),
      "my-form.yaml:1: starting_point version 2 is already published with different content"),
+    # A follow-up is checked against the questionnaire it follows, without naming the server's folders.
+    (FOLLOW_UP_TEXT.replace("3: Neither agree nor disagree", "3: Not sure", 1).encode(),
+     "is on a different scale in starting_point version 2: point 3 is"),
+    (FOLLOW_UP_TEXT.replace('{form: starting_point, version: "2"}', '{form: starting_point, version: "9"}').encode(),
+     "my-form.yaml:28: follows: there is no starting_point version 9 among the definitions in the data directory"),
 ])
 def test_a_bad_or_hostile_file_is_refused_with_its_problems_and_nothing_is_kept(client, app, store, shipped, content,
                                                                                 shown):

@@ -51,6 +51,40 @@ def test_cohort_create_on_the_command_line_refuses_the_agreement_in_one_line(run
     assert store.list_cohorts() == []
 
 
+@pytest.fixture
+def follow_up(app):
+    definition, _ = find_definition("follow_up", None, definition_dirs(app.config["DATA"]))
+    return definition
+
+
+FOLLOW_UP_REFUSED = ("follow_up version 1 is a follow-up to starting_point version 2, so it cannot start a cohort: "
+                     "create the cohort on starting_point version 2")
+
+
+def test_the_service_refuses_a_follow_up_as_the_questionnaire_a_cohort_starts_with(store, follow_up):
+    with pytest.raises(ValueError) as refused:
+        create_cohort(store, follow_up, "Follow-up by mistake")
+    assert str(refused.value) == FOLLOW_UP_REFUSED
+    assert store.list_cohorts() == [] and store.list_forms() == []
+
+
+def test_the_admin_page_does_not_offer_a_follow_up_and_refuses_it(client, store):
+    page = client.get("/admin/cohorts").text
+    assert "starting_point|2" in page and "follow_up|1" not in page
+    answer = client.post("/admin/cohorts", data={"csrf_token": CSRF.search(page).group(1),
+                                                 "cohort-name": "Follow-up by mistake",
+                                                 "cohort-form": "follow_up|1"})
+    assert answer.status_code == 422 and 'class="error-summary"' in answer.text
+    assert store.list_cohorts() == []
+
+
+def test_cohort_create_on_the_command_line_refuses_a_follow_up_in_one_line(runner, store):
+    result = runner.invoke(cli, ["cohort", "create", "--name", "Follow-up by mistake", "--form", "follow_up"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"Error: {FOLLOW_UP_REFUSED}"]
+    assert store.list_cohorts() == []
+
+
 def test_a_cohort_made_on_an_agreement_before_the_check_gets_errors_that_say_what_happened(client, store,
                                                                                             agreement):
     # Made the way an earlier version allowed, straight into the store.

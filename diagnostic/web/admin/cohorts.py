@@ -34,8 +34,9 @@ def _cohort_form(definitions: list[dict]) -> FlaskForm:
         form = SelectField("Questionnaire", validators=[InputRequired("Choose a questionnaire.")],
                            choices=[SelectChoice(f"{d['id']}|{d['version']}", f"{d['title']} ({d['id']} version "
                                                  f"{d['version']})") for d in definitions
-                                    # Only questionnaires each teacher answers: never a learning agreement.
-                                    if d.get("respondent") == "teacher"])
+                                    # Only a starting point each teacher answers: never a learning agreement
+                                    # or a follow-up (services.cohorts.why_not_a_start).
+                                    if d.get("starts_cohort")])
         schools = TextAreaField("Schools, one per line", validators=[Optional(), Length(max=5000)],
                                 description="Teachers choose theirs when they start. Leave empty for one school.")
         closes = DateField("Closes on", validators=[Optional()],
