@@ -10,10 +10,10 @@ unfinished answers are cut off. Every response says which cycle it belongs to (`
 from __future__ import annotations
 
 from diagnostic.services import audit
-from diagnostic.services.cohorts import check_questionnaire, publish
+from diagnostic.services.cohorts import publish
 from diagnostic.services.journey import now
 from diagnostic.storage.interface import Record, Store, whole_cohort
-from forms.schema import Definition
+from forms.schema import FOLLOW_UP, Definition
 
 
 class CycleError(ValueError):
@@ -42,20 +42,17 @@ def _first(cohort: Record) -> Record:
 
 @whole_cohort
 def open_next(store: Store, cohort: Record, definition: Definition, actor: str = "system") -> Record:
-    """Open the cohort's next cycle on `definition` (a questionnaire each teacher answers) and return it.
+    """Open the cohort's next cycle on `definition`, a follow-up of its starting point, and return it.
 
-    Refused (`CycleError`) while the latest cycle is still open: close it first, so that each teacher has
-    one questionnaire open at a time.
+    Refused (`CycleError`) while the latest cycle is still open (close it first, so that each teacher has one
+    questionnaire open at a time), and for a questionnaire that is not a follow-up of this cohort's start.
     """
     cohort = store.get_cohort(cohort["id"]) or cohort  # read again under the lock: another tab may have opened one
     latest = current(cohort)
     if latest["closed_at"] is None:
         raise CycleError(f"cycle {latest['number']} of {cohort['name']} is still open: close it before opening "
                          f"cycle {latest['number'] + 1}")
-    try:
-        check_questionnaire(definition)
-    except ValueError as exc:
-        raise CycleError(str(exc)) from None
+    _check_follows(cohort, definition)
     publish(store, definition)
     opened = {"number": latest["number"] + 1, "form_id": definition.id, "form_version": definition.version,
               "opened_at": now(), "closed_at": None}
@@ -63,6 +60,25 @@ def open_next(store: Store, cohort: Record, definition: Definition, actor: str =
     audit.record(store, actor, "open cycle", f"Opened cycle {opened['number']} on {definition.id} version "
                                              f"{definition.version}.", cohort["id"])
     return opened
+
+
+def _check_follows(cohort: Record, definition: Definition) -> None:
+    """A later cycle's questionnaire is a follow-up of this cohort's starting point, so change can be measured.
+
+    The catalog checked, when it loaded the follow-up, that its matched items have the starting point's scales.
+    """
+    named = f"{definition.id} version {definition.version}"
+    start = f"{cohort['form_id']} version {cohort['form_version']}"
+    if definition.respondent != "teacher":
+        raise CycleError(f"{named} is not filled in by each teacher on their own, so it cannot be a cycle's "
+                         f"questionnaire: choose a follow-up of {start}")
+    if definition.kind != FOLLOW_UP or definition.follows is None:
+        raise CycleError(f"{named} is not a follow-up questionnaire (kind: follow_up), so it cannot open a later "
+                         f"cycle: choose a follow-up of {start}")
+    followed = f"{definition.follows.form} version {definition.follows.version}"
+    if (definition.follows.form, definition.follows.version) != (cohort["form_id"], cohort["form_version"]):
+        raise CycleError(f"{named} follows {followed}, but {cohort['name']} started on {start}: choose a "
+                         "follow-up of the questionnaire this cohort started on")
 
 
 @whole_cohort
