@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from diagnostic.cli.common import ACTOR, definition_or_exit, public_base
 from diagnostic.services.cohorts import create_cohort
+from diagnostic.services.cycles import current
 from diagnostic.storage.interface import VersionConflict
 from diagnostic.web.pages import get_store
 
@@ -54,8 +55,10 @@ def cohort_list(base_url: str | None) -> None:
     """List cohorts with their form, response counts and invitation URL."""
     store = get_store()
     for record in store.list_cohorts():
-        counts = store.count_responses(record["id"])
-        click.echo(f"{record['id']}  {record['name']}  {record['form_id']} v{record['form_version']}  "
+        latest = current(record)  # the counts of the cycle teachers are answering now
+        counts = store.count_responses(record["id"], cycle=latest["number"])
+        cycle = f"cycle {latest['number']}: " if latest["number"] > 1 else ""
+        click.echo(f"{record['id']}  {record['name']}  {cycle}{latest['form_id']} v{latest['form_version']}  "
                    f"submitted {counts.get('submitted', 0)}, in progress {counts.get('draft', 0)}, "
                    f"removed untouched {record.get('drafts_purged', 0)}  "
                    f"{public_base(base_url)}/join/{record['invite']}")

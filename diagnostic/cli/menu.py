@@ -39,7 +39,7 @@ def recommend_cmd(cohort_id: str, respondent: str | None, as_json_: bool) -> Non
         return
     # In words for the person reading: teachers by name, focuses and groups by title; --json keeps the ids.
     definition = published_definition(store, record["form_id"], record["form_version"])
-    responses = {r["id"]: r for r in store.list_responses(cohort_id, status="submitted")}
+    responses = {r["id"]: r for r in store.list_responses(cohort_id, status="submitted", cycle=1)}
     titles = {f["id"]: f["title"] for f in plan["focuses"]}
     best = sum(plan["weights"].values())  # every part of a score is at most 1, so this is the highest possible
     for teacher in found:

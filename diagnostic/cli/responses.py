@@ -51,7 +51,7 @@ def export(cohort_id: str, fmt: str, output: Path | None) -> None:
     definition = published_definition(store, record["form_id"], record["form_version"])
     say = steps()
     say("reading the submitted responses")
-    responses = store.list_responses(cohort_id, status="submitted")
+    responses = store.list_responses(cohort_id, status="submitted", cycle=1)
     say(f"writing {audit.plural(len(responses), 'response')} as {fmt.upper()}")
     text = export_csv(definition, responses) if fmt == "csv" else export_json(definition, responses)
     if output:

@@ -10,8 +10,8 @@ unfinished answers are cut off. Every response says which cycle it belongs to (`
 from __future__ import annotations
 
 from diagnostic.services import audit
-from diagnostic.services.cohorts import publish
-from diagnostic.services.journey import now
+from diagnostic.services.cohorts import is_closed, publish
+from diagnostic.services.journey import new_response, now
 from diagnostic.storage.interface import Record, Store, whole_cohort
 from forms.schema import FOLLOW_UP, Definition
 
@@ -104,3 +104,38 @@ def is_open(cohort: Record, number: int) -> bool:
     """Whether teachers may still answer the questionnaire of cycle `number` (unknown cycles are not open)."""
     found = [c for c in cycles(cohort) if c["number"] == number]
     return bool(found) and found[0]["closed_at"] is None
+
+
+def later_response(store: Store, cohort: Record, first: Record) -> Record | None:
+    """The teacher's response in the cohort's latest cycle, when that cycle is later than their first and begun.
+
+    A teacher is known by their first response (it holds their private link, their learning focus and their
+    partnerships); it keeps the id of each later one under `later`, by cycle number.
+    """
+    number = current(cohort)["number"]
+    later_id = (first.get("later") or {}).get(str(number))
+    return store.get_response(cohort["id"], later_id) if number > cycle_of(first) and later_id else None
+
+
+@whole_cohort
+def start_latest(store: Store, cohort: Record, first: Record) -> Record | None:
+    """The teacher's questionnaire for the latest cycle, begun now if that cycle is open and they have none.
+
+    None while the latest cycle is their first one. Under the cohort's lock, so two tabs opening the link
+    at once begin one questionnaire, not two.
+    """
+    cohort = store.get_cohort(cohort["id"]) or cohort
+    first = store.get_response(cohort["id"], first["id"]) or first
+    latest = current(cohort)
+    found = later_response(store, cohort, first)
+    if found or latest["number"] <= cycle_of(first) or latest["closed_at"] is not None or is_closed(cohort):
+        return found
+    record, _ = new_response({**cohort, "form_id": latest["form_id"], "form_version": latest["form_version"]},
+                             school=first.get("school"), respondent=first.get("respondent"),
+                             source=first.get("source", "web"))
+    # Opened only through the teacher's own link (on their first response): this one has no link of its own.
+    record.update(cycle=latest["number"], teacher=first["id"], token_hash="")
+    store.add_responses(cohort["id"], [record])
+    store.update_response(cohort["id"], first["id"], lambda r: {
+        **r, "later": {**(r.get("later") or {}), str(latest["number"]): record["id"]}})
+    return record

@@ -76,6 +76,10 @@ def erase(store: Store, cohort_id: str, response_id: str, actor: str) -> Record:
     record = store.get_response(cohort_id, response_id) if cohort and RESPONSE_ID.match(response_id) else None
     if record is None:
         raise UnknownTeacher(f"there is no response {response_id!r} in cohort {cohort_id!r}; nothing was erased")
+    if record.get("teacher"):  # a later cycle's answers: the teacher is their first response
+        record = store.get_response(cohort_id, record["teacher"]) or record
+        response_id = record["id"]
+    later = list((record.get("later") or {}).values())
     definition = published_definition(store, record["form_id"], record["form_version"])
     # An internal expert listed for specialist coaching is this same teacher under a specialist id.
     experts = [s for s in cohort.get("specialists") or [] if s.get("respondent") == response_id]
@@ -89,7 +93,10 @@ def erase(store: Store, cohort_id: str, response_id: str, actor: str) -> Record:
         store.update_cohort(cohort_id, lambda c: {
             **c, "specialists": [s for s in c.get("specialists") or [] if s["id"] not in gone]})
     ended, told = _withdraw(store, cohort_id, gone, names, scrub)
-    _scrub_cohort(store, cohort_id, gone, scrub)
+    _scrub_cohort(store, cohort_id, gone | set(later), scrub)
+    for later_id in later:  # their answers in later cycles go before the first response, which finds them
+        if store.get_response(cohort_id, later_id):
+            store.remove_response(cohort_id, later_id)
     store.remove_response(cohort_id, response_id)
     asked = "they had asked for it" if record.get("erasure_requested_at") else "they had not asked"
     audit.record(store, actor, ERASED, f"Erased a teacher's data: {audit.plural(ended, 'partnership')} ended, "
@@ -329,6 +336,9 @@ def teacher_data(store: Store, cohort: Record, response: Record) -> Record:
         "learning_focus": current_choice(response, definition),
         "starting_point_group": _group_of(store, cohort, response["id"]),
         "partnerships": [_partnership_for(p, response["id"]) for p in mine],
+        "later_cycles": [{k: v for k, v in r.items() if k != "token_hash"}
+                         for r in (store.get_response(cohort["id"], i) for i in (response.get("later") or {}).values())
+                         if r],
         "erasure_requested_at": response.get("erasure_requested_at"),
     }
 

@@ -88,7 +88,7 @@ def _submitted(store: Store, cohort: Record,
     `submitted` is every submitted response of the cohort when the caller has listed them already.
     """
     current, other = [], Counter()
-    for r in store.list_responses(cohort["id"], status="submitted") if submitted is None else submitted:
+    for r in store.list_responses(cohort["id"], status="submitted", cycle=1) if submitted is None else submitted:
         same = (r.get("form_id"), r.get("form_version")) == (cohort["form_id"], cohort["form_version"])
         if same:
             current.append(r)

@@ -89,7 +89,7 @@ def group_contexts(store: Store, cohort: Record, responses: list[Record]) -> dic
 
 def for_teacher(store: Store, cohort: Record, record: Record) -> tuple[list[dict[str, Any]], dict | None]:
     """One teacher's ranked menu, and their group context (None if the cohort is not grouped)."""
-    responses = store.list_responses(cohort["id"], status="submitted")
+    responses = store.list_responses(cohort["id"], status="submitted", cycle=1)
     context = group_contexts(store, cohort, responses).get(record["id"])
     plan = plan_for(store, cohort)
     return rank(plan, [_teacher(record, context)])[0], context
@@ -102,7 +102,7 @@ def for_cohort(store: Store, cohort: Record, respondent: str | None = None) -> l
     by `response_id` and `respondent` (the id given at import, None for a teacher who came through the web).
     """
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
-    responses = store.list_responses(cohort["id"], status="submitted")
+    responses = store.list_responses(cohort["id"], status="submitted", cycle=1)
     chosen = responses if respondent is None else (
         [r for r in responses if r["id"] == respondent] or [r for r in responses if r.get("respondent") == respondent])
     if respondent is not None and not chosen:
@@ -140,7 +140,7 @@ def group_focuses(store: Store, cohort: Record, top: int = 3) -> list[dict[str, 
     if current is None:
         return []
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
-    responses = {r["id"]: r for r in store.list_responses(cohort["id"], status="submitted")}
+    responses = {r["id"]: r for r in store.list_responses(cohort["id"], status="submitted", cycle=1)}
     plan = plan_for(store, cohort)
     details = {f["id"]: f for f in plan["focuses"]}
     found = []
@@ -166,6 +166,6 @@ def orphaned_choices(store: Store, cohort: Record) -> dict[str, int]:
     plan = plan_for(store, cohort)
     offered = {f["id"] for f in plan["focuses"] if f["offered"]}
     counts: Counter = Counter()
-    for r in store.list_responses(cohort["id"], status="submitted"):
+    for r in store.list_responses(cohort["id"], status="submitted", cycle=1):
         counts.update(f for f in (r.get("choice") or {}).get("focuses", []) if f not in offered)
     return dict(counts)

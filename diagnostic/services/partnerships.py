@@ -131,7 +131,7 @@ def cohort_facts(store: Store, cohort: Record, with_groups: bool = True) -> list
     need each teacher's starting-point group.
     """
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
-    submitted = store.list_responses(cohort["id"], status="submitted")  # read once, for the groups too
+    submitted = store.list_responses(cohort["id"], status="submitted", cycle=1)  # read once, for the groups too
     try:
         current = grouping.current(store, cohort, submitted) if with_groups else None
     except DamagedGrouping:
@@ -219,7 +219,7 @@ def _propose(store: Store, cohort: Record, mode: str, options: dict[str, Any] | 
 
 def _known(store: Store, cohort: Record, ids: list[str]) -> None:
     """Refuse ids that are neither a submitted teacher of the cohort nor one of its specialists."""
-    known = {r["id"] for r in store.list_responses(cohort["id"], status="submitted")}
+    known = {r["id"] for r in store.list_responses(cohort["id"], status="submitted", cycle=1)}
     known |= {s["id"] for s in specialists(cohort)}
     unknown = [i for i in ids if i not in known]
     if unknown:
@@ -347,7 +347,7 @@ def confirm(store: Store, cohort: Record, mode: str, proposal_id: str, actor: st
     form = _agreement_form(store, cohort) if mode in PEER_MODES else None
     made = [_partnership(mode, pair, form, proposal["options"]) for pair in proposal["pairs"]]
     store.add_partnerships(cohort["id"], made)
-    teacher_ids = {r["id"] for r in store.list_responses(cohort["id"], status="submitted")}
+    teacher_ids = {r["id"] for r in store.list_responses(cohort["id"], status="submitted", cycle=1)}
     joined: dict[str, list[Record]] = {}  # a mentor or trio member may join more than one partnership
     for p in made:
         for member in (m for m in p["members"] if m in teacher_ids):

@@ -31,7 +31,8 @@ class UnknownStartingPoint(LookupError):
 def names(store: Store, cohort: Record) -> dict[str, str]:
     """The name each submitted teacher of the cohort gave, by response id (teachers who gave none are left out)."""
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
-    found = {r["id"]: typed_name(definition, r) for r in store.list_responses(cohort["id"], status="submitted")}
+    submitted = store.list_responses(cohort["id"], status="submitted", cycle=1)
+    found = {r["id"]: typed_name(definition, r) for r in submitted}
     return {rid: name for rid, name in found.items() if name}
 
 
@@ -95,7 +96,7 @@ def barriers(definition: Definition, answers: dict[str, Any]) -> list[Record]:
 
 def _beside_cohort(store: Store, cohort: Record, record: Record, definition: Definition) -> list[Record]:
     """The teacher's construct scores (with their range and sentence) beside the cohort's average of each."""
-    others = [r.get("scores") or {} for r in store.list_responses(cohort["id"], status="submitted")
+    others = [r.get("scores") or {} for r in store.list_responses(cohort["id"], status="submitted", cycle=1)
               if (r.get("form_id"), r.get("form_version")) == (record["form_id"], record["form_version"])]
     rows = starting_point(definition, record.get("scores") or {})
     for row in rows:

@@ -142,8 +142,8 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def count_responses(self, cohort_id: str) -> dict[str, int]:
-        """How many responses a cohort has, by status."""
+    def count_responses(self, cohort_id: str, cycle: int | None = None) -> dict[str, int]:
+        """How many responses a cohort has (in every cycle, or in this one), by status."""
 
     @abstractmethod
     def cohort_lock(self, cohort_id: str) -> AbstractContextManager[None]:

@@ -250,10 +250,10 @@ class TinyDBStore(Store):
                           and (cycle is None or r.get("cycle", 1) == cycle)]
         return sorted(found, key=lambda r: (r.get("created_at", ""), r["id"]))
 
-    def count_responses(self, cohort_id: str) -> dict[str, int]:
-        """How many responses a cohort has, by status."""
+    def count_responses(self, cohort_id: str, cycle: int | None = None) -> dict[str, int]:
+        """How many responses a cohort has (in every cycle, or in this one), by status."""
         counts: dict[str, int] = {}
-        for response in self.list_responses(cohort_id):
+        for response in self.list_responses(cohort_id, cycle=cycle):
             counts[response["status"]] = counts.get(response["status"], 0) + 1
         return counts
 

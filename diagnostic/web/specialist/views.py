@@ -83,7 +83,7 @@ def cohorts():  # noqa: ANN201
             saved = store.load_grouping(cohort["id"])
         except DamagedGrouping:
             saved = {"damaged": True}
-        rows.append({"cohort": cohort, "counts": store.count_responses(cohort["id"]), "grouping": saved})
+        rows.append({"cohort": cohort, "counts": store.count_responses(cohort["id"], cycle=1), "grouping": saved})
     return render_template("specialist/cohorts.html", rows=rows)
 
 
@@ -96,7 +96,7 @@ def overview(cohort_id: str):  # noqa: ANN201
 def _overview_page(form: RegroupForm | None = None, problem: str | None = None, status: int = 200):  # noqa: ANN202
     """The cohort's overview page, with the re-group form as posted and what went wrong when a change failed."""
     record, damaged = _current()
-    counts = get_store().count_responses(g.cohort["id"])
+    counts = get_store().count_responses(g.cohort["id"], cycle=1)
     form = form or RegroupForm(data=_last_params(record))
     context = {"cohort": g.cohort, "record": record, "counts": counts, "form": form,
                "problem": problem or damaged, "earlier": grouping.earlier(get_store(), g.cohort),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template, request, session
 
 from diagnostic.services.cohorts import is_closed, published_definition
-from diagnostic.services.cycles import cycle_of, is_open
+from diagnostic.services.cycles import cycle_of, is_open, later_response
 from diagnostic.services.journey import session_matches
 from diagnostic.web.pages import get_store
 
@@ -20,6 +20,8 @@ PUBLIC = {"teacher.join", "teacher.resume"}
 # summary and partnership pages stay open.
 QUESTIONNAIRE = {"teacher.current", "teacher.page", "teacher.review", "teacher.submit_response",
                  "teacher.learning_menu"}
+# The pages that answer a questionnaire: in a later cycle, that cycle's.
+CYCLE_PAGES = {"teacher.current", "teacher.page", "teacher.review", "teacher.submit_response"}
 NO_SESSION = ("Open the private link you were given when you started (or your invitation link) "
               "to carry on with your questionnaire.")
 
@@ -42,6 +44,10 @@ def load_response() -> None:
     if record is None or not session_matches(record, ref[2]):
         session.pop("response", None)
         abort(403, NO_SESSION)
+    if request.endpoint in CYCLE_PAGES:
+        # The questionnaire pages work on the teacher's answers of the latest cycle once they have begun it;
+        # their summary, focus, partnership and data pages stay on their first response, which is who they are.
+        record = later_response(store, cohort, record) or record
     g.cohort, g.response = cohort, record
     g.definition = published_definition(store, record["form_id"], record["form_version"])
     if request.endpoint in QUESTIONNAIRE and (record["status"] == "draft" or request.method == "POST"):

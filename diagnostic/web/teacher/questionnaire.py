@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from diagnostic.services import agreements, drafts, menu
+from diagnostic.services import agreements, cycles, drafts, menu
 from diagnostic.services.choice import GOAL_LIMIT, BadChoice, choose, current_choice, is_locked
 from diagnostic.services.cohorts import is_closed, published_definition
 from diagnostic.services.cycles import cycle_of, is_open
@@ -119,10 +119,7 @@ def resume(token: str):  # noqa: ANN201
         # Just made: this is the one time the link is shown, on a page whose own address is the link.
         return render_template("teacher/link.html", cohort=cohort, record=record, again=request.args["new"] == "again",
                                link=public_url(".resume", token=token))
-    if record["status"] == "submitted":
-        return redirect(url_for(".summary"))
-    definition = published_definition(store, record["form_id"], record["form_version"])
-    return redirect(_next_url(definition, record["answers"], record.get("page", 0) - 1))
+    return redirect(_carry_on(cohort, record))
 
 
 def _closed_why() -> str:
@@ -160,9 +157,16 @@ def new_private_link():  # noqa: ANN201
 @bp.route("/questionnaire/")
 def current():  # noqa: ANN201
     """Carry on where this teacher left off."""
-    if g.response["status"] == "submitted":
-        return redirect(url_for(".summary"))
-    return redirect(_next_url(g.definition, g.response["answers"], g.response.get("page", 0) - 1))
+    return redirect(_carry_on(g.cohort, g.response))
+
+
+def _carry_on(cohort: dict, record: dict) -> str:
+    """Where a teacher carries on: the latest cycle's questionnaire once one has opened, else where they were."""
+    record = cycles.start_latest(get_store(), cohort, record) or record
+    if record["status"] == "submitted":
+        return url_for(".summary")
+    definition = published_definition(get_store(), record["form_id"], record["form_version"])
+    return _next_url(definition, record["answers"], record.get("page", 0) - 1)
 
 
 @bp.route("/questionnaire/page/<int:number>", methods=["GET", "POST"])
