@@ -10,10 +10,12 @@ unfinished answers are cut off. Every response says which cycle it belongs to (`
 from __future__ import annotations
 
 from diagnostic.services import audit
-from diagnostic.services.cohorts import is_closed, publish
+from diagnostic.services.cohorts import definition_dirs, is_closed, publish
 from diagnostic.services.journey import new_response, now
 from diagnostic.storage.interface import Record, Store, whole_cohort
+from forms.catalog import UnknownForm, find_definition
 from forms.schema import FOLLOW_UP, Definition
+from forms.yamlfile import FileProblems
 
 
 class CycleError(ValueError):
@@ -139,3 +141,18 @@ def start_latest(store: Store, cohort: Record, first: Record) -> Record | None:
     store.update_response(cohort["id"], first["id"], lambda r: {
         **r, "later": {**(r.get("later") or {}), str(latest["number"]): record["id"]}})
     return record
+
+
+def follow_ups(cohort: Record, available: list[Record]) -> list[Record]:
+    """Of the definitions available (`services.definitions.available`), the valid follow-ups of this cohort's start."""
+    start = [cohort["form_id"], cohort["form_version"]]
+    return [d for d in available if d.get("kind") == FOLLOW_UP and d.get("follows") == start]
+
+
+def open_follow_up(store: Store, cohort: Record, form_id: str, version: str, actor: str = "system") -> Record:
+    """`open_next` on the follow-up with this id and version, found where `forms check` looks for definitions."""
+    try:
+        definition, _ = find_definition(form_id, version, definition_dirs(store.data_dir))
+    except (UnknownForm, FileProblems) as exc:
+        raise CycleError(f"the questionnaire {form_id} version {version} cannot be used: {exc}") from None
+    return open_next(store, cohort, definition, actor=actor)

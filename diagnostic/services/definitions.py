@@ -47,6 +47,7 @@ def available(data_dir: Path) -> list[dict]:
             continue
         found.append({"id": d.id, "version": d.version, "title": d.title, "file": path.name,
                       "respondent": d.respondent, "kind": d.kind, "starts_cohort": why_not_a_start(d) is None,
+                      "follows": [d.follows.form, d.follows.version] if d.follows else None,
                       "shipped": path.parent == SHIPPED})
     return found
 

@@ -61,6 +61,8 @@ ACCESS = {
     "coordinator.dissolve_partnership": COORDINATOR, "coordinator.specialists": COORDINATOR,
     "coordinator.remove_specialist": COORDINATOR, "coordinator.expertise": COORDINATOR,
     "coordinator.expertise_csv": COORDINATOR, "coordinator.expertise_json": COORDINATOR,
+    "coordinator.cycles_page": COORDINATOR, "coordinator.open_cycle": COORDINATOR,
+    "coordinator.close_cycle": COORDINATOR,
     "admin.home": ADMIN, "admin.users": ADMIN, "admin.user": ADMIN, "admin.user_access": ADMIN,
     "admin.user_password": ADMIN, "admin.audit_log": ADMIN, "admin.audit_csv": ADMIN, "admin.cohorts": ADMIN,
     "admin.definitions": ADMIN,
