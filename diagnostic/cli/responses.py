@@ -12,31 +12,42 @@ from diagnostic.cli.progress import counted, steps
 from diagnostic.services import audit
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.csvio import ImportProblems, export_csv, export_json, import_csv
+from diagnostic.services.cycles import CycleError, import_later
 from diagnostic.web.pages import get_store
 
 
 @click.command("import-responses")
 @with_appcontext
 @click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.option("--cycle", "number", type=click.IntRange(min=1), default=1, show_default=True,
+              help="The learning cycle the answers belong to; a later one matches each row's respondent to the "
+                   "respondent its teacher's starting point was imported with.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def import_responses(cohort_id: str, file: Path) -> None:
+def import_responses(cohort_id: str, number: int, file: Path) -> None:
     """Import submitted responses from CSV: every row is checked, and nothing is imported if any is bad."""
     store = get_store()
     record = cohort_or_exit(cohort_id)
-    definition = published_definition(store, record["form_id"], record["form_version"])
     say = steps()
     try:
         lines = file.read_bytes().count(b"\n") + 1 if file.is_file() else 0
         with counted(lines, f"checking the rows of {file.name}") as checked:
-            responses = import_csv(file, record, definition, store.list_responses(cohort_id), progress=checked)
+            if number == 1:
+                definition = published_definition(store, record["form_id"], record["form_version"])
+                responses = import_csv(file, record, definition, store.list_responses(cohort_id, cycle=1),
+                                       progress=checked)
+                say(f"saving {audit.plural(len(responses), 'response')}")
+                store.add_responses(cohort_id, responses)
+            else:
+                responses = import_later(store, record, number, file, progress=checked)
     except ImportProblems as exc:
         click.echo("\n".join(exc.lines), err=True)
         raise click.ClickException(f"nothing imported: {len(exc.lines)} problem(s)") from None
-    say(f"saving {audit.plural(len(responses), 'response')}")
-    store.add_responses(cohort_id, responses)
+    except CycleError as exc:
+        raise click.ClickException(f"nothing imported: {exc}") from None
+    where = f" (cycle {number})" if number > 1 else ""
     audit.record(store, ACTOR, "import responses", f"Imported {audit.plural(len(responses), 'submitted response')} "
-                                                   f"from {file.name}.", cohort_id)
-    click.echo(f"imported {len(responses)} responses into cohort {cohort_id}")
+                                                   f"from {file.name}{where}.", cohort_id)
+    click.echo(f"imported {len(responses)} responses into cohort {cohort_id}{where}")
 
 
 @click.command("export")

@@ -164,15 +164,18 @@ def _quoted(values: list[str]) -> str:
 
 
 def import_csv(path: Path | str, cohort: dict, definition: Definition, existing: list[dict],
-               progress: Callable[[int], None] | None = None) -> list[dict]:
+               progress: Callable[[int], None] | None = None, starting_points: dict[str, dict] | None = None,
+               cycle: int = 1) -> list[dict]:
     """Read and validate a whole CSV; return the submitted responses to store, or raise ImportProblems.
 
-    `progress`, if given, is told the line reached after each row.
+    `progress`, if given, is told the line reached after each row. For a later `cycle`, `existing` is that
+    cycle's responses and `starting_points` each imported teacher's first response by respondent: a row
+    must name one of them, and its response is linked to that teacher.
     """
     name = str(path)
     reader = csv.reader(io.StringIO(_read_text(Path(path)), newline=""))
     header = _read_header(reader, name, definition)
-    rows = _RowChecker(cohort, definition, existing)
+    rows = _RowChecker(cohort, definition, existing, starting_points, cycle)
     problems: list[str] = []
     records = []
     for line, end, row in _rows(reader, header, name, problems):
@@ -256,9 +259,11 @@ def _rows(reader: Any, header: list[str], name: str, problems: list[str]) -> Ite
 class _RowChecker:
     """Checks one import's rows in turn, remembering the respondents already seen in the file."""
 
-    def __init__(self, cohort: dict, definition: Definition, existing: list[dict]):
-        self.cohort, self.definition = cohort, definition
+    def __init__(self, cohort: dict, definition: Definition, existing: list[dict],
+                 starting_points: dict[str, dict] | None = None, cycle: int = 1):
+        self.cohort, self.definition, self.cycle = cohort, definition, cycle
         self.taken = {r.get("respondent") for r in existing if r.get("respondent")}
+        self.starting_points = starting_points
         # The page forms are built once for the whole file: building them is what a row would spend most on.
         self.classes = {s.id: build_page_form(s) for s in definition.sections}
         self.seen: dict[str, int] = {}
@@ -276,7 +281,11 @@ class _RowChecker:
         problems += answer_problems
         if problems:
             return None, problems
-        return submitted_response(self.cohort, self.definition, answers, respondent, school), []
+        record = submitted_response(self.cohort, self.definition, answers, respondent, school)
+        if self.starting_points is not None:
+            first = self.starting_points[respondent]
+            record.update(cycle=self.cycle, teacher=first["id"], school=school or first.get("school"))
+        return record, []
 
     def _respondent_problems(self, respondent: str) -> list[str]:
         if not respondent:
@@ -284,7 +293,11 @@ class _RowChecker:
         if respondent in self.seen:
             return [f"respondent {respondent!r} appears again (first on row {self.seen[respondent]})"]
         if respondent in self.taken:
-            return [f"respondent {respondent!r} is already in cohort {self.cohort['id']}"]
+            where = f"cycle {self.cycle} of " if self.cycle > 1 else ""
+            return [f"respondent {respondent!r} is already in {where}cohort {self.cohort['id']}"]
+        if self.starting_points is not None and respondent not in self.starting_points:
+            return [f"respondent {respondent!r} has no starting point in cohort {self.cohort['id']}: later cycles "
+                    "are matched to the respondent a teacher's cycle 1 answers were imported with"]
         return []
 
 

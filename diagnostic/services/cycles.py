@@ -9,8 +9,12 @@ unfinished answers are cut off. Every response says which cycle it belongs to (`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from diagnostic.services import audit
-from diagnostic.services.cohorts import definition_dirs, is_closed, publish
+from diagnostic.services.cohorts import definition_dirs, is_closed, publish, published_definition
+from diagnostic.services.csvio import import_csv
 from diagnostic.services.journey import new_response, now
 from diagnostic.storage.interface import Record, Store, whole_cohort
 from forms.catalog import UnknownForm, find_definition
@@ -156,3 +160,31 @@ def open_follow_up(store: Store, cohort: Record, form_id: str, version: str, act
     except (UnknownForm, FileProblems) as exc:
         raise CycleError(f"the questionnaire {form_id} version {version} cannot be used: {exc}") from None
     return open_next(store, cohort, definition, actor=actor)
+
+
+@whole_cohort
+def import_later(store: Store, cohort: Record, number: int, path: Path,
+                 progress: Callable[[int], None] | None = None) -> list[Record]:
+    """Import answers of later cycle `number` from CSV, each matched to its teacher by respondent, and return them.
+
+    A row must name the respondent a teacher's starting point was imported with (`csvio.ImportProblems` for
+    any bad row, and nothing is imported). Each response is stored in the cycle and linked from the teacher's
+    first response.
+    """
+    cohort = store.get_cohort(cohort["id"]) or cohort
+    found = [c for c in cycles(cohort) if c["number"] == number]
+    if number < 2 or not found:
+        opened = ", ".join(str(c["number"]) for c in cycles(cohort)[1:]) or "none yet"
+        raise CycleError(f"cohort {cohort['id']} has no cycle {number} to import into (later cycles opened: "
+                         f"{opened}); open it with 'diagnostic cycle open' first")
+    definition = published_definition(store, found[0]["form_id"], found[0]["form_version"])
+    starting_points = {r["respondent"]: r for r in store.list_responses(cohort["id"], cycle=1)
+                       if r.get("respondent") and r["status"] == "submitted"}
+    answering = {**cohort, "form_id": definition.id, "form_version": definition.version}  # the cycle's form
+    responses = import_csv(path, answering, definition, store.list_responses(cohort["id"], cycle=number),
+                           progress=progress, starting_points=starting_points, cycle=number)
+    store.add_responses(cohort["id"], responses)
+    key = str(number)
+    store.update_responses(cohort["id"], {r["teacher"]: (lambda first, made=r["id"]: {
+        **first, "later": {**(first.get("later") or {}), key: made}}) for r in responses})
+    return responses

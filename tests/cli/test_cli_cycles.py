@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from diagnostic.services.cohorts import definition_dirs
 from diagnostic.services.journey import new_response
+from forms.catalog import find_definition
+from tests.cli.test_cli import valid_row, write_answers
 
 
 def test_close_open_and_list_a_cohorts_cycles(invoke, store, cohort):
@@ -33,3 +36,60 @@ def test_refusals_say_why_in_one_line_and_change_nothing(invoke, store, cohort, 
     result = invoke(*[a.format(cohort=cohort["id"]) for a in args])
     assert result.exit_code == 1 and message in result.output, result.output
     assert store.get_cohort(cohort["id"]) == before
+
+
+# -- importing a later cycle ------------------------------------------------------------------
+@pytest.fixture
+def follow_up(app):
+    definition, _ = find_definition("follow_up", None, definition_dirs(app.config["DATA"]))
+    return definition
+
+
+@pytest.fixture
+def imported(invoke, tmp_path, store, cohort, shipped):
+    """Three teachers' starting points imported (teacher-0..2), cycle 1 closed and cycle 2 opened."""
+    path = write_answers(tmp_path / "start.csv", shipped, [valid_row(shipped, n, school="Ashfield") for n in range(3)])
+    assert invoke("import-responses", "--cohort", cohort["id"], path).exit_code == 0
+    assert invoke("cycle", "close", "--cohort", cohort["id"]).exit_code == 0
+    assert invoke("cycle", "open", "--cohort", cohort["id"], "--form", "follow_up").exit_code == 0
+    return {r["respondent"]: r for r in store.list_responses(cohort["id"])}
+
+
+def test_a_later_cycle_is_imported_and_matched_by_respondent(invoke, tmp_path, store, cohort, follow_up, imported):
+    path = write_answers(tmp_path / "later.csv", follow_up, [valid_row(follow_up, n, school="") for n in (0, 2)])
+    result = invoke("import-responses", "--cohort", cohort["id"], "--cycle", 2, path)
+    assert result.exit_code == 0 and "imported 2 responses" in result.output and "(cycle 2)" in result.output
+    later = {r["respondent"]: r for r in store.list_responses(cohort["id"], cycle=2)}
+    assert sorted(later) == ["teacher-0", "teacher-2"]
+    for name, record in later.items():
+        first = store.get_response(cohort["id"], imported[name]["id"])
+        assert record["teacher"] == first["id"] and first["later"] == {"2": record["id"]}
+        assert record["school"] == "Ashfield" and (record["form_id"], record["cycle"]) == ("follow_up", 2)
+        assert {k: v for k, v in first.items() if k != "later"} == imported[name]  # the starting point is kept
+    assert "later" not in store.get_response(cohort["id"], imported["teacher-1"]["id"])
+
+
+@pytest.mark.parametrize(("rows", "cycle", "message"), [
+    ([("stranger", {})], 2, "respondent 'stranger' has no starting point in cohort"),
+    ([(0, {}), (0, {})], 2, "respondent 'teacher-0' appears again"),
+    ([(0, {})], 3, "has no cycle 3 to import into"),
+])
+def test_a_bad_later_import_says_why_and_imports_nothing(invoke, tmp_path, store, cohort, follow_up, imported,
+                                                          rows, cycle, message):
+    made = [valid_row(follow_up, n if isinstance(n, int) else 0, school="", **changes) if isinstance(n, int)
+            else valid_row(follow_up, 0, school="", respondent=n, **changes) for n, changes in rows]
+    path = write_answers(tmp_path / "later.csv", follow_up, made)
+    before = store.list_responses(cohort["id"])
+    result = invoke("import-responses", "--cohort", cohort["id"], "--cycle", cycle, path)
+    assert result.exit_code == 1 and message in result.output, result.output
+    assert store.list_responses(cohort["id"]) == before
+
+
+def test_a_later_cycle_cannot_be_imported_twice_for_one_teacher(invoke, tmp_path, store, cohort, follow_up,
+                                                                imported):
+    path = write_answers(tmp_path / "later.csv", follow_up, [valid_row(follow_up, 1, school="")])
+    assert invoke("import-responses", "--cohort", cohort["id"], "--cycle", 2, path).exit_code == 0
+    before = store.list_responses(cohort["id"])
+    again = invoke("import-responses", "--cohort", cohort["id"], "--cycle", 2, path)
+    assert again.exit_code == 1 and "respondent 'teacher-1' is already in cycle 2 of cohort" in again.output
+    assert store.list_responses(cohort["id"]) == before
