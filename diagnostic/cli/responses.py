@@ -12,7 +12,7 @@ from diagnostic.cli.progress import counted, steps
 from diagnostic.services import audit
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.csvio import ImportProblems, export_csv, export_json, import_csv
-from diagnostic.services.cycles import CycleError, import_later
+from diagnostic.services.cycles import CycleError, export_all, import_later
 from diagnostic.web.pages import get_store
 
 
@@ -55,19 +55,32 @@ def import_responses(cohort_id: str, number: int, file: Path) -> None:
 @click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: stdout).")
-def export(cohort_id: str, fmt: str, output: Path | None) -> None:
+@click.option("--cycles", "layout", type=click.Choice(["long", "wide"]),
+              help="Every learning cycle, as CSV: long (one row per teacher per cycle, with a cycle column) or "
+                   "wide (one row per teacher). Without it, the starting point only.")
+def export(cohort_id: str, fmt: str, output: Path | None, layout: str | None) -> None:
     """Export a cohort's submitted responses with their construct scores."""
     store = get_store()
     record = cohort_or_exit(cohort_id)
+    if layout:
+        if fmt != "csv":
+            raise click.ClickException("--cycles writes CSV: leave out --format json, or leave out --cycles")
+        text, count = export_all(store, record, layout)
+        _write(text, count, output)
+        return
     definition = published_definition(store, record["form_id"], record["form_version"])
     say = steps()
     say("reading the submitted responses")
     responses = store.list_responses(cohort_id, status="submitted", cycle=1)
     say(f"writing {audit.plural(len(responses), 'response')} as {fmt.upper()}")
     text = export_csv(definition, responses) if fmt == "csv" else export_json(definition, responses)
+    _write(text, len(responses), output)
+
+
+def _write(text: str, count: int, output: Path | None) -> None:
     if output:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {len(responses)} responses to {output}", err=True)
+        click.echo(f"wrote {count} responses to {output}", err=True)
     else:
         click.echo(text, nl=False)
 

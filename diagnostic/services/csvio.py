@@ -366,3 +366,51 @@ def export_json(definition: Definition, responses: list[dict]) -> str:
     """Submitted responses as a JSON document (text as typed: JSON is not run by spreadsheets)."""
     return json.dumps({"form_id": definition.id, "form_version": definition.version,
                        "responses": export_rows(definition, responses)}, indent=2, ensure_ascii=False)
+
+
+def export_cycles_csv(definitions: dict[int, Definition], responses: list[dict], layout: str = "long") -> str:
+    """Submitted responses of every cycle as CSV, for analysts: `long` or `wide`.
+
+    `definitions` gives each cycle's questionnaire by cycle number. Long has one row per teacher per cycle,
+    with a `cycle` column and the answer columns of every cycle's questionnaire (matched items share a
+    column, since they share an id); wide has one row per teacher, each cycle's columns prefixed `cN_`.
+    A teacher is their first response's id (`teacher`), the same in every cycle.
+    """
+    numbers = sorted(definitions)
+    by_cycle = {n: [r for r in responses if r.get("cycle", 1) == n and r["status"] == "submitted"] for n in numbers}
+    columns = {n: [*definitions[n].answer_ids(), *(f"score_{c.id}" for c in definitions[n].constructs)]
+               for n in numbers}
+
+    def cells(record: dict, names: list[str]) -> list[Any]:
+        return [_cell(record.get("scores", {}).get(name[6:]) if name.startswith("score_")
+                      else record["answers"].get(name)) for name in names]
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if layout == "long":
+        every = list(dict.fromkeys(name for n in numbers for name in columns[n]))
+        writer.writerow([neutralise(h) for h in ["teacher", "respondent", "school", "cycle", "form_id",
+                                                 "form_version", "submitted_at", *every]])
+        for n in numbers:
+            for r in by_cycle[n]:
+                writer.writerow([_cell(r.get("teacher", r["id"])), _cell(r.get("respondent")), _cell(r.get("school")),
+                                 n, _cell(r["form_id"]), _cell(r["form_version"]), _cell(r.get("submitted_at")),
+                                 *cells(r, every)])
+        return out.getvalue()
+    if layout != "wide":
+        raise ValueError(f"unknown layout {layout!r}: choose long or wide")
+    writer.writerow([neutralise(h) for h in ["teacher", "respondent", "school", *(
+        f"c{n}_{name}" for n in numbers for name in ["submitted_at", *columns[n]])]])
+    teachers: dict[str, dict[int, dict]] = {}
+    for n in numbers:
+        for r in by_cycle[n]:
+            teachers.setdefault(r.get("teacher", r["id"]), {})[n] = r
+    for teacher, found in teachers.items():
+        first = found.get(1) or next(iter(found.values()))
+        row = [_cell(teacher), _cell(first.get("respondent")), _cell(first.get("school"))]
+        for n in numbers:
+            record = found.get(n)
+            row += ([_cell(record.get("submitted_at")), *cells(record, columns[n])] if record
+                    else [""] * (1 + len(columns[n])))
+        writer.writerow(row)
+    return out.getvalue()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from diagnostic.services import audit
 from diagnostic.services.cohorts import definition_dirs, is_closed, publish, published_definition
-from diagnostic.services.csvio import import_csv
+from diagnostic.services.csvio import export_cycles_csv, import_csv
 from diagnostic.services.journey import new_response, now
 from diagnostic.storage.interface import Record, Store, whole_cohort
 from forms.catalog import UnknownForm, find_definition
@@ -188,3 +188,10 @@ def import_later(store: Store, cohort: Record, number: int, path: Path,
     store.update_responses(cohort["id"], {r["teacher"]: (lambda first, made=r["id"]: {
         **first, "later": {**(first.get("later") or {}), key: made}}) for r in responses})
     return responses
+
+
+def export_all(store: Store, cohort: Record, layout: str = "long") -> tuple[str, int]:
+    """Every cycle's submitted answers as CSV (`csvio.export_cycles_csv`), and how many responses it holds."""
+    definitions = {c["number"]: published_definition(store, c["form_id"], c["form_version"]) for c in cycles(cohort)}
+    responses = store.list_responses(cohort["id"], status="submitted")
+    return export_cycles_csv(definitions, responses, layout), len(responses)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from diagnostic.services.cohorts import definition_dirs
@@ -93,3 +96,54 @@ def test_a_later_cycle_cannot_be_imported_twice_for_one_teacher(invoke, tmp_path
     again = invoke("import-responses", "--cohort", cohort["id"], "--cycle", 2, path)
     assert again.exit_code == 1 and "respondent 'teacher-1' is already in cycle 2 of cohort" in again.output
     assert store.list_responses(cohort["id"]) == before
+
+
+# -- exporting every cycle ----------------------------------------------------------------------
+@pytest.fixture
+def two_cycles(invoke, tmp_path, cohort, follow_up, imported):
+    """teacher-0 and teacher-2 answered cycle 2 too; teacher-2's respondent cell is safe, the school risky."""
+    path = write_answers(tmp_path / "later.csv", follow_up, [valid_row(follow_up, n, school="") for n in (0, 2)])
+    assert invoke("import-responses", "--cohort", cohort["id"], "--cycle", 2, path).exit_code == 0
+    return imported
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_long_export_has_a_row_per_teacher_per_cycle(invoke, store, cohort, follow_up, two_cycles):
+    result = invoke("export", "--cohort", cohort["id"], "--cycles", "long")
+    assert result.exit_code == 0
+    rows = read_csv(result.output)
+    assert sorted((r["respondent"], r["cycle"]) for r in rows) == [
+        ("teacher-0", "1"), ("teacher-0", "2"), ("teacher-1", "1"), ("teacher-2", "1"), ("teacher-2", "2")]
+    # One teacher keeps one id across cycles, and a matched item is one column with both cycles' answers.
+    ids = {(r["respondent"], r["cycle"]): r["teacher"] for r in rows}
+    assert ids["teacher-0", "1"] == ids["teacher-0", "2"] == two_cycles["teacher-0"]["id"]
+    later = store.list_responses(cohort["id"], cycle=2)
+    item = next(iter(follow_up.matches.item_pairs()))
+    by_key = {(r["respondent"], r["cycle"]): r for r in rows}
+    assert all(by_key[r["respondent"], "2"][item] == str(r["answers"][item]) for r in later)
+
+
+def test_wide_export_has_one_row_per_teacher(invoke, cohort, two_cycles):
+    result = invoke("export", "--cohort", cohort["id"], "--cycles", "wide")
+    assert result.exit_code == 0
+    rows = {r["respondent"]: r for r in read_csv(result.output)}
+    assert sorted(rows) == ["teacher-0", "teacher-1", "teacher-2"]
+    assert rows["teacher-0"]["c1_submitted_at"] and rows["teacher-0"]["c2_submitted_at"]
+    assert rows["teacher-1"]["c1_submitted_at"] and rows["teacher-1"]["c2_submitted_at"] == ""
+
+
+def test_every_cell_of_the_cycles_export_is_kept_from_running_as_a_formula(invoke, store, cohort, two_cycles):
+    first = two_cycles["teacher-1"]
+    store.update_response(cohort["id"], first["id"], lambda r: {**r, "school": "=HYPERLINK(\"x\")"})
+    for layout in ("long", "wide"):
+        text = invoke("export", "--cohort", cohort["id"], "--cycles", layout).output
+        cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+        assert "'=HYPERLINK(\"x\")" in cells and not any(c.startswith("=") for c in cells)
+
+
+def test_cycles_export_refuses_json(invoke, cohort, two_cycles):
+    result = invoke("export", "--cohort", cohort["id"], "--cycles", "long", "--format", "json")
+    assert result.exit_code == 1 and "--cycles writes CSV" in result.output
