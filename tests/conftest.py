@@ -21,6 +21,19 @@ from forms.catalog import find_definition
 SHIPPED_FORM = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
 
 
+# The slowest test files, slowest first (measured with `pytest -n 0 --durations=0`): each worker takes whole files
+# (--dist loadfile), so starting these first lets the workers finish together instead of one ending alone on a
+# long file. tests/system/test_suite.py checks that every entry still names a file.
+LONGEST_FIRST = [
+    "tests/web/test_security_xss.py",
+]
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
+
+
 @pytest.fixture
 def app(tmp_path):
     """The app on a fresh data directory; CSRF is on, as in real use."""
