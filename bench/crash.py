@@ -1,7 +1,8 @@
 """Crash test: SIGKILL the production server (master and workers) at random moments under load, restart it,
 and check that every acknowledged write survived, that the store loads and that teachers can resume.
 
-Usage: .venv/bin/python bench/crash.py [--quick] [--teachers N] [--kills K] [--workers W] [--tmp DIR]
+Usage: .venv/bin/python bench/crash.py [--quick] [--teachers N] [--kills K | --kill-after N [N ...]] [--workers W]
+                                       [--tmp DIR]
 
 On a fresh data directory with a demo-like cohort made with `diagnostic cohort create`, it starts
 `diagnostic --data DIR serve --production --workers W` and drives the simulated teachers of bench/traffic.py
@@ -37,16 +38,27 @@ CUT_OFF = {"ServerDisconnectedError", "ClientOSError", "ClientPayloadError"}
 
 
 async def _killer(server: traffic.Server, run: traffic.Run, kills: int, gap: tuple[float, float],
-                  rng: random.Random, finished: asyncio.Event, outcomes_so_far) -> list[dict]:  # noqa: ANN001
-    """Kill the server `kills` times at random moments while teachers are still running; restart it each time."""
+                  rng: random.Random, finished: asyncio.Event, outcomes_so_far,  # noqa: ANN001
+                  kill_after: tuple[int, ...] = ()) -> list[dict]:
+    """Kill the server `kills` times while teachers are still running; restart it each time.
+
+    Each kill comes a random `gap` after the last restart, or, with `kill_after`, as soon as that many writes
+    have been acknowledged (one number per kill): the same moments in the run every time, whatever the machine.
+    """
     done = []
     began = time.monotonic()
-    for _ in range(kills):
-        try:
-            await asyncio.wait_for(finished.wait(), rng.uniform(*gap))
-            break  # every teacher finished first
-        except TimeoutError:
-            pass
+    for n in range(kills):
+        if kill_after:
+            while outcomes_so_far() < kill_after[n] and not finished.is_set():
+                await asyncio.sleep(0.01)
+            if outcomes_so_far() < kill_after[n]:
+                break  # every teacher finished first
+        else:
+            try:
+                await asyncio.wait_for(finished.wait(), rng.uniform(*gap))
+                break  # every teacher finished first
+            except TimeoutError:
+                pass
         at = time.monotonic()
         acknowledged = outcomes_so_far()
         await asyncio.to_thread(server.kill)
@@ -59,8 +71,15 @@ async def _killer(server: traffic.Server, run: traffic.Run, kills: int, gap: tup
 
 
 def crash_run(root: Path, teachers: int = 200, kills: int = 5, workers: int = 2, think: tuple = (0.0, 0.3),
-              gap: tuple = (2.0, 5.0), ramp: float = 2.0, timeout: float = 300.0, seed: int = 2026) -> dict:
-    """The whole crash test on a fresh data directory under `root`; returns the figures and checks."""
+              gap: tuple = (2.0, 5.0), ramp: float = 2.0, timeout: float = 300.0, seed: int = 2026,
+              kill_after: tuple[int, ...] = ()) -> dict:
+    """The whole crash test on a fresh data directory under `root`; returns the figures and checks.
+
+    `kill_after` (acknowledged writes, one number per kill, rising) kills at fixed points of the run instead of
+    after random gaps; it sets the number of kills.
+    """
+    kill_after = tuple(sorted(kill_after))
+    kills = len(kill_after) or kills
     data = root / "data"
     cohort, invite = traffic.create_cohort(data, "Crash test")
     definition = traffic.load_definition(data, cohort)
@@ -83,7 +102,7 @@ def crash_run(root: Path, teachers: int = 200, kills: int = 5, workers: int = 2,
             return sum(len(o.saves) + o.submitted + (o.response_id is not None) for o in run.outcomes)
 
         (outcomes, wall), killed = await asyncio.gather(
-            load(), _killer(server, run, kills, gap, rng, finished, acknowledged))
+            load(), _killer(server, run, kills, gap, rng, finished, acknowledged, kill_after))
         return outcomes, wall, killed
 
     began = time.monotonic()
@@ -137,6 +156,9 @@ def main() -> None:
                         help="seconds a teacher takes over a page, uniform")
     parser.add_argument("--gap", type=float, nargs=2, metavar=("LOW", "HIGH"),
                         help="seconds between a restart and the next kill, uniform (default 2 5; --quick 0.5 1.5)")
+    parser.add_argument("--kill-after", type=int, nargs="+", metavar="N",
+                        help="kill once N writes (starts, saves, submissions) are acknowledged, for each N, "
+                             "instead of after random gaps (sets --kills)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds after which every teacher stops")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--tmp", help="where to create the temporary data directory (default: system temp)")
@@ -147,8 +169,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-crash-", dir=args.tmp) as tmp:
         result = crash_run(Path(tmp), teachers, kills, args.workers, tuple(args.think), gap,
-                           timeout=args.timeout, seed=args.seed)
+                           timeout=args.timeout, seed=args.seed, kill_after=tuple(args.kill_after or ()))
         result["settings"] = {"think_seconds": args.think, "gap_seconds": list(gap), "seed": args.seed,
+                              "kill_after": args.kill_after,
                               "timeout_seconds": args.timeout}
         result["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count(),
                              "platform": platform.platform(), "tmp_filesystem": traffic.filesystem(Path(tmp).resolve()),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,12 +77,24 @@ def serving(app: Any) -> Iterator[str]:
 
 def check_page(page: Any, name: str) -> None:
     """Save a screenshot of the page, then check it with axe and the form checks axe does not make."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    save_screenshot(page.screenshot(full_page=True), name)
     assert_no_axe_violations(page, name)
     problems = page.evaluate(FORM_CHECKS)
     assert not problems, f"form accessibility problems on {name} ({page.url}):\n" + "\n".join(
         f"- {p}" for p in problems)
+
+
+def save_screenshot(png: bytes, name: str) -> None:
+    """Keep a screenshot as test-artifacts/screenshots/NAME.png, written whole at once.
+
+    Parallel workers may save the same name: each writes a file of its own, then renames it into place,
+    so nobody ever reads half an image.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=SCREENSHOTS, prefix=f".{name}.", suffix=".part", delete=False) as part:
+        part.write(png)
+    os.chmod(part.name, 0o644)  # as readable as a file the browser would have saved itself
+    os.replace(part.name, SCREENSHOTS / f"{name}.png")
 
 
 def axe_violations(page: Any) -> list[dict]:

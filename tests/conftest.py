@@ -9,7 +9,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, pairing_cohort, require_browser, serving
+from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, pairing_cohort, require_browser, serving, sign_in
 
 from diagnostic import create_app
 from diagnostic.cli import cli
@@ -21,6 +21,29 @@ from diagnostic.services.grouping import refit
 from forms.catalog import find_definition
 
 SHIPPED_FORM = Path(__file__).resolve().parent.parent / "forms" / "definitions" / "starting-point.yaml"
+
+
+# The slowest test files, slowest first (measured with `pytest --durations=0`, summed per file: 160 s for the
+# clustering tests down to about 15 s): each worker takes whole files (--dist loadfile), so starting these first
+# lets the workers finish together instead of one ending alone on a long file. tests/system/test_suite.py checks
+# that every entry still names a file; measure again when a file here gets much faster or a new one is slow.
+LONGEST_FIRST = [
+    "tests/models/test_clustering.py",
+    "tests/web/test_security_xss.py",
+    "tests/forms/test_fuzz_loader.py",
+    "tests/browser/test_browser.py",
+    "tests/cli/test_cli.py",
+    "tests/web/test_security_csrf.py",
+    "tests/services/test_grouping.py",
+    "tests/services/test_erasure.py",
+    "tests/web/test_coordinator_pairing.py",
+    "tests/browser/test_browser_coordinator.py",
+]
+
+
+def pytest_collection_modifyitems(config, items):  # noqa: ARG001
+    rank = {path: n for n, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
 
 
 @pytest.fixture
@@ -108,13 +131,25 @@ def row(shipped):
     return teacher_row(shipped, PROFILES[1], random.Random(7))
 
 
-@pytest.fixture(scope="module")
-def demo_data(tmp_path_factory):
-    """A data directory with the demo cohort seeded (and grouped) once per test module."""
-    data = tmp_path_factory.mktemp("demo") / "data"
+@pytest.fixture(scope="session")
+def seeded_demo(tmp_path_factory):
+    """The demo cohort seeded (and grouped) once per test process: its data directory and what seeding answered.
+
+    Seeding fits a grouping and hashes the demo accounts' passwords, so it is done once per xdist worker;
+    every module or test that uses it works on a copy of its own (`demo_data`, `demo_app`).
+    """
+    data = tmp_path_factory.mktemp("demo-seeded") / "data"
     app = create_app({"TESTING": True, "DATA": str(data)})
     with app.app_context():
-        seed_demo(app.extensions["store"], definition_dirs(data))
+        made = seed_demo(app.extensions["store"], definition_dirs(data))
+    return SimpleNamespace(data=data, made=made)
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory, seeded_demo):
+    """A data directory with the demo cohort seeded (and grouped): this test module's own copy."""
+    data = tmp_path_factory.mktemp("demo") / "data"
+    shutil.copytree(seeded_demo.data, data)
     return data
 
 
@@ -140,14 +175,15 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def site(browser, tmp_path_factory):
+def site(browser, tmp_path_factory, seeded_demo):
     """The real app served on 127.0.0.1 for this module, with the demo cohort and the pairing cohort."""
     data = tmp_path_factory.mktemp("browser") / "data"
+    shutil.copytree(seeded_demo.data, data)  # the demo cohort, seeded once per test process
+    demo = seeded_demo.made
     app = create_app({"DATA": str(data)})
     assert app.config.get("WTF_CSRF_ENABLED", True) and app.config["RATELIMIT_ENABLED"], "real settings, please"
     store = app.extensions["store"]
     with app.app_context():
-        demo = seed_demo(store, definition_dirs(data))
         pairing = pairing_cohort(store, data)
     with serving(app) as base:
         yield SimpleNamespace(base=base, url=lambda path: base + path, demo=store.get_cohort("demo"), app=app,
@@ -159,8 +195,8 @@ def new_page(browser):
     """Pages, each in a fresh browser context (its own cookies: a new browser for a new person)."""
     contexts = []
 
-    def make(viewport: dict | None = None):
-        context = browser.new_context(viewport=viewport or DESKTOP)
+    def make(viewport: dict | None = None, storage_state: dict | None = None):
+        context = browser.new_context(viewport=viewport or DESKTOP, storage_state=storage_state)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -168,6 +204,38 @@ def new_page(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def signed_in_cookies(browser, site):
+    """The browser storage (cookies) of each demo staff role signed in on this module's site, signed in once.
+
+    Signing in through the page (and hashing the password) is done once per role and module; tests that are
+    about signing in still use the sign-in page themselves.
+    """
+    states = {}
+
+    def state(role: str) -> dict:
+        if role not in states:
+            context = browser.new_context(viewport=DESKTOP)
+            context.set_default_timeout(15_000)
+            page = context.new_page()
+            page.goto(site.url("/sign-in"))
+            sign_in(page, site.accounts[role])
+            page.wait_for_url(lambda url: "/sign-in" not in url)
+            states[role] = context.storage_state()
+            context.close()
+        return states[role]
+
+    return state
+
+
+@pytest.fixture
+def staff_page(new_page, signed_in_cookies):
+    """A page in a fresh browser context, already signed in as this demo staff role (`staff_page("specialist")`)."""
+    def make(role: str, viewport: dict | None = None):
+        return new_page(viewport, storage_state=signed_in_cookies(role))
+    return make
 
 
 # ---- grouped cohorts: made once per module, each test on its own copy --------------------------------------------

@@ -36,9 +36,37 @@ def available(data_dir: Path) -> list[dict]:
     """The definitions teachers can be given: id, version, title, file, whether each is valid and can start a cohort.
 
     A follow-up counts as valid only if it also fits the questionnaire it follows (as `forms check` says).
+
+    Reading and checking every definition takes a while and the admin's pages ask on every request, so the
+    answer is kept until a YAML file in the folders changes, appears or goes (a menu beside a definition too).
     """
-    found = []
     dirs = definition_dirs(data_dir)
+    files = _yaml_files(dirs)
+    kept = _available.get(str(data_dir))
+    if kept is None or kept[0] != files:
+        kept = _available[str(data_dir)] = (files, _read_available(dirs))
+    return [dict(d) for d in kept[1]]
+
+
+def _yaml_files(dirs: list[Path]) -> tuple:
+    """Each YAML file in these folders, with what changes when it is written (a file replaced is a new inode)."""
+    found = []
+    for folder in dirs:
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue  # removed while we looked
+            found.append((str(path), info.st_ino, info.st_mtime_ns, info.st_size))
+    return tuple(found)
+
+
+# The last answer of `available` for each data directory, with the files it was read from.
+_available: dict[str, tuple[tuple, list[dict]]] = {}
+
+
+def _read_available(dirs: list[Path]) -> list[dict]:
+    found = []
     for path in definition_files(dirs):
         try:
             d = load_checked(path, dirs)

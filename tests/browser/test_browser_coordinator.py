@@ -98,10 +98,9 @@ def test_a_coordinator_reads_the_summary_filters_pages_moves_and_confirms_in_two
     check_both_widths(page, "coordinator-pages-08-confirmed")
 
 
-def test_the_other_coordinator_pages_say_what_their_figures_are_out_of(site, new_page):
-    page = new_page()
+def test_the_other_coordinator_pages_say_what_their_figures_are_out_of(site, staff_page):
+    page = staff_page("coordinator")  # signed in once for the module (tests/conftest.py)
     page.goto(site.url("/coordinator/cohorts/demo/expertise"))
-    sign_in(page, site.accounts["coordinator"])
     expect(heading(page)).to_have_text(re.compile("^Expertise map"))
     expect(page.locator("table.expertise thead")).to_contain_text(re.compile(r"\(of \d+ teachers\)"))
     expect(page.get_by_role("link", name=re.compile("cohorts", re.I))).to_have_count(1)

@@ -6,13 +6,12 @@ that narrowed the field and the BIC that chose among the contenders, at a deskto
 
 from __future__ import annotations
 
-from browser_support import check_both_widths, expect, heading, sign_in
+from browser_support import check_both_widths, expect, heading
 
 
-def test_the_groups_page_shows_the_silhouette_and_bic_behind_the_number_of_groups(site, new_page):
-    page = new_page()
+def test_the_groups_page_shows_the_silhouette_and_bic_behind_the_number_of_groups(site, staff_page):
+    page = staff_page("specialist")  # signed in once for the module (tests/conftest.py)
     page.goto(site.url("/specialist/"))
-    sign_in(page, site.accounts["specialist"])
     page.get_by_role("link", name="Demo network (synthetic teachers)").click()
     expect(heading(page)).to_contain_text("Demo network (synthetic teachers)")
 

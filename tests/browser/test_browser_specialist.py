@@ -21,16 +21,15 @@ from forms.catalog import find_definition
 REGROUPING = 90_000  # ms: fitting a grouping on a busy shared machine can take a while
 
 
-def signed_in(site, new_page):
-    page = new_page()
+def signed_in(site, staff_page):
+    page = staff_page("specialist")  # signed in once for the module (tests/conftest.py)
     page.goto(site.url("/specialist/"))
-    sign_in(page, site.accounts["specialist"])
     expect(heading(page)).to_have_text("Cohorts")
     return page
 
 
-def test_a_specialist_opens_a_teachers_starting_point_from_their_group(site, new_page):
-    page = signed_in(site, new_page)
+def test_a_specialist_opens_a_teachers_starting_point_from_their_group(site, staff_page):
+    page = signed_in(site, staff_page)
     page.goto(site.url("/specialist/cohorts/demo/groups/A"))
     check_both_widths(page, "specialist-pages-group-with-links")
     teacher = page.locator("table.data tbody th[scope=row] a").first
@@ -95,8 +94,8 @@ def test_a_too_small_grouping_is_refused_kept_when_accepted_and_the_earlier_one_
     check_both_widths(page, "specialist-pages-went-back")
 
 
-def test_the_focuses_and_group_pages_give_every_figure_its_scale(site, new_page):
-    page = signed_in(site, new_page)
+def test_the_focuses_and_group_pages_give_every_figure_its_scale(site, staff_page):
+    page = signed_in(site, staff_page)
     page.goto(site.url("/specialist/cohorts/demo/focuses"))
     first = page.locator("main ol > li p").first
     fit = r"Fit -?\d+\.\d out of a possible \d+\.\d\s+\(-?\d+% of the best possible fit\)"

@@ -33,11 +33,15 @@ def test_acknowledged_writes_survive_sigkill_of_the_whole_server(tmp_path, monke
     # In a thread of its own: the run uses asyncio.run, and the browser tests' Playwright may already have an
     # event loop running in this thread.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        result = pool.submit(crash.crash_run, tmp_path, teachers=10, kills=2, workers=2, think=(0.1, 0.3),
-                             gap=(0.3, 1.0), ramp=0.5, timeout=120, seed=7).result()
+        # Each teacher's start, 8 pages and submission are 10 acknowledged writes, 100 in all: killing after the
+        # 30th and the 70th comes while teachers are still answering, however fast or slow the machine is.
+        result = pool.submit(crash.crash_run, tmp_path, teachers=10, workers=2, think=(0.1, 0.3), ramp=0.5,
+                             timeout=120, seed=7, kill_after=(30, 70)).result()
     report = json.dumps({k: result[k] for k in ("checks", "kills", "store", "files", "resumes_during_load",
                                                 "resume_links_after", "errors", "failures")}, indent=1)
     assert len(result["kills"]) == 2, report  # both kills came while teachers were still answering
+    first, second = result["kills"]
+    assert first["acknowledged_writes_before"] >= 30 and second["acknowledged_writes_before"] >= 70, report
     assert result["teachers_completed"] == 10, report
     store = result["store"]
     assert store["lost_saves"] == 0 and store["lost_submissions"] == 0 and store["duplicated"] == 0, report

@@ -6,7 +6,7 @@ so nobody can add a page without saying who may see it.
 
 from __future__ import annotations
 
-import secrets
+import tempfile
 
 import pytest
 
@@ -139,16 +139,18 @@ def outcome(response, expected: object) -> object:
 
 
 def cases():
-    app = create_app({"TESTING": True, "DATA": f"/tmp/access-rules-{secrets.token_hex(4)}"})
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+    # Collected before any tmp_path exists: the app's data directory is a temporary one, removed straight after.
+    with tempfile.TemporaryDirectory(prefix="access-rules-") as data:
+        rules = sorted(create_app({"TESTING": True, "DATA": data}).url_map.iter_rules(), key=lambda r: r.rule)
+    for rule in rules:
         for method in sorted(rule.methods & {"GET", "POST"}):
             for visitor in VISITORS:
                 yield pytest.param(rule.endpoint, rule.rule, method, visitor,
                                    id=f"{method} {rule.rule} as {visitor}")
 
 
-def test_every_route_has_an_access_rule():
-    app = create_app({"TESTING": True, "DATA": f"/tmp/access-rules-{secrets.token_hex(4)}"})
+def test_every_route_has_an_access_rule(tmp_path):
+    app = create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
     missing = sorted({r.endpoint for r in app.url_map.iter_rules()} - set(ACCESS))
     assert not missing, f"routes with no access rule in tests/web/test_access.py: {missing}"
 

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+import shutil
 
 import pytest
 
+from diagnostic import create_app
 from diagnostic.cli import cli
 from diagnostic.services import menu
 from diagnostic.services.choice import BadChoice, ChoiceLocked, choose, current_choice
-from diagnostic.services.cohorts import definition_dirs
-from diagnostic.services.demo import seed_demo
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture
-def demo(app, store):
-    with app.app_context():
-        return seed_demo(store, definition_dirs(app.config["DATA"]))
+def app(tmp_path, seeded_demo):
+    """The app on this test's own copy of the demo cohort, seeded once per test process (tests/conftest.py)."""
+    shutil.copytree(seeded_demo.data, tmp_path / "data")
+    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+
+
+@pytest.fixture
+def demo(app, seeded_demo):
+    """What seeding the demo answered: its cohort, the web teacher's private link, the staff accounts."""
+    return copy.deepcopy(seeded_demo.made)
 
 
 @pytest.fixture

@@ -9,17 +9,17 @@ import pytest
 from diagnostic import create_app
 from diagnostic.services import partnerships
 from diagnostic.services.accounts import create_user, start_session
-from diagnostic.services.cohorts import definition_dirs, published_definition
-from diagnostic.services.demo import DEMO_COHORT, seed_demo
+from diagnostic.services.cohorts import published_definition
+from diagnostic.services.demo import DEMO_COHORT
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory):
+def template(tmp_path_factory, seeded_demo):
     data = tmp_path_factory.mktemp("privacy") / "data"
+    shutil.copytree(seeded_demo.data, data)  # the demo cohort, seeded once per test process (tests/conftest.py)
     app = create_app({"TESTING": True, "DATA": str(data)})
     with app.app_context():
         store = app.extensions["store"]
-        seed_demo(store, definition_dirs(data))
         cohort = store.get_cohort(DEMO_COHORT)
         made = partnerships.run(store, cohort, "mentoring")
         partnerships.confirm(store, cohort, "mentoring", made["id"])  # so the confirmed list shows too

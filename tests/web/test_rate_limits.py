@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import re
-import sqlite3
 import stat
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +16,7 @@ from diagnostic import create_app
 from diagnostic.services.accounts import create_user
 from diagnostic.services.cohorts import create_cohort, definition_dirs
 from diagnostic.services.journey import new_response
+from diagnostic.storage import ratelimits
 from diagnostic.storage.ratelimits import COUNTS_FILE, SQLiteStorage, storage_uri
 from diagnostic.web.limits import limiter
 from forms.catalog import find_definition
@@ -166,25 +165,46 @@ def counts(tmp_path) -> Path:
     return tmp_path / COUNTS_FILE
 
 
-def test_counts_are_kept_in_a_private_file_per_key_and_window(counts):
+class Clock:
+    """The time the counts file reads instead of the real clock: it moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(ratelimits, "time", clock)  # only the counts file's `time`, not the whole process's
+    return clock
+
+
+def test_counts_are_kept_in_a_private_file_per_key_and_window(counts, clock):
     storage = SQLiteStorage(storage_uri(counts))
     assert storage.get("a") == 0 and storage.check()
-    assert [storage.incr("a", 60) for _ in range(3)] == [1, 2, 3]
-    assert storage.incr("b", 60, amount=2) == 2
+    began = clock.now
+    assert [storage.incr("a", 60) for _ in range(2)] == [1, 2]
+    clock.now += 5
+    assert storage.incr("a", 60) == 3 and storage.incr("b", 60, amount=2) == 2
     assert storage.get("a") == 3 and storage.get("b") == 2
-    assert 0 < storage.get_expiry("a") - time.time() <= 60
+    # A key's window ends a minute after its first count; later counts do not move it.
+    assert storage.get_expiry("a") == began + 60 and storage.get_expiry("b") == clock.now + 60
     storage.clear("a")
     assert storage.get("a") == 0 and storage.get("b") == 2
     assert storage.reset() == 1 and storage.get("b") == 0
     assert stat.S_IMODE(counts.stat().st_mode) == 0o600
 
 
-def test_an_expired_window_starts_again(counts):
+def test_an_expired_window_starts_again(counts, clock):
     storage = SQLiteStorage(storage_uri(counts))
     storage.incr("a", 60, amount=5)
-    with sqlite3.connect(counts) as db:  # as if the minute had passed
-        db.execute("UPDATE counters SET expires = expires - 61")
-    assert storage.get("a") == 0
+    clock.now += 59.5
+    assert storage.get("a") == 5
+    clock.now += 0.5  # the minute has passed
+    assert storage.get("a") == 0 and storage.get_expiry("a") == clock.now
     assert storage.incr("a", 60) == 1
 
 

@@ -64,6 +64,7 @@ def world(tmp_path_factory):
     app, world = copy_world(tmp_path_factory, "csrf")
     world["app"] = app
     world["forms"] = crawl(world)
+    world["opened"], world["other_tokens"] = {}, {}  # pages opened once for every case (`opened`, `other_token`)
     return world
 
 
@@ -110,11 +111,31 @@ def open_page(client, page: str | None, scheme: str = "http") -> tuple[str | Non
 
 
 def other_token(world, role: str) -> str:
-    """A valid token from another browser's session."""
-    client = browser(world["app"], world["cookies"][OTHER[role]] if OTHER.get(role) else None)
-    token, _ = open_page(client, None)
-    assert token, f"no page gives the {OTHER.get(role)} browser a token"
-    return token
+    """A valid token from another browser's session (fetched once per kind of browser: opening a page changes
+    nothing, `test_no_get_route_changes_the_store`)."""
+    if role not in world["other_tokens"]:
+        client = browser(world["app"], world["cookies"][OTHER[role]] if OTHER.get(role) else None)
+        token, _ = open_page(client, None)
+        assert token, f"no page gives the {OTHER.get(role)} browser a token"
+        world["other_tokens"][role] = token
+    return world["other_tokens"][role]
+
+
+def opened(world, role: str, page: str | None, scheme: str):  # noqa: ANN201
+    """A browser of this kind that has opened the page the form is on, as the user would first: the browser, its
+    own token, and the headers it will send back with the form.
+
+    The page is opened once per kind of browser, page and scheme; each request then gets a new browser holding the
+    session cookie that opening it left (with its token), as if it had just opened the page itself.
+    """
+    key = (role, page, scheme)
+    if key not in world["opened"]:
+        client = browser(world["app"], world["cookies"][role])
+        token, headers = open_page(client, page, scheme)
+        cookie = client.get_cookie("session")
+        world["opened"][key] = (cookie.value if cookie else None, token, headers)
+    cookie, token, headers = world["opened"][key]
+    return browser(world["app"], cookie), token, headers
 
 
 def post_cases() -> list:
@@ -140,8 +161,7 @@ def test_every_state_changing_route_is_reached_by_a_form_or_named(world):
 def test_a_post_without_this_sessions_token_is_refused_and_changes_nothing(world, endpoint, rule, case, scheme):
     for url, _ in urls(world, endpoint, rule):
         role, page, fields, token_field = request_for(world, endpoint, url)
-        client = browser(world["app"], world["cookies"][role])
-        own, headers = open_page(client, page, scheme)  # the browser holds a token of its own, as after opening it
+        client, own, headers = opened(world, role, page, scheme)  # the browser holds a token of its own
         token = {"missing": None, "forged": secrets.token_urlsafe(32), "other-session": other_token(world, role)}[case]
         assert token != own
         before = snapshot(world["data"])
