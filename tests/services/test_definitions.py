@@ -27,8 +27,9 @@ def test_the_definitions_are_read_once_and_again_when_a_file_changes_appears_or_
     small = folder / "small-check-1.yaml"
     small.write_text(SMALL.format(title="Check-in"), encoding="utf-8")
     read = []
-    load = definitions.load_definition
-    monkeypatch.setattr(definitions, "load_definition", lambda path: read.append(Path(path).name) or load(path))
+    load = definitions.load_checked
+    monkeypatch.setattr(definitions, "load_checked",
+                        lambda path, dirs: read.append(Path(path).name) or load(path, dirs))
 
     def titles() -> list[str]:
         return sorted(d.get("title", d["file"]) for d in definitions.available(tmp_path / "data"))
