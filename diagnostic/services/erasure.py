@@ -32,7 +32,7 @@ from typing import Any
 
 from diagnostic.engines.pairing import MODES
 from diagnostic.engines.scrub import scrubber
-from diagnostic.services import agreements, audit, grouping
+from diagnostic.services import agreements, audit, coaching_log, grouping
 from diagnostic.services.choice import current_choice
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.journey import now
@@ -93,6 +93,7 @@ def erase(store: Store, cohort_id: str, response_id: str, actor: str) -> Record:
         store.update_cohort(cohort_id, lambda c: {
             **c, "specialists": [s for s in c.get("specialists") or [] if s["id"] not in gone]})
     ended, told = _withdraw(store, cohort_id, gone, names, scrub)
+    coaching_log.forget(store, cohort_id, gone, scrub)
     _scrub_cohort(store, cohort_id, gone | set(later), scrub)
     for later_id in later:  # their answers in later cycles go before the first response, which finds them
         if store.get_response(cohort_id, later_id):

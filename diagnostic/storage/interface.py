@@ -248,6 +248,22 @@ class Store(ABC):
         """Delete a partnership record for good (nothing happens if there is none)."""
 
     @abstractmethod
+    def add_log_entry(self, cohort_id: str, entry: Record) -> None:
+        """Store a new coaching-log entry of one of the cohort's partnerships (its `id` must be new)."""
+
+    @abstractmethod
+    def log_entries(self, cohort_id: str, partnership_id: str | None = None) -> list[Record]:
+        """The cohort's coaching-log entries (or one partnership's), in the order they were written."""
+
+    @abstractmethod
+    def update_log_entry(self, cohort_id: str, entry_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a log entry under the lock; what it returns replaces it (NotFound if none)."""
+
+    @abstractmethod
+    def remove_log_entries(self, cohort_id: str, condition: Callable[[Record], bool]) -> int:
+        """Delete every log entry of the cohort for which `condition` is true; return how many went."""
+
+    @abstractmethod
     def add_user(self, user: Record) -> Record:
         """Store a new staff account (its `id` and `email` must be new)."""
 

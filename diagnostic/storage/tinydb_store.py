@@ -494,6 +494,37 @@ class TinyDBStore(Store):
         with self._table(self._cohort_dir(cohort_id) / "partnerships.json", "partnerships") as table:
             table.remove(Query().id == partnership_id)
 
+    # -- the coaching log: entries partners (and their specialist) write together ---------------------
+    def _log_table(self, cohort_id: str):  # noqa: ANN202 - the context manager of _table
+        return self._table(self._cohort_dir(cohort_id) / "coaching-log.json", "entries")
+
+    def add_log_entry(self, cohort_id: str, entry: Record) -> None:
+        """Store a new coaching-log entry of one of the cohort's partnerships (its `id` must be new)."""
+        with self._log_table(cohort_id) as table:
+            if table.contains(Query().id == entry["id"]):
+                raise StoreError(f"log entry id {entry['id']!r} in cohort {cohort_id!r} is already taken")
+            table.insert(entry)
+
+    def log_entries(self, cohort_id: str, partnership_id: str | None = None) -> list[Record]:
+        """The cohort's coaching-log entries (or one partnership's), in the order they were written."""
+        with self._log_table(cohort_id) as table:
+            return [dict(e) for e in table.all() if partnership_id is None or e.get("partnership") == partnership_id]
+
+    def update_log_entry(self, cohort_id: str, entry_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a log entry under the lock; what it returns replaces it (NotFound if none)."""
+        with self._log_table(cohort_id) as table:
+            found = table.get(Query().id == entry_id)
+            if found is None:
+                raise NotFound(f"no log entry {entry_id!r} in cohort {cohort_id!r}")
+            new = change(dict(found))
+            table.update(_replacing(new), doc_ids=[found.doc_id])
+        return new
+
+    def remove_log_entries(self, cohort_id: str, condition: Callable[[Record], bool]) -> int:
+        """Delete every log entry of the cohort for which `condition` is true; return how many went."""
+        with self._log_table(cohort_id) as table:
+            return len(table.remove(lambda e: condition(dict(e))))
+
     # -- staff accounts and the audit log ---------------------------------------------------
     def add_user(self, user: Record) -> Record:
         """Store a new staff account (its `id` and `email` must be new)."""

@@ -173,3 +173,21 @@ def test_every_update_replaces_the_record_so_a_key_the_change_dropped_is_gone(ba
     assert "partner_contact" not in store.get_response("north", record["id"])
     store.update_responses("north", {record["id"]: drop("respondent")})
     assert "respondent" not in store.get_response("north", record["id"])
+
+
+def test_coaching_log_entries_are_added_listed_replaced_and_removed(backend_store):
+    store = backend_store
+    store.add_cohort(dict(COHORT))
+    first = {"id": "e1", "partnership": "p1", "kind": "planning", "text": {"notes": "plan"}, "revision": 1}
+    store.add_log_entry("north", first)
+    store.add_log_entry("north", {**first, "id": "e2", "partnership": "p2"})
+    with pytest.raises(StoreError):
+        store.add_log_entry("north", first)  # ids are unique
+    assert [e["id"] for e in store.log_entries("north")] == ["e1", "e2"]
+    assert [e["id"] for e in store.log_entries("north", "p2")] == ["e2"]
+    changed = store.update_log_entry("north", "e1", lambda e: {k: v for k, v in e.items() if k != "kind"})
+    assert "kind" not in changed and "kind" not in store.log_entries("north", "p1")[0]  # replaced, not merged
+    with pytest.raises(NotFound):
+        store.update_log_entry("north", "nope", lambda e: e)
+    assert store.remove_log_entries("north", lambda e: e["partnership"] == "p2") == 1
+    assert [e["id"] for e in store.log_entries("north")] == ["e1"]
