@@ -7,11 +7,12 @@ so nobody can add a page without saying who may see it.
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 
 import pytest
 
 from diagnostic import create_app
-from diagnostic.services import partnerships
+from diagnostic.services import coaching_log, partnerships
 from diagnostic.services.accounts import create_user, start_session
 from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
 from diagnostic.services.csvio import submitted_response
@@ -50,6 +51,7 @@ ACCESS = {
     "teacher.confirm_erasure": TEACHER, "teacher.partner_contact": TEACHER,
     "teacher.new_private_link": TEACHER,
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
+    "teacher.coaching_log_page": OWN_PARTNERSHIP, "teacher.log_entry": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,
     "specialist.focuses": SPECIALIST, "specialist.export": SPECIALIST, "specialist.regroup": SPECIALIST,
     "specialist.starting_point": SPECIALIST_ONLY, "specialist.restore_grouping": SPECIALIST,
@@ -100,12 +102,15 @@ def world(tmp_path_factory):
         proposal = partnerships.run(store, store.get_cohort("north"), "co-coaching")
         made = partnerships.confirm(store, store.get_cohort("north"), "co-coaching", proposal["id"])
         pid = next(p["id"] for p in made if people["A"] in p["members"])
+        entry = coaching_log.add_entry(store, north, store.get_partnership("north", pid),
+                                       {"id": people["A"], "name": "Teacher A", "role": "teacher"}, "planning",
+                                       date.today(), {"notes": "Our first plan"})
         accounts = {who: create_user(store, f"{who.replace(' ', '-')}@example.org", role,
                                      [cohort] if cohort else []) for who, (role, cohort) in STAFF.items()}
     values = {"cohort_id": "north", "mode": "co-coaching", "key": "A", "name": "members.csv", "partnership_id": pid,
               "invite": north["invite"], "token": f"north.{people['A']}.{'a' * 48}", "number": 1,
               "user_id": accounts["coordinator here"]["id"], "filename": "style.css",
-              "response_id": people["A"], "earlier_id": "1"}
+              "response_id": people["A"], "earlier_id": "1", "entry_id": entry["id"]}
     # Pages that need a query string to show anything (a 404 without it would read as "hidden").
     queries = {"coordinator.move_teacher": {"teacher": people["B"]}}
     return {"app": app, "store": store, "people": people, "accounts": accounts, "values": values,
