@@ -342,6 +342,7 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "token": [world["teacher"]["token"]], "number": [str(n) for n in range(1, world["pages"] + 1)],
         "name": ["members.csv", "profiles.csv", "grouping.json"], "filename": ["style.css"],
         "response_id": [world["teachers"][0]["id"], world["teacher"]["id"]], "earlier_id": ["1"],
+        "entry_id": world["entries"],
     }
 
 
@@ -641,6 +642,19 @@ class Builder:
         teacher = next(t for t in teachers if any(t["id"] in p["members"] for p in pairs))
         pair = next(p["id"] for p in pairs if teacher["id"] in p["members"])
 
+        # The teacher writes in their partnership's coaching log: a payload in every field of an observation.
+        entries = []
+        if "teacher.coaching_log_page" in app.view_functions:
+            client = self.teacher(teacher["token"])
+            url = f"/questionnaire/log/{pair}"
+            page = self.get(client, url)
+            fields = {name: PAYLOADS[i % len(PAYLOADS)]
+                      for i, name in enumerate(("strategy", "pupils", "prior_knowledge"))}
+            saved = self.post(client, url, {"csrf_token": csrf(page.text), "kind": "observation",
+                                            "on": date.today().isoformat(), **fields})
+            assert saved.status_code == 200, saved.text[:500]
+            entries = [e["id"] for e in store.log_entries(MAIN, pair)]
+
         # A teacher who submits after the grouping and the partnerships: placed late, waiting in every mode.
         late, late_token = self.journey(schools[1], web_rows[1])
         confirmed = {mode: {m for p in store.list_partnerships(MAIN) if p["mode"] == mode for m in p["members"]}
@@ -668,7 +682,7 @@ class Builder:
                       for c in extra],
             "teachers": teachers, "teacher": teacher, "pair": pair, "web_token": web_token, "late_token": late_token,
             "late": late_id, "waiting": waiting, "groups": keys, "group_names": dict(zip(keys, names, strict=False)),
-            "users": users, "pages": len(definition.sections), "agreement_texts": texts,
+            "users": users, "pages": len(definition.sections), "agreement_texts": texts, "entries": entries,
             "cookies": {"admin": cookie_of(admin), "specialist": cookie_of(specialist),
                         "coordinator": cookie_of(coordinator), "teacher": cookie_of(self.teacher(teacher["token"])),
                         "web": cookie_of(web), "late": cookie_of(late), "draft": cookie_of(draft),
