@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from diagnostic.engines.pairing import MODES, PairingError
-from diagnostic.services import partnerships
+from diagnostic.services import coaching_log, partnerships
 from diagnostic.services.cohorts import published_definition
 from diagnostic.web.coordinator import bp, browse
 from diagnostic.web.pages import aria, get_store
@@ -265,7 +265,9 @@ def _page(mode: str, ctx: dict[str, Any] | None = None, run_form: FlaskForm | No
         weak_point=browse.WEAK_POINT,
         broken=partnerships.broken(ctx["store"], g.cohort, proposal, mode),
         forbidden=forbidden, specialists=ctx["specialists"],
-        waiting=len(ctx["waiting"]), errors=list(errors), together=together, aria=aria), status
+        waiting=len(ctx["waiting"]), errors=list(errors), together=together, aria=aria,
+        # Only that each log is alive: how many entries and when the last was, never what partners wrote.
+        alive=coaching_log.liveness(ctx["store"], g.cohort)), status
 
 
 def _refused(mode: str, errors: list[str], anchor: str, status: int,  # noqa: ANN202

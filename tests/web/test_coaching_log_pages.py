@@ -6,6 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from conftest import sign_in_as
 from pages import visible_text
 
 from tests.web.test_partner import SCRIPT, as_teacher, build, csrf
@@ -85,3 +86,16 @@ def test_a_post_without_its_token_saves_nothing(app, store, cohort, paired):
     amy = as_teacher(app, paired, "Amy")
     assert amy.post(log_url(paired["pair"]), data={"kind": "planning", "on": TODAY, "notes": "x"}).status_code == 400
     assert store.log_entries(cohort["id"]) == []
+
+
+def test_a_coordinator_sees_that_a_log_is_alive_but_never_what_it_says(app, store, cohort, paired):
+    amy = as_teacher(app, paired, "Amy")
+    write(amy, paired["pair"], kind="observation", strategy="Secret strategy words", pupils="Quiet pupils spoke",
+          prior_knowledge="")
+    coordinator = app.test_client()
+    sign_in_as(coordinator, app, "coordinator", [cohort["id"]])
+    page = coordinator.get(f"/coordinator/cohorts/{cohort['id']}/partnerships/co-coaching")
+    assert page.status_code == 200
+    text = visible_text(page.text)
+    assert f"1 entry (1 observation), the last on {TODAY}" in text and "No entries yet" in text  # the other pair
+    assert "Secret strategy words" not in page.text and "Quiet pupils spoke" not in page.text
