@@ -106,10 +106,19 @@ def close_current(store: Store, cohort: Record, actor: str = "system") -> Record
     return closed
 
 
+def _cycle(cohort: Record, number: int) -> Record | None:
+    return next((c for c in cycles(cohort) if c["number"] == number), None)
+
+
 def is_open(cohort: Record, number: int) -> bool:
     """Whether teachers may still answer the questionnaire of cycle `number` (unknown cycles are not open)."""
-    found = [c for c in cycles(cohort) if c["number"] == number]
-    return bool(found) and found[0]["closed_at"] is None
+    found = _cycle(cohort, number)
+    return found is not None and found["closed_at"] is None
+
+
+def _linked(first: Record, number: int, later_id: str) -> Record:
+    """The teacher's first response, now pointing to their response of cycle `number`."""
+    return {**first, "later": {**(first.get("later") or {}), str(number): later_id}}
 
 
 def later_response(store: Store, cohort: Record, first: Record) -> Record | None:
@@ -123,27 +132,37 @@ def later_response(store: Store, cohort: Record, first: Record) -> Record | None
     return store.get_response(cohort["id"], later_id) if number > cycle_of(first) and later_id else None
 
 
-@whole_cohort
 def start_latest(store: Store, cohort: Record, first: Record) -> Record | None:
     """The teacher's questionnaire for the latest cycle, begun now if that cycle is open and they have none.
 
-    None while the latest cycle is their first one. Under the cohort's lock, so two tabs opening the link
-    at once begin one questionnaire, not two.
+    None while the latest cycle is their first one. Only beginning one takes the cohort's lock (so two tabs
+    opening the link at once begin one questionnaire, not two): carrying on in the same cycle costs nothing.
     """
-    cohort = store.get_cohort(cohort["id"]) or cohort
-    first = store.get_response(cohort["id"], first["id"]) or first
-    latest = current(cohort)
+    cohort = store.get_cohort(cohort["id"]) or cohort  # a cycle may have opened since the caller read it
     found = later_response(store, cohort, first)
-    if found or latest["number"] <= cycle_of(first) or latest["closed_at"] is not None or is_closed(cohort):
+    return found if found or not _can_begin(cohort, first) else _begin_latest(store, cohort, first)
+
+
+def _can_begin(cohort: Record, first: Record) -> bool:
+    latest = current(cohort)
+    return latest["number"] > cycle_of(first) and latest["closed_at"] is None and not is_closed(cohort)
+
+
+@whole_cohort
+def _begin_latest(store: Store, cohort: Record, first: Record) -> Record | None:
+    cohort = store.get_cohort(cohort["id"]) or cohort  # read again under the lock: another tab may have begun it
+    first = store.get_response(cohort["id"], first["id"]) or first
+    found = later_response(store, cohort, first)
+    if found or not _can_begin(cohort, first):
         return found
+    latest = current(cohort)
     record, _ = new_response({**cohort, "form_id": latest["form_id"], "form_version": latest["form_version"]},
                              school=first.get("school"), respondent=first.get("respondent"),
                              source=first.get("source", "web"))
     # Opened only through the teacher's own link (on their first response): this one has no link of its own.
     record.update(cycle=latest["number"], teacher=first["id"], token_hash="")
     store.add_responses(cohort["id"], [record])
-    store.update_response(cohort["id"], first["id"], lambda r: {
-        **r, "later": {**(r.get("later") or {}), str(latest["number"]): record["id"]}})
+    store.update_response(cohort["id"], first["id"], lambda r: _linked(r, latest["number"], record["id"]))
     return record
 
 
@@ -172,21 +191,20 @@ def import_later(store: Store, cohort: Record, number: int, path: Path,
     first response.
     """
     cohort = store.get_cohort(cohort["id"]) or cohort
-    found = [c for c in cycles(cohort) if c["number"] == number]
-    if number < 2 or not found:
+    found = _cycle(cohort, number)
+    if number < 2 or found is None:
         opened = ", ".join(str(c["number"]) for c in cycles(cohort)[1:]) or "none yet"
         raise CycleError(f"cohort {cohort['id']} has no cycle {number} to import into (later cycles opened: "
                          f"{opened}); open it with 'diagnostic cycle open' first")
-    definition = published_definition(store, found[0]["form_id"], found[0]["form_version"])
+    definition = published_definition(store, found["form_id"], found["form_version"])
     starting_points = {r["respondent"]: r for r in store.list_responses(cohort["id"], cycle=1)
                        if r.get("respondent") and r["status"] == "submitted"}
     answering = {**cohort, "form_id": definition.id, "form_version": definition.version}  # the cycle's form
     responses = import_csv(path, answering, definition, store.list_responses(cohort["id"], cycle=number),
                            progress=progress, starting_points=starting_points, cycle=number)
     store.add_responses(cohort["id"], responses)
-    key = str(number)
-    store.update_responses(cohort["id"], {r["teacher"]: (lambda first, made=r["id"]: {
-        **first, "later": {**(first.get("later") or {}), key: made}}) for r in responses})
+    store.update_responses(cohort["id"], {r["teacher"]: (lambda first, made=r["id"]: _linked(first, number, made))
+                                          for r in responses})
     return responses
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -69,9 +71,10 @@ def close_cycle(cohort_id: str):  # noqa: ANN201
 
 def _page(open_form: OpenForm, close_form: CloseForm, problem: str | None = None, status: int = 200):  # noqa: ANN202
     """The cycles with their counts, the forms, and first what refused an action."""
-    store = get_store()
-    cohort = store.get_cohort(g.cohort["id"]) or g.cohort
-    rows = [{**c, "counts": store.count_responses(cohort["id"], cycle=c["number"])} for c in cycles.cycles(cohort)]
+    cohort = g.cohort  # a refused action changed nothing, so the cohort as the guard read it is current
+    counts = Counter((cycles.cycle_of(r), r["status"]) for r in get_store().list_responses(cohort["id"]))
+    rows = [{**c, "counts": {status: counts[c["number"], status] for status in ("submitted", "draft")}}
+            for c in cycles.cycles(cohort)]
     errors = [(f"{open_form[name].label.text}: {e}", open_form[name].id) for name, found in open_form.errors.items()
               if name != "csrf_token" for e in found]
     if problem:

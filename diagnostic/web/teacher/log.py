@@ -15,7 +15,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from diagnostic.services import agreements, coaching_log
-from diagnostic.services.cohorts import published_definition
 from diagnostic.services.partnerships import display_name
 from diagnostic.web.pages import aria, get_store
 from diagnostic.web.teacher import bp
@@ -46,8 +45,8 @@ def _partnership(partnership_id: str) -> dict:
 
 
 def _author() -> dict:
-    definition = published_definition(get_store(), g.response["form_id"], g.response["form_version"])
-    return {"id": g.response["id"], "name": display_name(definition, g.response), "role": "teacher"}
+    # load_response read the teacher's first response and its questionnaire (log pages are not cycle pages).
+    return {"id": g.response["id"], "name": display_name(g.definition, g.response), "role": "teacher"}
 
 
 def _fields(form: EntryForm, kind: str) -> dict[str, str]:
