@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from diagnostic.cli.common import cohort_or_exit
-from diagnostic.cli.progress import steps
+from diagnostic.cli.watching import steps
 from diagnostic.services import audit, menu
 from diagnostic.services.cohorts import published_definition
 from diagnostic.storage.interface import StoreError

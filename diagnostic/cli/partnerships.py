@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from diagnostic.cli.common import ACTOR, cohort_or_exit, data_dir, within
-from diagnostic.cli.progress import steps
+from diagnostic.cli.watching import steps
 from diagnostic.engines.pairing import MODES, SCHOOL_RULES, SPECIALIST_CAPACITY, PairingError
 from diagnostic.services import audit, partnerships
 from diagnostic.services.cohorts import definition_dirs, published_definition

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from diagnostic.cli.common import ACTOR, cohort_or_exit
-from diagnostic.cli.progress import counted, steps
+from diagnostic.cli.watching import counted, steps
 from diagnostic.services import audit
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.csvio import ImportProblems, export_csv, export_json, import_csv

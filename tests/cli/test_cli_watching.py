@@ -1,6 +1,6 @@
 """Long commands show progress on standard error when a person is watching, never in their output.
 
-Progress is shown only when standard error is a terminal (`diagnostic.cli.progress.showing`); the
+Progress is shown only when standard error is a terminal (`diagnostic.cli.watching.showing`); the
 runner's streams are not terminals, so these tests switch it on to see it, and check that standard
 output, --json included, is exactly what it is without progress.
 """
@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from diagnostic.cli import cli
-from diagnostic.cli import progress as cli_progress
+from diagnostic.cli import watching as cli_watching
 from diagnostic.services.demo import DEMO_COHORT
 from tests.cli.test_cli import valid_row, write_answers
 
@@ -28,7 +28,7 @@ def invoke(app):
     def run(*args, watching: bool):
         runner = CliRunner()
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(cli_progress, "showing", lambda: watching)
+            patch.setattr(cli_watching, "showing", lambda: watching)
             result = runner.invoke(cli, args=[str(a) for a in args], obj=_script_info(app))
         assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
         return result
