@@ -275,6 +275,15 @@ class LearningFocusKeys(Strict):
     goal: Ident | None = None
 
 
+class ProgressKeys(Strict):
+    """Which of a follow-up's questions the progress reports read: how far the teacher got towards their goal (a
+    scale), what showed them how their pupils were getting on (choices), and the new goal of one who refines it."""
+
+    goal: Ident
+    pupil_evidence: Ident | None = None
+    new_goal: Ident | None = None
+
+
 class GroupingBlock(Strict):
     """A set of answers that feed the grouping model together, with one weight for the set.
 
@@ -455,6 +464,7 @@ class Definition(Versioned):
     # A follow-up (kind follow_up) names the questionnaire it follows and what it shares with it.
     follows: Follows | None = None
     matches: Matches | None = None
+    progress: ProgressKeys | None = None
     # The whole menu, copied in when the definition is loaded, so a published version keeps the menu it used.
     learning_focuses: Menu | None = None
 

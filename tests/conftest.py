@@ -17,6 +17,7 @@ from diagnostic.services import grouping
 from diagnostic.services.accounts import create_user, start_session
 from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
 from diagnostic.services.demo import PROFILES, planted_cohort, seed_demo, teacher_row
+from diagnostic.services.demo_cycles import seed_second_cycle
 from diagnostic.services.grouping import refit
 from forms.catalog import find_definition
 
@@ -265,6 +266,19 @@ def make_grouped(tmp_path_factory):
             prepare(cohort, definition, responses)
         store.add_responses(cohort_id, responses)
         refit(store, cohort, k)
+        return data
+    return make
+
+
+@pytest.fixture(scope="module")
+def make_two_cycles(make_grouped):
+    """A data directory with a grouped cohort that has run into cycle 2: co-coaching confirmed, `entries` log
+    entries per partnership, cycle 1 closed, cycle 2 open on the shipped follow-up, `answered` of the teachers'
+    follow-ups submitted with a planted rise (services/demo_cycles.py)."""
+    def make(cohort_id: str, teachers: int, seed: int, *, entries: int = 2, answered: float = 0.8) -> Path:
+        data = make_grouped(cohort_id, teachers, seed)
+        store = create_app({"TESTING": True, "DATA": str(data)}).extensions["store"]
+        seed_second_cycle(store, definition_dirs(data), cohort_id, seed=seed, entries=entries, answered=answered)
         return data
     return make
 

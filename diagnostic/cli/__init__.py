@@ -22,6 +22,7 @@ from diagnostic.cli import (
     menu,
     partnerships,
     privacy,
+    progress,
     responses,
     serving,
 )
@@ -53,7 +54,8 @@ cli = FlaskGroup(
 
 for command in (definitions.forms, cohorts.cohort, cycles.cycle, responses.import_responses, responses.export,
                 grouping.cluster, menu.recommend_cmd, serving.serve, accounts.users, drafts.purge_drafts,
-                partnerships.pair, partnerships.specialists, partnerships.demo, privacy.erase_cmd):
+                partnerships.pair, partnerships.specialists, partnerships.demo, privacy.erase_cmd,
+                progress.progress_cmd):
     cli.add_command(command)
 
 

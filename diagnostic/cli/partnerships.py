@@ -12,7 +12,9 @@ from diagnostic.cli.watching import steps
 from diagnostic.engines.pairing import MODES, SCHOOL_RULES, SPECIALIST_CAPACITY, PairingError
 from diagnostic.services import audit, partnerships
 from diagnostic.services.cohorts import definition_dirs, published_definition
+from diagnostic.services.cycles import CycleError
 from diagnostic.services.demo import seed_network
+from diagnostic.services.demo_cycles import seed_second_cycle
 from diagnostic.storage.interface import StoreError
 from diagnostic.web.pages import get_store
 from forms.catalog import UnknownForm
@@ -147,11 +149,20 @@ def specialists_remove(cohort_id: str, specialist_id: str) -> None:
 @click.option("--cohort", "cohort_id", default="network", show_default=True, help="Id for the new cohort.")
 @click.option("--teachers", type=click.IntRange(1, 50_000), default=2000, show_default=True)
 @click.option("--schools", type=click.IntRange(1, 500), default=20, show_default=True)
-def demo(cohort_id: str, teachers: int, schools: int) -> None:
+@click.option("--second-cycle", is_flag=True, help="Then confirm co-coaching, write a few coaching-log entries per "
+                                                   "partnership, and run cycle 2 on the follow-up questionnaire, "
+                                                   "answered by most teachers.")
+def demo(cohort_id: str, teachers: int, schools: int, second_cycle: bool) -> None:
     """Create a large synthetic network of submitted teachers, grouped, with specialists listed."""
+    say = steps()
     try:
-        result = seed_network(get_store(), definition_dirs(data_dir()), cohort_id, teachers, schools,
-                              progress=steps())
-    except (ValueError, StoreError, FileProblems, UnknownForm) as exc:
+        result = seed_network(get_store(), definition_dirs(data_dir()), cohort_id, teachers, schools, progress=say)
+        if second_cycle:
+            say("confirming co-coaching and running cycle 2")
+            later = seed_second_cycle(get_store(), definition_dirs(data_dir()), cohort_id)
+    except (ValueError, StoreError, FileProblems, UnknownForm, PairingError, CycleError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"cohort {cohort_id}: {result['submitted']} synthetic teachers in {schools} schools")
+    if second_cycle:
+        click.echo(f"cycle 2: {later['partnerships']} co-coaching partnerships confirmed, {later['answered']} of "
+                   f"{later['started']} teachers answered the follow-up")

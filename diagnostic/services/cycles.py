@@ -106,13 +106,13 @@ def close_current(store: Store, cohort: Record, actor: str = "system") -> Record
     return closed
 
 
-def _cycle(cohort: Record, number: int) -> Record | None:
+def numbered(cohort: Record, number: int) -> Record | None:
     return next((c for c in cycles(cohort) if c["number"] == number), None)
 
 
 def is_open(cohort: Record, number: int) -> bool:
     """Whether teachers may still answer the questionnaire of cycle `number` (unknown cycles are not open)."""
-    found = _cycle(cohort, number)
+    found = numbered(cohort, number)
     return found is not None and found["closed_at"] is None
 
 
@@ -191,7 +191,7 @@ def import_later(store: Store, cohort: Record, number: int, path: Path,
     first response.
     """
     cohort = store.get_cohort(cohort["id"]) or cohort
-    found = _cycle(cohort, number)
+    found = numbered(cohort, number)
     if number < 2 or found is None:
         opened = ", ".join(str(c["number"]) for c in cycles(cohort)[1:]) or "none yet"
         raise CycleError(f"cohort {cohort['id']} has no cycle {number} to import into (later cycles opened: "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from forms.checks.conditions import show_if_problems
 from forms.checks.constructs import construct_problems
-from forms.checks.follow_up import follow_up_problems
+from forms.checks.follow_up import follow_up_problems, progress_problems
 from forms.checks.grouping import grouping_problems
 from forms.checks.menu import menu_problems
 from forms.checks.questions import question_problems, section_problems
@@ -39,6 +39,7 @@ CHECKERS = (
     pairing_problems,         # pairing: the questions and choices partnerships read
     learning_focus_problems,  # learning_focus: the choice and goal questions
     follow_up_problems,       # follows and matches: a follow-up's own side (the followed side: forms/catalog.py)
+    progress_problems,        # progress: the follow-up's goal, pupil evidence and new goal questions
 )
 
 

@@ -14,6 +14,9 @@ from forms.schema import FOLLOW_UP, Definition, Question
 from forms.yamlfile import Problem
 
 PARTS = {"items": "item", "constructs": "construct"}
+# key in `progress:` -> the question types it may name
+PROGRESS_QUESTIONS = {"goal": ("likert",), "pupil_evidence": ("multi_choice", "single_choice"),
+                      "new_goal": ("long_text", "short_text")}
 
 
 def match_entries(data: dict, part: str) -> list[tuple[str, str, tuple]]:
@@ -47,6 +50,26 @@ def follow_up_problems(raw: RawDefinition) -> list[Problem]:
                                                f"'{theirs}'; each of the starting point's {noun}s can be matched "
                                                "once"))
             first.setdefault(theirs, mine)
+    return problems
+
+
+def progress_problems(raw: RawDefinition) -> list[Problem]:
+    """progress: only on a follow-up, naming questions of the kinds the progress reports can read."""
+    keys = raw.data.get("progress")
+    if not isinstance(keys, dict):
+        return []
+    if raw.data.get("kind") != FOLLOW_UP:
+        return [Problem(("progress",), "progress: only a follow-up questionnaire reports progress towards a goal; "
+                                       f"add kind: {FOLLOW_UP}")]
+    owner, problems = raw.index.owner, []
+    for key, kinds in PROGRESS_QUESTIONS.items():
+        target = keys.get(key)
+        question = owner.get(target) if isinstance(target, str) else None
+        if isinstance(target, str) and (question is None or question.get("type") not in kinds
+                                        or (key == "goal" and is_grid(question))):
+            single = " with a single answer" if key == "goal" else ""
+            problems.append(Problem(("progress", key), f"progress: {key} '{target}' must name a "
+                                                       f"{' or '.join(kinds)} question{single}"))
     return problems
 
 

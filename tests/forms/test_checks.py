@@ -64,6 +64,10 @@ def break_follow_up(data: dict) -> None:
     data["follows"] = {"form": "starting_point", "version": "1"}  # on a starting point, not a follow-up
 
 
+def break_progress(data: dict) -> None:
+    data["progress"] = {"goal": "observation_comfort"}  # a starting point has no goal to report progress on yet
+
+
 # (checker, how to break its part, what its one message says), in the order of CHECKERS
 BREAKS = [
     ("section_problems", break_sections, "section 'about': duplicate section id"),
@@ -75,6 +79,7 @@ BREAKS = [
     ("pairing_problems", break_pairing, "pairing: coaches names 'everyone'"),
     ("learning_focus_problems", break_learning_focus, "learning_focus: goal 'nobody' must name a"),
     ("follow_up_problems", break_follow_up, "follows: only a follow-up questionnaire follows another"),
+    ("progress_problems", break_progress, "progress: only a follow-up questionnaire reports progress"),
 ]
 
 

@@ -60,6 +60,9 @@ def test_it_asks_about_progress_what_was_tried_pupils_barriers_and_the_next_step
     # What got in the way is asked from the starting point's own list of barriers.
     assert FOLLOW_UP.question("obstacles").options == STARTING_POINT.question("barriers").options
     assert [c.id for c in FOLLOW_UP.question("next_step").options] == ["keep", "refine"]
+    # The progress reports read the goal, the pupils' evidence and the new goal from these questions.
+    assert (FOLLOW_UP.progress.goal, FOLLOW_UP.progress.pupil_evidence, FOLLOW_UP.progress.new_goal) == (
+        "goal_progress", "pupil_evidence", "new_goal")
 
 
 @pytest.mark.parametrize(("step", "shown"), [("refine", True), ("keep", False), (None, False)])
@@ -79,6 +82,7 @@ follows: {form: starting_point, version: "2"}
 matches:
   constructs: [openness]
   items: [op1, op2, op3, op4, observation_comfort]
+progress: {goal: how_far}
 scales:
   agree5:
     min: 1
@@ -104,6 +108,10 @@ sections:
       - id: observation_comfort
         type: likert
         prompt: "How comfortable would you feel with a partner watching part of a lesson?"
+        scale: comfort5
+      - id: how_far
+        type: likert
+        prompt: "How far have you got towards your goal?"
         scale: comfort5
 constructs:
   - id: openness
@@ -172,8 +180,17 @@ BROKEN = [
     pytest.param('follows: {form: starting_point, version: "2"}\n', "", "kind:", "a follow_up questionnaire needs "
                  'follows: the starting-point questionnaire it follows, e.g. follows: {form: starting_point, '
                  'version: "2"}', id="follows-nothing"),
+    pytest.param("progress: {goal: how_far}", "progress: {goal: beliefs_openness}", "progress:",
+                 "progress: goal 'beliefs_openness' must name a likert question with a single answer",
+                 id="progress-goal-a-grid"),
+    pytest.param("progress: {goal: how_far}", "progress: {goal: nowhere}", "progress:",
+                 "progress: goal 'nowhere' must name a likert question with a single answer",
+                 id="progress-goal-missing"),
+    pytest.param("progress: {goal: how_far}", "progress: {goal: how_far, new_goal: op1}",
+                 "progress:", "progress: new_goal 'op1' must name a long_text or short_text question",
+                 id="progress-new-goal-not-text"),
     pytest.param("kind: follow_up\nfollows: {form: starting_point, version: \"2\"}\nmatches:\n  constructs: "
-                 "[openness]\n  items: [op1, op2, op3, op4, observation_comfort]\n",
+                 "[openness]\n  items: [op1, op2, op3, op4, observation_comfort]\nprogress: {goal: how_far}\n",
                  "kind: check_in\nfollows: {form: starting_point, version: \"2\"}\n", "follows:",
                  "follows: only a follow-up questionnaire follows another and matches its answers; add kind: follow_up",
                  id="not-a-follow-up"),
