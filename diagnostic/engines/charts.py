@@ -70,3 +70,22 @@ def scatter(record: dict[str, Any], width: int = 560, height: int = 400, pad: in
                "outlier": m["outlier"], **styles[key]} for key, m in shown]
     return {"width": width, "height": height, "points": points, "drawn": len(shown), "total": len(members),
             "styles": styles, "explained": record.get("map_explained")}
+
+
+def change_chart(rows: list[dict[str, Any]], width: int = 520, label_w: int = 0, pad: int = 14) -> dict[str, Any]:
+    """Before-and-after marks for each measure on its own scale: where the starting point and the later answer sit.
+
+    Each row needs `label`, `low`, `high`, `before` and `after` (either may be None); every row shares one axis
+    from the lowest to the highest point of the scales, so a longer arrow is a bigger move.
+    """
+    low = min((r["low"] for r in rows), default=1)
+    high = max((r["high"] for r in rows), default=5)
+    span = (high - low) or 1
+    left, right = label_w + pad, width - pad
+
+    def x(value: float | None) -> float | None:
+        return None if value is None else round(left + (value - low) / span * (right - left), 1)
+
+    drawn = [{**r, "x_before": x(r["before"]), "x_after": x(r["after"])} for r in rows]
+    ticks = [{"value": v, "x": x(v)} for v in range(int(low), int(high) + 1)]
+    return {"width": width, "rows": drawn, "ticks": ticks, "low": low, "high": high, "left": left, "right": right}

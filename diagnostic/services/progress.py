@@ -148,6 +148,20 @@ def gather(store: Store, cohort: Record, number: int | None = None) -> Progress:
     return Progress(cohort, number, start, later, measures, teachers)
 
 
+def gather_one(store: Store, cohort: Record, first: Record, number: int | None = None) -> Progress:
+    """`gather` for one teacher alone (their own page reads their two responses, not the cohort's)."""
+    number = later_number(cohort, number)
+    cycle = cycles.numbered(cohort, number)
+    start = published_definition(store, cohort["form_id"], cohort["form_version"])
+    later_form = published_definition(store, cycle["form_id"], cycle["form_version"])
+    measures = measures_of(start, later_form)
+    later_id = (first.get("later") or {}).get(str(number))
+    later = store.get_response(cohort["id"], later_id) if later_id else None
+    answered = later if later and later["status"] == "submitted" else None
+    teacher = _Reader(start, later_form, measures).teacher(first, answered)
+    return Progress(cohort, number, start, later_form, measures, [teacher])
+
+
 class _Reader:
     """Reads one teacher's two responses into a `Teacher`, with the ids of the matched answers worked out once."""
 
@@ -316,3 +330,16 @@ def in_words(measure: dict[str, Any]) -> str:
     low, high = measure["ci"]
     size = f", effect size {measure['effect_size']:.2f}" if measure["effect_size"] is not None else ""
     return f"{said} (95% range {signed(low)} to {signed(high)}{size}), from {n} teachers."
+
+
+def move_in_words(row: dict[str, Any]) -> str:
+    """A teacher's own move on one measure, kindly: where they started, where they are, and which way it went."""
+    if row["before"] is None or row["after"] is None:
+        return f"{row['label']}: not enough answers in both questionnaires to compare."
+    where = f"{row['before']:g} at your starting point and {row['after']:g} now, out of {row['high']}"
+    if row["change"] > 0:
+        return f"{row['label']}: {where}. That is higher than when you started."
+    if row["change"] == 0:
+        return f"{row['label']}: {where}, the same as when you started."
+    return f"{row['label']}: {where}, a little lower than when you started. That often happens once you look " \
+           "closely at your own teaching, and it is worth talking over with your partner."

@@ -49,7 +49,7 @@ ACCESS = {
     "teacher.summary": TEACHER, "teacher.learning_menu": TEACHER, "teacher.partner": TEACHER,
     "teacher.my_data": TEACHER, "teacher.my_data_json": TEACHER, "teacher.ask_for_erasure": TEACHER,
     "teacher.confirm_erasure": TEACHER, "teacher.partner_contact": TEACHER,
-    "teacher.new_private_link": TEACHER,
+    "teacher.new_private_link": TEACHER, "teacher.my_progress": TEACHER,
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
     "teacher.coaching_log_page": OWN_PARTNERSHIP, "teacher.log_entry": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,

@@ -160,11 +160,16 @@ def current():  # noqa: ANN201
     return redirect(_carry_on(g.cohort, g.response))
 
 
+def _done_url(record: dict) -> str:
+    """Where a submitted questionnaire leads: the starting point's summary, or a later cycle's progress."""
+    return url_for(".summary") if cycles.cycle_of(record) == 1 else url_for(".my_progress")
+
+
 def _carry_on(cohort: dict, record: dict) -> str:
     """Where a teacher carries on: the latest cycle's questionnaire once one has opened, else where they were."""
     record = cycles.start_latest(get_store(), cohort, record) or record
     if record["status"] == "submitted":
-        return url_for(".summary")
+        return _done_url(record)
     definition = published_definition(get_store(), record["form_id"], record["form_version"])
     return _next_url(definition, record["answers"], record.get("page", 0) - 1)
 
@@ -174,7 +179,7 @@ def page(number: int):  # noqa: ANN201
     """One page of the questionnaire: show it with saved answers, or save it and move on."""
     definition, record = g.definition, g.response
     if record["status"] == "submitted":
-        return redirect(url_for(".summary"))
+        return redirect(_done_url(record))
     if not 1 <= number <= len(definition.sections):
         abort(404)
     index = number - 1
@@ -263,7 +268,7 @@ def _render_page(form: FlaskForm, definition: Any, record: dict, index: int, mes
 def review():  # noqa: ANN201
     """All answers on one page, with links to change them, and the submit button."""
     if g.response["status"] == "submitted":
-        return redirect(url_for(".summary"))
+        return redirect(_done_url(g.response))
     return _render_review()
 
 
@@ -286,7 +291,7 @@ def submit_response():  # noqa: ANN201
     if not form.validate_on_submit():
         abort(400)
     if g.response["status"] == "submitted":
-        return redirect(url_for(".summary"))
+        return redirect(_done_url(g.response))
     try:
         revision = int(form.revision.data or -1)
     except ValueError:
@@ -300,7 +305,7 @@ def submit_response():  # noqa: ANN201
         g.response = get_store().get_response(g.response["cohort"], g.response["id"])
         return _render_review(409, "Your answers changed in another window or tab since this page was "
                                    "opened. Check them below, then submit.")
-    return redirect(url_for(".summary"))
+    return redirect(_done_url(g.response))
 
 
 @bp.route("/questionnaire/summary")
@@ -323,7 +328,7 @@ def summary():  # noqa: ANN201
     return render_template("teacher/summary.html", definition=definition, record=record, chosen=chosen, goal=goal,
                            confirmed=choice["confirmed"], has_menu=definition.learning_focuses is not None,
                            constructs=starting_point(definition, record.get("scores", {})), partnered=partnered,
-                           contact_modes=agreements.CONTACT_MODES)
+                           contact_modes=agreements.CONTACT_MODES, later_cycle=cycles.current(g.cohort)["number"] > 1)
 
 
 
