@@ -14,6 +14,7 @@ in confidence per learning focus, only for groups of at least MIN_GROUP_SIZE tea
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,9 @@ class Teacher:
     goal: int | None = None
     evidence: list[str] = field(default_factory=list)
     refined: bool = False
+    # Their answers now, in the starting point's own ids (matched answers from the follow-up, the rest kept
+    # from the starting point), so cycle 1's grouping model can say which group they would fall in today.
+    now: Record | None = None
 
     def change(self, measure: str) -> float | None:
         before, after = self.before.get(measure), self.after.get(measure)
@@ -185,6 +189,11 @@ class _Reader:
         if later is None:
             return found
         found.answered = True
+        found.now = {"id": first["id"], "respondent": first.get("respondent"), "school": first.get("school"),
+                     "answers": {**first["answers"], **{theirs: later["answers"][mine] for theirs, mine in
+                                                       self.items.items() if mine in later["answers"]}},
+                     "scores": {**first.get("scores", {}), **{theirs: later.get("scores", {}).get(mine) for
+                                                             theirs, mine in self.constructs.items()}}}
         found.after = {m.id: later.get("scores", {}).get(self.constructs.get(m.id, m.id))
                        for m in self.measures if m.belief}
         found.after[FOCUS] = _level(later["answers"].get(self.items.get(item))) if item in self.items else None
@@ -253,6 +262,34 @@ def of_teacher(progress: Progress, teacher_id: str) -> dict[str, Any] | None:
     return {"cycle": progress.number, "answered": teacher.answered, "focus": teacher.focus_title, "measures": rows,
             "goal": teacher.goal, "goal_label": scale.labels.get(teacher.goal) if scale and teacher.goal else None,
             "goal_scale": [scale.min, scale.max] if scale else None, "refined": teacher.refined}
+
+
+# -- per group (specialists) ------------------------------------------------------------------------------
+def by_group(progress: Progress, record: Record) -> list[dict[str, Any]]:
+    """Each of cycle 1's groups: how many of its members answered the follow-up, and their paired change."""
+    teachers = {t.id: t for t in progress.teachers}
+    rows = []
+    for group in record["groups"]:
+        members = [teachers[m["id"]] for m in group["members"] if m["id"] in teachers]
+        answered = [t for t in members if t.answered]
+        rows.append({"key": group["key"], "name": group["name"], "members": len(members),
+                     "answered": len(answered), "measures": changes(progress, answered)})
+    return rows
+
+
+def transitions(progress: Progress, record: Record, place: Callable[[list[Record]], dict[str, Record]]
+                ) -> dict[str, Any]:
+    """How many members of each cycle-1 group would fall in each group now: `place` (cycle 1's own model, through
+    `services.grouping.place`) puts each teacher's answers of today into the same groups, so they line up."""
+    keys = [g["key"] for g in record["groups"]]
+    was = {m["id"]: g["key"] for g in record["groups"] for m in g["members"]}
+    now = [t.now for t in progress.answered if t.now is not None and t.id in was]
+    placed = place(now) if now else {}
+    counts = Counter((was[rid], m["group"]) for rid, m in placed.items())
+    table = [{"from": k, "to": {j: counts[(k, j)] for j in keys}, "stayed": counts[(k, k)],
+              "total": sum(counts[(k, j)] for j in keys)} for k in keys]
+    moved = sum(row["total"] - row["stayed"] for row in table)
+    return {"groups": keys, "rows": table, "placed": len(placed), "moved": moved}
 
 
 # -- the impact report (coordinators) ------------------------------------------------------------------------
@@ -343,3 +380,12 @@ def move_in_words(row: dict[str, Any]) -> str:
         return f"{row['label']}: {where}, the same as when you started."
     return f"{row['label']}: {where}, a little lower than when you started. That often happens once you look " \
            "closely at your own teaching, and it is worth talking over with your partner."
+
+
+def in_words_for(row: dict[str, Any], focus: str | None) -> str:
+    """One teacher's move on one measure for their specialist: from where, to where, out of what."""
+    label = f"Confidence in {focus}" if row["id"] == FOCUS and focus else row["label"]
+    if row["before"] is None or row["after"] is None:
+        return f"{label}: not answered in both questionnaires."
+    return f"{label}: {row['before']:g} at the starting point, {row['after']:g} now (out of {row['high']}), " \
+           f"a change of {signed(row['change'])}."

@@ -12,13 +12,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from diagnostic.engines import charts
-from diagnostic.services import audit, grouping, menu
+from diagnostic.services import audit, cycles, grouping, menu, progress
 from diagnostic.services.accounts import can_see
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.group_exports import members_csv, profiles_csv, summary
 from diagnostic.services.grouping import MAX_GROUPS, NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT, GroupingError
 from diagnostic.services.starting_points import UnknownStartingPoint, names, starting_point_of
-from diagnostic.storage.interface import DamagedGrouping
+from diagnostic.storage.interface import DamagedGrouping, Store
 from diagnostic.web.pages import get_store
 from diagnostic.web.specialist import bp
 from forms.grouping import feature_spec
@@ -100,7 +100,7 @@ def _overview_page(form: RegroupForm | None = None, problem: str | None = None, 
     form = form or RegroupForm(data=_last_params(record))
     context = {"cohort": g.cohort, "record": record, "counts": counts, "form": form,
                "problem": problem or damaged, "earlier": grouping.earlier(get_store(), g.cohort),
-               "restore_form": RestoreForm()}
+               "restore_form": RestoreForm(), "later_cycle": cycles.current(g.cohort)["number"] > 1}
     if record:
         context.update(heat=charts.heatmap(record, scales=_scales(record)), map=charts.scatter(record),
                        styles=charts.group_styles(record["groups"]))
@@ -189,9 +189,21 @@ def starting_point(cohort_id: str, response_id: str):  # noqa: ANN201
     # The log never names a teacher (it outlives erasure), but it shows who looked, when and in which cohort.
     audit.record(store, current_user.email, "view starting point", "Viewed one teacher's starting point"
                  + (f" (in group {found['group']['key']})." if found["group"] else "."), cohort_id)
-    response = Response(render_template("specialist/starting_point.html", cohort=g.cohort, teacher=found))
+    response = Response(render_template("specialist/starting_point.html", cohort=g.cohort, teacher=found,
+                                        change=_change_of(store, response_id)))
     response.headers["Cache-Control"] = "no-store"  # a shared computer must not keep a copy of someone's answers
     return response
+
+
+def _change_of(store: Store, response_id: str) -> dict | None:
+    """This teacher's change since their starting point, once the cohort has a later cycle (else None)."""
+    first = store.get_response(g.cohort["id"], response_id)
+    try:
+        found = progress.gather_one(store, g.cohort, first)
+    except progress.ProgressError:
+        return None
+    mine = progress.of_teacher(found, response_id)
+    return {**mine, "words": [progress.in_words_for(r, mine["focus"]) for r in mine["measures"]]}
 
 
 @bp.get("/cohorts/<cohort_id>/focuses")
