@@ -115,15 +115,16 @@ def seed_second_cycle(store: Store, definition_dirs: list[Path], cohort_id: str,
 
 def _write_logs(store: Store, cohort: Record, made: list[Record], entries: int, rng: random.Random) -> None:
     """A few entries per partnership, written straight to the store (the demo is not one audited person)."""
-    kinds = list(coaching_log.KINDS)
+    kinds, written = list(coaching_log.KINDS), []
     for p in made:
         for n in range(entries):
             kind = kinds[n % len(kinds)]
             fields = coaching_log.KINDS[kind][1]
             author = p["members"][n % len(p["members"])]
-            store.add_log_entry(cohort["id"], {
+            written.append({
                 "id": secrets.token_hex(8), "partnership": p["id"], "kind": kind,
                 "on": (date.today() - timedelta(days=7 * (entries - n))).isoformat(),
                 "author": {"id": author, "name": p["names"][n % len(p["members"])], "role": "teacher"},
                 "text": {f: rng.choice(TRIED) for f in fields}, "revision": 1, "written_at": now(),
                 "changed_at": None})
+    store.add_log_entries(cohort["id"], written)

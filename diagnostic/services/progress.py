@@ -88,6 +88,7 @@ class Progress:
     later: Definition
     measures: list[Measure]
     teachers: list[Teacher]
+    joined: Counter = field(default_factory=Counter)  # cycle-1 responses (drafts too) per school
 
     @property
     def answered(self) -> list[Teacher]:
@@ -143,13 +144,20 @@ def gather(store: Store, cohort: Record, number: int | None = None) -> Progress:
     start = published_definition(store, cohort["form_id"], cohort["form_version"])
     later = published_definition(store, cycle["form_id"], cycle["form_version"])
     measures = measures_of(start, later)
-    answers_later = {r["id"]: r for r in store.list_responses(cohort["id"], status="submitted", cycle=number)}
+    # One read of the cohort, split here: each cycle is a filter over the same responses.
+    firsts, answers_later, joined = [], {}, Counter()
+    for r in store.list_responses(cohort["id"]):
+        at = cycles.cycle_of(r)
+        if at == 1:
+            joined[r.get("school")] += 1
+            if r["status"] == "submitted":
+                firsts.append(r)
+        elif at == number and r["status"] == "submitted":
+            answers_later[r["id"]] = r
     reader = _Reader(start, later, measures)
-    teachers = []
-    for first in store.list_responses(cohort["id"], status="submitted", cycle=1):
-        later_id = (first.get("later") or {}).get(str(number))
-        teachers.append(reader.teacher(first, answers_later.get(later_id)))
-    return Progress(cohort, number, start, later, measures, teachers)
+    teachers = [reader.teacher(first, answers_later.get((first.get("later") or {}).get(str(number))))
+                for first in firsts]
+    return Progress(cohort, number, start, later, measures, teachers, joined)
 
 
 def gather_one(store: Store, cohort: Record, first: Record, number: int | None = None) -> Progress:
@@ -293,10 +301,12 @@ def transitions(progress: Progress, record: Record, place: Callable[[list[Record
 
 
 # -- the impact report (coordinators) ------------------------------------------------------------------------
-def impact(store: Store, cohort: Record, min_group: int, number: int | None = None) -> dict[str, Any]:
+def impact(store: Store, cohort: Record, min_group: int, number: int | None = None,
+           progress: Progress | None = None) -> dict[str, Any]:
     """Participation per school, progress towards goals, the pupils' evidence and the change in confidence per
-    learning focus; no beliefs or barriers, and no figure about fewer than `min_group` teachers."""
-    progress = gather(store, cohort, number)
+    learning focus; no beliefs or barriers, and no figure about fewer than `min_group` teachers. `progress`: the
+    cohort's `gather`ed already, when the caller has it."""
+    progress = progress or gather(store, cohort, number)
     answered = progress.answered
     enough = len(answered) >= min_group
     return {"cohort": cohort["id"], "cycle": progress.number, "cycle_open": progress.still_open,
@@ -330,10 +340,10 @@ def per_focus(progress: Progress, teachers: list[Teacher], min_group: int) -> li
 def participation(store: Store, cohort: Record, progress: Progress) -> list[dict[str, Any]]:
     """Per school: who joined, answered the starting point and the follow-up, partnerships and their logs."""
     rows = {s: _row(s) for s in cohort.get("schools") or []}
-    for r in store.list_responses(cohort["id"], cycle=1):
-        rows.setdefault(r.get("school"), _row(r.get("school")))["joined"] += 1
+    for school, joined in progress.joined.items():
+        rows.setdefault(school, _row(school))["joined"] += joined
     for t in progress.teachers:
-        rows[t.school]["started"] += 1
+        rows.setdefault(t.school, _row(t.school))["started"] += 1
         rows[t.school]["answered"] += t.answered
     alive = coaching_log.liveness(store, cohort)
     for p in confirmed(store, cohort):

@@ -247,9 +247,13 @@ class Store(ABC):
     def remove_partnership(self, cohort_id: str, partnership_id: str) -> None:
         """Delete a partnership record for good (nothing happens if there is none)."""
 
-    @abstractmethod
     def add_log_entry(self, cohort_id: str, entry: Record) -> None:
         """Store a new coaching-log entry of one of the cohort's partnerships (its `id` must be new)."""
+        self.add_log_entries(cohort_id, [entry])
+
+    @abstractmethod
+    def add_log_entries(self, cohort_id: str, entries: list[Record]) -> None:
+        """Store several new coaching-log entries at once (an import, a copy, a demo); every `id` must be new."""
 
     @abstractmethod
     def log_entries(self, cohort_id: str, partnership_id: str | None = None) -> list[Record]:

@@ -498,12 +498,14 @@ class TinyDBStore(Store):
     def _log_table(self, cohort_id: str):  # noqa: ANN202 - the context manager of _table
         return self._table(self._cohort_dir(cohort_id) / "coaching-log.json", "entries")
 
-    def add_log_entry(self, cohort_id: str, entry: Record) -> None:
-        """Store a new coaching-log entry of one of the cohort's partnerships (its `id` must be new)."""
+    def add_log_entries(self, cohort_id: str, entries: list[Record]) -> None:
+        """Store new coaching-log entries of the cohort's partnerships (each `id` must be new), in one write."""
+        ids = [e["id"] for e in entries]
         with self._log_table(cohort_id) as table:
-            if table.contains(Query().id == entry["id"]):
-                raise StoreError(f"log entry id {entry['id']!r} in cohort {cohort_id!r} is already taken")
-            table.insert(entry)
+            taken = sorted({e["id"] for e in table.all()} & set(ids)) or sorted(i for i in set(ids) if ids.count(i) > 1)
+            if taken:
+                raise StoreError(f"log entry id {taken[0]!r} in cohort {cohort_id!r} is already taken")
+            table.insert_multiple(entries)
 
     def log_entries(self, cohort_id: str, partnership_id: str | None = None) -> list[Record]:
         """The cohort's coaching-log entries (or one partnership's), in the order they were written."""

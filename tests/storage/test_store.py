@@ -183,7 +183,14 @@ def test_coaching_log_entries_are_added_listed_replaced_and_removed(backend_stor
     store.add_log_entry("north", {**first, "id": "e2", "partnership": "p2"})
     with pytest.raises(StoreError):
         store.add_log_entry("north", first)  # ids are unique
+    with pytest.raises(StoreError):
+        store.add_log_entries("north", [{**first, "id": "e3"}, {**first, "id": "e3"}])  # within one batch too
+    with pytest.raises(StoreError):
+        store.add_log_entries("north", [{**first, "id": "e4"}, first])  # and nothing of a refused batch is kept
     assert [e["id"] for e in store.log_entries("north")] == ["e1", "e2"]
+    store.add_log_entries("north", [{**first, "id": "e5"}, {**first, "id": "e6"}])
+    assert [e["id"] for e in store.log_entries("north")] == ["e1", "e2", "e5", "e6"]
+    store.remove_log_entries("north", lambda e: e["id"] in ("e5", "e6"))
     assert [e["id"] for e in store.log_entries("north", "p2")] == ["e2"]
     changed = store.update_log_entry("north", "e1", lambda e: {k: v for k, v in e.items() if k != "kind"})
     assert "kind" not in changed and "kind" not in store.log_entries("north", "p1")[0]  # replaced, not merged
