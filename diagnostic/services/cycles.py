@@ -166,6 +166,34 @@ def _begin_latest(store: Store, cohort: Record, first: Record) -> Record | None:
     return record
 
 
+def as_starting_point(first: Record, later: Record, definition: Definition) -> Record:
+    """A teacher's answers today in their starting point's own ids: the follow-up's matched answers and construct
+    scores laid over their starting point (what was not asked again stays as it was), under their first id.
+
+    So the starting point's grouping model and features read it like any starting point.
+    """
+    matches = definition.matches
+    items = matches.item_pairs() if matches else {}
+    constructs = matches.construct_pairs() if matches else {}
+    answers, scores = later["answers"], later.get("scores") or {}
+    return {**first, "answers": {**first["answers"], **{theirs: answers[mine] for mine, theirs in items.items()
+                                                         if mine in answers}},
+            "scores": {**(first.get("scores") or {}), **{theirs: scores.get(mine) for mine, theirs in
+                                                          constructs.items()}}}
+
+
+def todays_answers(store: Store, cohort: Record, number: int) -> list[Record]:
+    """`as_starting_point` for every teacher who submitted both their starting point and cycle `number`."""
+    found = numbered(cohort, number)
+    if number < 2 or found is None:
+        raise CycleError(f"{cohort['name']} has no cycle {number} to group on")
+    definition = published_definition(store, found["form_id"], found["form_version"])
+    responses = store.list_responses(cohort["id"], status="submitted")
+    later = {r["id"]: r for r in responses if cycle_of(r) == number}
+    return [as_starting_point(first, later[later_id], definition) for first in responses
+            if cycle_of(first) == 1 and (later_id := (first.get("later") or {}).get(str(number))) in later]
+
+
 def follow_ups(cohort: Record, available: list[Record]) -> list[Record]:
     """Of the definitions available (`services.definitions.available`), the valid follow-ups of this cohort's start."""
     start = [cohort["form_id"], cohort["form_version"]]

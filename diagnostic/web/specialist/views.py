@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
@@ -39,6 +40,11 @@ class RegroupForm(FlaskForm):
     k = SelectField("Number of groups", default="auto", validators=[InputRequired()], choices=GROUP_COUNTS)
     method = RadioField("Method", choices=[SelectChoice(m, METHOD_LABELS[m]) for m in METHODS], default="kmeans",
                         validators=[InputRequired()])
+    # Not required: a form from before cycles existed (or a stale tab) groups the starting point, as it did then.
+    cycle = SelectField("Answers to group on", default="1",
+                        description="A later cycle groups the teachers who answered its follow-up on their answers "
+                                    "now (the questions asked again, with the rest of their starting point). The "
+                                    "starting-point grouping is kept under “Earlier groupings”.")
     accept_small = BooleanField("Keep the new groups even if one is smaller than the minimum group size",
                                 description="Without this, a grouping that would leave a group too small to plan "
                                             "for is refused and the current groups stay.")
@@ -97,7 +103,7 @@ def _overview_page(form: RegroupForm | None = None, problem: str | None = None, 
     """The cohort's overview page, with the re-group form as posted and what went wrong when a change failed."""
     record, damaged = _current()
     counts = get_store().count_responses(g.cohort["id"], cycle=1)
-    form = form or RegroupForm(data=_last_params(record))
+    form = form or _regroup_form(data=_last_params(record))
     context = {"cohort": g.cohort, "record": record, "counts": counts, "form": form,
                "problem": problem or damaged, "earlier": grouping.earlier(get_store(), g.cohort),
                "restore_form": RestoreForm(), "later_cycle": cycles.current(g.cohort)["number"] > 1}
@@ -107,21 +113,31 @@ def _overview_page(form: RegroupForm | None = None, problem: str | None = None, 
     return render_template("specialist/overview.html", **context), status
 
 
+def _regroup_form(**kwargs: Any) -> RegroupForm:
+    """The re-group form, offering the starting point and each later cycle of this cohort."""
+    form = RegroupForm(**kwargs)
+    numbers = [c["number"] for c in cycles.cycles(g.cohort)]
+    form.cycle.choices = [SelectChoice(str(n), "The starting point (cycle 1)" if n == 1 else
+                                       f"Cycle {n}: the follow-up's answers") for n in numbers]
+    return form
+
+
 def _last_params(record: dict | None) -> dict:
     if not record:
         return {}
-    return {"k": str(record["params"]["k"]), "method": record["params"]["method"]}
+    return {"k": str(record["params"]["k"]), "method": record["params"]["method"],
+            "cycle": str(record.get("cycle", 1))}
 
 
 @bp.post("/cohorts/<cohort_id>/regroup")
 def regroup(cohort_id: str):  # noqa: ANN201
     """Re-group the cohort with the chosen number of groups and method."""
-    form = RegroupForm()
+    form = _regroup_form()
     if not form.validate_on_submit():
         return _overview_page(form, "Choose a number of groups and a method.", 422)
     try:
         result = grouping.refit(get_store(), g.cohort, form.k.data, form.method.data, actor=current_user.email,
-                                accept_small=form.accept_small.data)
+                                accept_small=form.accept_small.data, cycle=int(form.cycle.data))
     except grouping.SmallGroups as exc:
         return _overview_page(form, f"{exc}: tick “{form.accept_small.label.text}” below and re-group again.",
                               exc.status)
