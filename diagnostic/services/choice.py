@@ -70,3 +70,26 @@ def choose(record: dict[str, Any], focuses: list[str], pupil_group: str | None, 
     record.update(choice={"focuses": focuses, "pupil_group": pupil_group or None, "goal": goal, "chosen_at": now()},
                   choice_history=history[-20:])
     return record
+
+
+def refine_goal(record: dict[str, Any], choice: dict[str, Any], goal: str, cycle: int) -> dict[str, Any]:
+    """A teacher who sharpens their goal in a later cycle's follow-up: it becomes their goal from that cycle on,
+    and the choice it replaces goes into their history, so the goals of every cycle are kept. `choice` is their
+    choice now (`current_choice`); sending the same goal for the same cycle again changes nothing."""
+    kept = {k: v for k, v in choice.items() if k != "confirmed"}
+    goal = goal.strip()[:GOAL_LIMIT]
+    if kept.get("cycle") == cycle and kept.get("goal") == goal:
+        return record
+    history = [*record.get("choice_history", []), {**kept, "cycle": kept.get("cycle", 1)}]
+    record.update(choice={**kept, "goal": goal, "chosen_at": now(), "cycle": cycle}, choice_history=history[-20:])
+    return record
+
+
+def goals_by_cycle(record: dict[str, Any], definition: Definition) -> list[dict[str, Any]]:
+    """The teacher's focus and goal in each cycle, first to latest (the last choice made in each)."""
+    latest: dict[int, dict[str, Any]] = {}
+    for entry in [*record.get("choice_history", []), current_choice(record, definition)]:
+        latest[entry.get("cycle", 1)] = entry
+    titles = {f.id: f.title for f in definition.learning_focuses.focuses} if definition.learning_focuses else {}
+    return [{"cycle": n, "focuses": [titles.get(f, f) for f in c.get("focuses", [])], "goal": c.get("goal") or ""}
+            for n, c in sorted(latest.items())]

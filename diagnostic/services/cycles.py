@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from diagnostic.services import audit
+from diagnostic.services.choice import current_choice, refine_goal
 from diagnostic.services.cohorts import definition_dirs, is_closed, publish, published_definition
 from diagnostic.services.csvio import export_cycles_csv, import_csv
 from diagnostic.services.journey import new_response, now
@@ -194,6 +195,20 @@ def todays_answers(store: Store, cohort: Record, number: int) -> list[Record]:
             if cycle_of(first) == 1 and (later_id := (first.get("later") or {}).get(str(number))) in later]
 
 
+def carry_goal(store: Store, cohort: Record, later: Record) -> None:
+    """After a follow-up is submitted: a teacher who wrote a new goal in it has that goal from this cycle on, on
+    their first response (where their focus lives), and keeps the goals before it in their history."""
+    definition = published_definition(store, later["form_id"], later["form_version"])
+    keys = definition.progress
+    goal = str(later["answers"].get(keys.new_goal) or "").strip() if keys and keys.new_goal else ""
+    first = store.get_response(cohort["id"], later.get("teacher") or "") if goal else None
+    if first is None:
+        return
+    start = published_definition(store, cohort["form_id"], cohort["form_version"])
+    store.update_response(cohort["id"], first["id"], lambda r: refine_goal(r, current_choice(r, start), goal,
+                                                                          cycle_of(later)))
+
+
 def follow_ups(cohort: Record, available: list[Record]) -> list[Record]:
     """Of the definitions available (`services.definitions.available`), the valid follow-ups of this cohort's start."""
     start = [cohort["form_id"], cohort["form_version"]]
@@ -233,6 +248,8 @@ def import_later(store: Store, cohort: Record, number: int, path: Path,
     store.add_responses(cohort["id"], responses)
     store.update_responses(cohort["id"], {r["teacher"]: (lambda first, made=r["id"]: _linked(first, number, made))
                                           for r in responses})
+    for r in responses:
+        carry_goal(store, cohort, r)
     return responses
 
 

@@ -66,3 +66,23 @@ def test_at_the_starting_point_the_page_says_when_progress_will_show(app, first_
     page = teacher.get("/questionnaire/progress")
     assert page.status_code == 200 and "next round" in visible_text(page.text)
     assert "/questionnaire/progress" not in teacher.get("/questionnaire/summary").text
+
+
+def test_a_teacher_who_sharpens_their_goal_keeps_the_goals_of_both_rounds(store, cohort, follow_up,  # noqa: F811
+                                                                          first_cycle, second_cycle):
+    row, _, _ = follow_up_row(follow_up, first_cycle["first"])
+    row.update(next_step="refine", new_goal="<b>Every</b> pupil explains their thinking to a partner")
+    answer_all(second_cycle, follow_up, row)
+    review = second_cycle.get("/questionnaire/review").text
+    second_cycle.post("/questionnaire/submit", data={"csrf_token": csrf(review), "revision": revision(review)})
+    first = store.get_response(cohort["id"], first_cycle["first"]["id"])
+    assert first["choice"]["goal"] == row["new_goal"] and first["choice"]["cycle"] == 2
+    before = first_cycle["first"]["answers"]["focus_goal"]
+    assert [h["goal"] for h in first["choice_history"]] == [before]
+    page = second_cycle.get("/questionnaire/progress")
+    assert "&lt;b&gt;Every&lt;/b&gt;" in page.text and "<b>Every</b>" not in page.text  # escaped
+    text = visible_text(page.text)
+    assert f"): {before}" in text.split("At the start", 1)[1].split("From round 2", 1)[0]
+    assert f"): {row['new_goal']}" in text.split("From round 2", 1)[1]
+    # Their summary and menu now carry the new goal: it is their goal from this round on.
+    assert "Every</b> pupil explains" in visible_text(second_cycle.get("/questionnaire/summary").text)

@@ -15,6 +15,7 @@ from wtforms.validators import InputRequired, Length
 from diagnostic.engines import charts
 from diagnostic.services import audit, cycles, grouping, menu, progress
 from diagnostic.services.accounts import can_see
+from diagnostic.services.choice import goals_by_cycle
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.group_exports import members_csv, profiles_csv, summary
 from diagnostic.services.grouping import MAX_GROUPS, NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT, GroupingError
@@ -219,7 +220,8 @@ def _change_of(store: Store, response_id: str) -> dict | None:
     except progress.ProgressError:
         return None
     mine = progress.of_teacher(found, response_id)
-    return {**mine, "words": [progress.in_words_for(r, mine["focus"]) for r in mine["measures"]]}
+    return {**mine, "words": [progress.in_words_for(r, mine["focus"]) for r in mine["measures"]],
+            "goals": goals_by_cycle(first, found.start)}
 
 
 @bp.get("/cohorts/<cohort_id>/focuses")

@@ -10,6 +10,7 @@ from flask import g, render_template
 
 from diagnostic.engines import charts
 from diagnostic.services import progress
+from diagnostic.services.choice import goals_by_cycle
 from diagnostic.web.pages import get_store
 from diagnostic.web.teacher import bp
 
@@ -26,4 +27,5 @@ def my_progress():  # noqa: ANN201
     rows = [{**r, "label": f"Your confidence in {mine['focus']}"} if r["id"] == progress.FOCUS and mine["focus"]
             else r for r in mine["measures"]]
     return render_template("teacher/progress.html", mine=mine, cycle=found.number, words=[
-        progress.move_in_words(r) for r in rows], chart=charts.change_chart(rows))
+        progress.move_in_words(r) for r in rows], chart=charts.change_chart(rows),
+        goals=goals_by_cycle(g.response, g.definition))

@@ -305,6 +305,8 @@ def submit_response():  # noqa: ANN201
         g.response = get_store().get_response(g.response["cohort"], g.response["id"])
         return _render_review(409, "Your answers changed in another window or tab since this page was "
                                    "opened. Check them below, then submit.")
+    if cycle_of(g.response) > 1:
+        cycles.carry_goal(get_store(), g.cohort, get_store().get_response(g.cohort["id"], g.response["id"]))
     return redirect(_done_url(g.response))
 
 
