@@ -36,11 +36,24 @@ UNPAIRED_SHOWN = 20  # beyond this, the terminal is no place to read them: --jso
 @click.option("--by", type=click.Choice(["teacher", "group"]), help="Specialist coaching: allocate teachers or "
               "whole starting-point groups.")
 @click.option("--confirm", "confirm_", is_flag=True, help="Confirm the proposal straight away.")
+@click.option("--next-cycle", type=click.Choice(["keep", "repair"]), help="In a later cycle, first keep the "
+              "partnerships formed before it, or undo them and rule out each pair of previous partners.")
 @click.option("--json", "as_json_", is_flag=True, help="Print the proposal as JSON.")
 def pair(cohort_id: str, mode: str, school_rule: str | None, relax_focus: bool | None, capacity: int | None,
-         by: str | None, confirm_: bool, as_json_: bool) -> None:
+         by: str | None, confirm_: bool, next_cycle: str | None, as_json_: bool) -> None:
     """Propose coaching partnerships for a cohort (keeping the coordinator's locks and ruled-out pairs)."""
     record, store = cohort_or_exit(cohort_id), get_store()
+    if next_cycle:
+        try:
+            done = partnerships.next_cycle(store, record, mode, keep=next_cycle == "keep", actor=ACTOR)
+        except PairingError as exc:
+            raise click.ClickException(str(exc)) from None
+        if next_cycle == "keep":
+            click.echo(f"kept {audit.plural(len(done), 'partnership')} formed before this cycle")
+            return
+        click.echo(f"undid {audit.plural(len(done), 'partnership')} formed before this cycle, ruling out each pair "
+                   "of previous partners; proposing anew", err=True)
+        record = store.get_cohort(cohort_id)
     options = {k: v for k, v in {"school_rule": school_rule, "relax_focus": relax_focus, "capacity": capacity,
                                  "by": by}.items() if v is not None}
     say = steps()

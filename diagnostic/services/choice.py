@@ -44,8 +44,9 @@ def current_choice(record: dict[str, Any], definition: Definition) -> dict[str, 
 
 
 def choose(record: dict[str, Any], focuses: list[str], pupil_group: str | None, goal: str, *,
-           offered: set[str], limit: int, pupil_groups: set[str]) -> dict[str, Any]:
-    """Store the teacher's chosen focus(es), the pupils it is for and their goal in their own words."""
+           offered: set[str], limit: int, pupil_groups: set[str], cycle: int = 1) -> dict[str, Any]:
+    """Store the teacher's chosen focus(es), the pupils it is for and their goal in their own words, as their
+    choice for `cycle` (the cohort's latest), so their history shows what they chose in each cycle."""
     if record.get("status") != "submitted":
         raise AlreadySubmitted("Submit your questionnaire first; then choose your learning focus.")
     if is_locked(record):
@@ -67,8 +68,8 @@ def choose(record: dict[str, Any], focuses: list[str], pupil_group: str | None, 
     if len(goal) > GOAL_LIMIT:
         raise BadChoice(f"Write your goal in at most {GOAL_LIMIT} characters.")
     history = [*record.get("choice_history", []), record["choice"]] if record.get("choice") else []
-    record.update(choice={"focuses": focuses, "pupil_group": pupil_group or None, "goal": goal, "chosen_at": now()},
-                  choice_history=history[-20:])
+    chosen = {"focuses": focuses, "pupil_group": pupil_group or None, "goal": goal, "chosen_at": now()}
+    record.update(choice={**chosen, "cycle": cycle} if cycle > 1 else chosen, choice_history=history[-20:])
     return record
 
 

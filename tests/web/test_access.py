@@ -66,7 +66,7 @@ ACCESS = {
     "coordinator.expertise_csv": COORDINATOR, "coordinator.expertise_json": COORDINATOR,
     "coordinator.cycles_page": COORDINATOR, "coordinator.open_cycle": COORDINATOR,
     "coordinator.close_cycle": COORDINATOR, "coordinator.impact_report": COORDINATOR,
-    "coordinator.impact_csv": COORDINATOR,
+    "coordinator.impact_csv": COORDINATOR, "coordinator.next_cycle": COORDINATOR,
     "admin.home": ADMIN, "admin.users": ADMIN, "admin.user": ADMIN, "admin.user_access": ADMIN,
     "admin.user_password": ADMIN, "admin.audit_log": ADMIN, "admin.audit_csv": ADMIN, "admin.cohorts": ADMIN,
     "admin.definitions": ADMIN,
