@@ -149,7 +149,9 @@ def test_specialists_see_what_their_partner_saw_and_nobody_else_does(app, store,
     text = visible_text(page.text)
     assert "What their partner saw" in text and MARK in text and "Amy sees them as" in text
     # Bea's own download holds it (about her), Amy's too (she wrote it); Cal's does not.
-    assert MARK in as_teacher(app, paired, "Bea").get("/questionnaire/my-data.json").text
+    bea = as_teacher(app, paired, "Bea")
+    assert MARK in bea.get("/questionnaire/my-data.json").text
+    assert "written by you or about you" in visible_text(bea.get("/questionnaire/my-data").text)
     assert MARK in amy.get("/questionnaire/my-data.json").text
     cal = as_teacher(app, paired, "Cal")
     for path in ("/questionnaire/my-data.json", "/questionnaire/my-data", "/questionnaire/partner"):
