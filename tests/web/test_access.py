@@ -52,6 +52,8 @@ ACCESS = {
     "teacher.new_private_link": TEACHER, "teacher.my_progress": TEACHER,
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
     "teacher.coaching_log_page": OWN_PARTNERSHIP, "teacher.log_entry": OWN_PARTNERSHIP,
+    # No later cycle is open in this world, so teacher A gets past the check to a 409 ("not started yet").
+    "teacher.assess": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,
     "specialist.focuses": SPECIALIST, "specialist.export": SPECIALIST, "specialist.regroup": SPECIALIST,
     "specialist.starting_point": SPECIALIST_ONLY, "specialist.restore_grouping": SPECIALIST,

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from diagnostic.engines import charts
-from diagnostic.services import audit, cycles, grouping, menu, progress
+from diagnostic.services import audit, cycles, grouping, menu, peer_assessment, progress
 from diagnostic.services.accounts import can_see
 from diagnostic.services.choice import goals_by_cycle
 from diagnostic.services.cohorts import published_definition
@@ -207,9 +207,16 @@ def starting_point(cohort_id: str, response_id: str):  # noqa: ANN201
     audit.record(store, current_user.email, "view starting point", "Viewed one teacher's starting point"
                  + (f" (in group {found['group']['key']})." if found["group"] else "."), cohort_id)
     response = Response(render_template("specialist/starting_point.html", cohort=g.cohort, teacher=found,
-                                        change=_change_of(store, response_id)))
+                                        change=_change_of(store, response_id),
+                                        peer=_peer_of(store, response_id)))
     response.headers["Cache-Control"] = "no-store"  # a shared computer must not keep a copy of someone's answers
     return response
+
+
+def _peer_of(store: Store, response_id: str) -> list[dict]:
+    """What this teacher's partners saw of their progress, in every later cycle (specialists only see this)."""
+    latest = cycles.current(g.cohort)["number"]
+    return [a for n in range(2, latest + 1) for a in peer_assessment.about(store, g.cohort, response_id, n)]
 
 
 def _change_of(store: Store, response_id: str) -> dict | None:
