@@ -14,6 +14,7 @@ from diagnostic.engines.pairing import SPECIALIST_CAPACITY, PairingError
 from diagnostic.services import partnerships, specialist_accounts
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.partnerships import SPECIALIST_NAME_LIMIT
+from diagnostic.storage.interface import Store
 from diagnostic.web.coordinator import bp
 from diagnostic.web.pages import aria, get_store
 
@@ -57,7 +58,7 @@ class LinkForm(FlaskForm):
     account = SelectField("Their sign-in account", default="", validate_choice=False)
 
 
-def _account_choices(store) -> list[SelectChoice]:  # noqa: ANN001
+def _account_choices(store: Store) -> list[SelectChoice]:
     """The cohort's specialist accounts; the service checks whatever comes back, so the select never refuses."""
     return [SelectChoice("", "No sign-in account"),
             *(SelectChoice(u["id"], u["email"]) for u in specialist_accounts.cohort_accounts(store, g.cohort))]
