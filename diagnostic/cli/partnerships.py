@@ -10,7 +10,8 @@ from flask.cli import AppGroup, with_appcontext
 from diagnostic.cli.common import ACTOR, cohort_or_exit, data_dir, within
 from diagnostic.cli.watching import steps
 from diagnostic.engines.pairing import MODES, SCHOOL_RULES, SPECIALIST_CAPACITY, PairingError
-from diagnostic.services import audit, partnerships
+from diagnostic.services import audit, partnerships, specialist_accounts
+from diagnostic.services.accounts import normal_email
 from diagnostic.services.cohorts import definition_dirs, published_definition
 from diagnostic.services.cycles import CycleError
 from diagnostic.services.demo import seed_network
@@ -126,7 +127,10 @@ def specialists_list(cohort_id: str) -> None:
               callback=within(SPECIALIST_CAPACITY, "number of teachers (or groups) they can take"),
               help=f"Teachers (or groups) they can take ({SPECIALIST_CAPACITY[0]}-{SPECIALIST_CAPACITY[1]}).")
 @click.option("--internal", is_flag=True, help="An internal expert (a teacher in the network), not a specialist.")
-def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacity: int, internal: bool) -> None:
+@click.option("--account", "email", help="E-mail of the specialist account they sign in with (assigned to the "
+              "cohort): it can then write in the coaching logs of the partnerships they coach.")
+def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacity: int, internal: bool,
+                    email: str | None) -> None:
     """Add a specialist who can coach teachers on the focuses given."""
     record = cohort_or_exit(cohort_id)
     definition = published_definition(get_store(), record["form_id"], record["form_version"])
@@ -138,11 +142,38 @@ def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacit
     if not name.strip():
         raise click.ClickException("give the specialist a name")
     try:
-        added = partnerships.add_specialist(get_store(), record, name, "internal" if internal else "specialist",
-                                            list(focuses), capacity, actor=ACTOR)
+        added = specialist_accounts.add_linked(get_store(), record, name, "internal" if internal else "specialist",
+                                               list(focuses), capacity, account=_account_id(email), actor=ACTOR)
     except PairingError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(added["id"])
+
+
+@specialists.command("link")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.argument("specialist_id")
+@click.option("--account", "email", help="E-mail of their specialist account (assigned to the cohort).")
+@click.option("--unlink", is_flag=True, help="Take away the link to their sign-in account.")
+def specialists_link(cohort_id: str, specialist_id: str, email: str | None, unlink: bool) -> None:
+    """Link a listed specialist to the account they sign in with, so they write in their partnerships' logs."""
+    if bool(email) == unlink:
+        raise click.ClickException("give either --account EMAIL or --unlink")
+    try:
+        specialist_accounts.link_account(get_store(), cohort_or_exit(cohort_id), specialist_id, _account_id(email),
+                                         actor=ACTOR)
+    except PairingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Linked {specialist_id} to {normal_email(email)}." if email else f"Unlinked {specialist_id}.")
+
+
+def _account_id(email: str | None) -> str | None:
+    """The id of the account with this e-mail address (None for none given); an unknown address stops here."""
+    if not email:
+        return None
+    user = get_store().find_user(normal_email(email))
+    if user is None:
+        raise click.ClickException(f"there is no account for {normal_email(email)}: add it with `diagnostic users add`")
+    return user["id"]
 
 
 @specialists.command("remove")

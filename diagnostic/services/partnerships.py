@@ -478,8 +478,11 @@ def remove_specialist(store: Store, cohort: Record, specialist_id: str, actor: s
 
 @whole_cohort
 def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise: list[str], capacity: int,
-                   respondent: str | None = None, actor: str = "system") -> Record:
-    """List a specialist (or an internal expert, one of the cohort's teachers) who can coach these focuses."""
+                   respondent: str | None = None, actor: str = "system", account: str | None = None) -> Record:
+    """List a specialist (or an internal expert, one of the cohort's teachers) who can coach these focuses.
+
+    `account` is the id of their sign-in account, already checked by `specialist_accounts.check_account`.
+    """
     if not name.strip() or len(name.strip()) > SPECIALIST_NAME_LIMIT:
         raise PairingError(f"give the specialist a name of 1 to {SPECIALIST_NAME_LIMIT} characters "
                            f"(it has {len(name.strip())})")
@@ -490,7 +493,8 @@ def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise
         # Read under the cohort's lock: two coordinators adding the same teacher at once list them once.
         _check_expert(specialists(store.get_cohort(cohort["id"]) or cohort), kind, respondent)
     added = {"id": f"s-{secrets.token_hex(4)}", "name": name.strip(), "kind": kind,
-             "expertise": list(dict.fromkeys(expertise)), "capacity": capacity, "respondent": respondent or None}
+             "expertise": list(dict.fromkeys(expertise)), "capacity": capacity, "respondent": respondent or None,
+             **({"account": account} if account else {})}
     store.update_cohort(cohort["id"], lambda c: {**c, "specialists": [*(c.get("specialists") or []), added]})
     audit.record(store, actor, "add specialist", f"Added {_who(added)}, who can take "
                                                  f"{audit.plural(capacity, 'teacher')} in "
