@@ -1,7 +1,8 @@
 """A whole second learning cycle through the real pages in Chromium, with axe and a screenshot on every page.
 
 The coordinator closes cycle 1 and opens cycle 2 on the follow-up; the demo's web teacher answers it on a phone
-through their private link, sees their progress, and writes in their coaching log; the specialist sees the
+through their private link, sees their progress, writes in their coaching log and says how their partner is
+getting on, and reads their partner's view of them beside their own; the specialist sees the
 cohort's progress and the teacher's change; the coordinator sees the impact report, which holds no beliefs.
 Screenshots are kept in test-artifacts/screenshots/ (names start with "cycles-"). Without Playwright or Debian's
 chromium this skips; under CI=true it fails instead.
@@ -18,7 +19,7 @@ import pytest
 from browser_support import PHONE, check_both_widths, check_page, expect, heading, serving
 
 from diagnostic import create_app
-from diagnostic.services import partnerships
+from diagnostic.services import partnerships, peer_assessment
 
 OBSERVATION = {"The strategy that was tried": "Think, pair, share before anyone answered.",
                "How the pupils took part and responded": "More pupils explained their thinking out loud.",
@@ -156,6 +157,31 @@ def teacher_writes_in_the_coaching_log(site, page) -> None:
     check_both_widths(page, "cycles-teacher-log-written")
 
 
+def partners_assess_each_other(site, page) -> None:
+    """The teacher says how their partner is getting on, drawing on their log entry; their partner's view of them
+    (written through the service: the partner has no browser here) shows on the teacher's progress page."""
+    page.goto(site.url("/questionnaire/partner"))
+    page.get_by_role("link", name=re.compile(r"^Say how .* is getting on towards their goal$")).click()
+    expect(heading(page)).to_contain_text("is getting on")
+    check_both_widths(page, "cycles-teacher-assess")
+    page.get_by_label("Growing in confidence with it").check()
+    page.get_by_label("What did you see that tells you this?").fill("Their pupils explained answers to each other.")
+    page.locator("#entries input[type=checkbox]").first.check()
+    page.get_by_role("button", name="Save what I saw").click()
+    expect(page).to_have_url(re.compile(r"/questionnaire/partner$"))
+    expect(page.locator("main")).to_contain_text("Change what you said about how")
+    check_both_widths(page, "cycles-teacher-assessed")
+    partner = next(m for m in site.pair["members"] if m != site.web["id"])
+    with site.app.app_context():
+        peer_assessment.save(site.store, site.store.get_cohort("demo"), site.pair["id"], partner, site.web["id"], 2,
+                             "Questions that made the whole class think.", [], 0)
+    page.goto(site.url("/questionnaire/progress"))
+    card = page.locator(".peer-assessment")
+    expect(card).to_contain_text("sees you as: Trying it out in some lessons")
+    expect(card).to_contain_text("Questions that made the whole class think.")
+    check_both_widths(page, "cycles-teacher-progress-with-partner")
+
+
 def specialist_sees_the_progress(site, staff_page) -> None:
     page = staff_page("specialist")
     page.goto(site.url("/specialist/cohorts/demo/progress"))
@@ -167,6 +193,8 @@ def specialist_sees_the_progress(site, staff_page) -> None:
 
     page.goto(site.url(f"/specialist/cohorts/demo/teachers/{site.web['id']}"))
     expect(page.get_by_role("heading", level=2, name=re.compile(r"^Since the starting point"))).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="What their partner saw")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Questions that made the whole class think.")
     check_page(page, "cycles-specialist-teacher")
 
 
@@ -191,7 +219,7 @@ def test_a_second_learning_cycle_runs_through_the_real_pages(site, staff_page, n
     coordinator_opens_cycle_two(site, staff_page)
     teacher = teacher_answers_the_follow_up(site, new_page)
     teacher_writes_in_the_coaching_log(site, teacher)
-    # peer assessment: added when /questionnaire/assess lands
+    partners_assess_each_other(site, teacher)
     specialist_sees_the_progress(site, staff_page)
     coordinator_sees_the_impact(site, staff_page)
 
