@@ -68,11 +68,11 @@ def _impact_lines(found: dict) -> list[str]:
     if found["confidence"]:
         lines.append(progress.in_words(found["confidence"]))
     for f in found["focuses"]:
-        lines.append(f"{f['title']}: confidence {signed_or_hidden(f, found['min_group'])}")
+        lines.append(f"{f['title']}: confidence {_focus_change(f, found['min_group'])}")
     return lines + [f"note: {text}" for text in found["limitations"]]
 
 
-def signed_or_hidden(row: dict, smallest: int) -> str:
+def _focus_change(row: dict, smallest: int) -> str:
     if not row["shown"]:
         return f"not shown (fewer than {smallest} teachers chose it)"
     low, high = row["ci"] or (row["change"], row["change"])

@@ -14,15 +14,16 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-from scipy import stats
-
 CONFIDENCE = 0.95
 
 
 def paired_change(before: Sequence[float | None], after: Sequence[float | None],
                   confidence: float = CONFIDENCE) -> dict[str, Any]:
     """n, mean before and after, mean change, its interval and the paired effect size, over complete pairs."""
+    # Loaded here, not at the top: commands that never compute a change (`diagnostic --help`) stay quick.
+    import numpy as np
+    from scipy import stats
+
     b = np.array([math.nan if v is None else v for v in before], dtype=float)
     a = np.array([math.nan if v is None else v for v in after], dtype=float)
     keep = ~(np.isnan(b) | np.isnan(a))
@@ -40,7 +41,7 @@ def paired_change(before: Sequence[float | None], after: Sequence[float | None],
     return found
 
 
-def _mean(values: np.ndarray) -> float | None:
+def _mean(values: Any) -> float | None:
     return _round(float(values.mean())) if values.size else None
 
 
