@@ -52,6 +52,8 @@ ACCESS = {
     "teacher.new_private_link": TEACHER, "teacher.my_progress": TEACHER,
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
     "teacher.coaching_log_page": OWN_PARTNERSHIP, "teacher.log_entry": OWN_PARTNERSHIP,
+    # The world's partnership is younger than 21 days: teacher A gets 409 (let in, too early), teacher B 404.
+    "teacher.partnership_health_page": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,
     "specialist.focuses": SPECIALIST, "specialist.export": SPECIALIST, "specialist.regroup": SPECIALIST,
     "specialist.starting_point": SPECIALIST_ONLY, "specialist.restore_grouping": SPECIALIST,
@@ -66,7 +68,8 @@ ACCESS = {
     "coordinator.expertise_csv": COORDINATOR, "coordinator.expertise_json": COORDINATOR,
     "coordinator.cycles_page": COORDINATOR, "coordinator.open_cycle": COORDINATOR,
     "coordinator.close_cycle": COORDINATOR, "coordinator.impact_report": COORDINATOR,
-    "coordinator.impact_csv": COORDINATOR,
+    "coordinator.impact_csv": COORDINATOR, "coordinator.quiet_weeks": COORDINATOR,
+    "coordinator.repair_partnership": COORDINATOR,
     "admin.home": ADMIN, "admin.users": ADMIN, "admin.user": ADMIN, "admin.user_access": ADMIN,
     "admin.user_password": ADMIN, "admin.audit_log": ADMIN, "admin.audit_csv": ADMIN, "admin.cohorts": ADMIN,
     "admin.definitions": ADMIN,
