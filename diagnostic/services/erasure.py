@@ -276,6 +276,10 @@ def _without_member(partnership: Record, gone: set[str], names: set[str], stamp:
             new[key] = [p[key][n] for n in keep if n < len(p[key])]
     if p.get("agreement"):
         new["agreement"] = _scrubbed(p["agreement"], gone, names, scrub)
+    if p.get("health"):
+        # Their own "is it working" answer goes; a partner's reason keeps its words without their name.
+        new["health"] = {m: {**said, "why": scrub(said.get("why") or "")} for m, said in p["health"].items()
+                         if m not in gone}
     # In specialist coaching a teacher simply leaves the allocation; any other partnership ends without them.
     goes_on = p["mode"] == "specialist" and p["members"][0] not in gone and len(keep) >= 2
     if p.get("status", "confirmed") == "confirmed" and not goes_on:

@@ -10,6 +10,7 @@ import pytest
 from diagnostic.services import agreements, coaching_log, partnership_health, partnerships
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.csvio import submitted_response
+from diagnostic.services.erasure import erase
 from diagnostic.services.partnership_health import HEALTH_AFTER_DAYS, WHY_LIMIT
 from tests.web.test_partner import BASE, build
 
@@ -156,3 +157,13 @@ def test_re_pairing_a_partnership_that_is_not_confirmed_is_refused(store, cohort
     partnerships.dissolve(store, cohort, paired["pair"])
     with pytest.raises(partnerships.PairingError, match="no confirmed partnership"):
         partnership_health.repair(store, cohort, paired["pair"])
+
+
+def test_erasing_a_teacher_takes_their_answer_and_their_name_out_of_the_partners_reason(app, store, cohort, paired):
+    amy, bea = paired["ids"]["Amy"], paired["ids"]["Bea"]
+    partnership_health.answer(store, cohort, paired["pair"], amy, False, "Rushed meetings", today=DUE)
+    partnership_health.answer(store, cohort, paired["pair"], bea, False, "Amy never has time", today=DUE)
+    with app.app_context():
+        erase(store, cohort["id"], amy, actor="admin@example.org")
+    health = health_of(store, cohort, paired["pair"])
+    assert set(health) == {bea} and "Amy" not in health[bea]["why"]
