@@ -371,4 +371,6 @@ def _partnership_for(partnership: Record, response_id: str) -> dict[str, Any]:
         "partners": others,
         "learning_agreement": {"answers": agreement["answers"], "last_saved_at": agreement.get("updated_at"),
                                "last_saved_by": agreement.get("updated_by")} if agreement else None,
+        # Their own answer to "Is this partnership working for you?"; a partner's answer is never theirs to see.
+        "is_it_working": (p.get("health") or {}).get(response_id),
     }

@@ -10,7 +10,7 @@ import pytest
 from diagnostic.services import agreements, coaching_log, partnership_health, partnerships
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.csvio import submitted_response
-from diagnostic.services.erasure import erase
+from diagnostic.services.erasure import erase, teacher_data
 from diagnostic.services.partnership_health import HEALTH_AFTER_DAYS, WHY_LIMIT
 from tests.web.test_partner import BASE, build
 
@@ -167,3 +167,11 @@ def test_erasing_a_teacher_takes_their_answer_and_their_name_out_of_the_partners
         erase(store, cohort["id"], amy, actor="admin@example.org")
     health = health_of(store, cohort, paired["pair"])
     assert set(health) == {bea} and "Amy" not in health[bea]["why"]
+
+
+def test_a_teachers_own_answer_is_in_their_data_download_and_not_their_partners(store, cohort, paired):
+    amy, bea = paired["ids"]["Amy"], paired["ids"]["Bea"]
+    partnership_health.answer(store, cohort, paired["pair"], amy, False, "Rushed meetings", today=DUE)
+    partnership_health.answer(store, cohort, paired["pair"], bea, False, "Never on time", today=DUE)
+    data = repr(teacher_data(store, cohort, store.get_response(cohort["id"], amy)))
+    assert "Rushed meetings" in data and "Never on time" not in data
