@@ -49,15 +49,17 @@ def _day(iso: str) -> date:
     return date.fromisoformat(iso[:10])
 
 
-def asked_from(partnership: Record) -> date:
-    """The first day the question is asked for this partnership."""
-    return _day(partnership["confirmed_at"]) + timedelta(days=HEALTH_AFTER_DAYS)
+def asked_from(partnership: Record) -> date | None:
+    """The first day the question is asked for this partnership (None for a record with no confirmation date)."""
+    confirmed_at = partnership.get("confirmed_at")
+    return _day(confirmed_at) + timedelta(days=HEALTH_AFTER_DAYS) if confirmed_at else None
 
 
 def is_due(partnership: Record, today: date | None = None) -> bool:
     """Whether a standing partnership is old enough for its teachers to be asked how it is going."""
-    return (partnership.get("status", "confirmed") == "confirmed"
-            and (today or date.today()) >= asked_from(partnership))
+    start = asked_from(partnership)
+    return (partnership.get("status", "confirmed") == "confirmed" and start is not None
+            and (today or date.today()) >= start)
 
 
 def answer_of(partnership: Record, response_id: str) -> Record | None:
@@ -87,8 +89,9 @@ def check_askable(partnership: Record, today: date | None = None) -> None:
         raise Ended("This partnership has ended, so there is no need to say how it is going. "
                     "Your coordinator can pair you with someone else.")
     if not is_due(partnership, today):
-        raise TooSoon(f"This question is asked once a partnership has run for {HEALTH_AFTER_DAYS} days, "
-                      f"from {asked_from(partnership).isoformat()}. Nothing was saved.")
+        start = asked_from(partnership)
+        raise TooSoon(f"This question is asked once a partnership has run for {HEALTH_AFTER_DAYS} days"
+                      + (f", from {start.isoformat()}" if start else "") + ". Nothing was saved.")
 
 
 def answer(store: Store, cohort: Record, partnership_id: str, response_id: str, working: bool, why: str = "",
@@ -144,14 +147,15 @@ def attention(partnership: Record, log: Record | None, weeks: int, today: date) 
     flags = [{"name": names.get(member, "A teacher"), "why": said["why"], "answered_at": said["answered_at"]}
              for member, said in (partnership.get("health") or {}).items()
              if not said["working"] and member in agreements.teachers_in(partnership)]
-    last = (log or {}).get("last")
-    since = _day(last) if last else _day(partnership["confirmed_at"])
-    quiet = today - since >= timedelta(weeks=weeks)
+    last = (log or {}).get("last") or partnership.get("confirmed_at")
+    since = _day(last) if last else None
+    quiet = since is not None and today - since >= timedelta(weeks=weeks)
     if not flags and not quiet:
         return None
     return {"id": partnership["id"], "mode": partnership["mode"], "kind": agreements.kind(partnership),
-            "names": list(partnership.get("names") or []), "confirmed_at": partnership["confirmed_at"][:10],
-            "not_working": flags, "quiet": quiet, "quiet_since": since.isoformat(), "last_entry": last,
+            "names": list(partnership.get("names") or []),
+            "confirmed_at": (partnership.get("confirmed_at") or "")[:10] or None, "not_working": flags,
+            "quiet": quiet, "quiet_since": since.isoformat() if since else None, "last_entry": (log or {}).get("last"),
             "entries": (log or {}).get("entries", 0)}
 
 
@@ -165,7 +169,7 @@ def needing_attention(store: Store, cohort: Record, mode: str | None = None, tod
     alive = coaching_log.liveness(store, cohort)
     found = [attention(p, alive.get(p["id"]), weeks, today) for p in partnerships.confirmed(store, cohort)
              if mode is None or p["mode"] == mode]
-    return sorted((f for f in found if f), key=lambda f: (not f["not_working"], f["quiet_since"]))
+    return sorted((f for f in found if f), key=lambda f: (not f["not_working"], f["quiet_since"] or ""))
 
 
 def _ruled_out_pairs(partnership: Record) -> list[tuple[str, str]]:

@@ -175,3 +175,9 @@ def test_a_teachers_own_answer_is_in_their_data_download_and_not_their_partners(
     partnership_health.answer(store, cohort, paired["pair"], bea, False, "Never on time", today=DUE)
     data = repr(teacher_data(store, cohort, store.get_response(cohort["id"], amy)))
     assert "Rushed meetings" in data and "Never on time" not in data
+
+
+def test_a_partnership_recorded_without_a_confirmation_date_is_never_asked_nor_listed_as_quiet():
+    old = {"id": "p1", "mode": "co-coaching", "status": "confirmed", "members": ["a", "b"], "names": ["A", "B"]}
+    assert partnership_health.is_due(old, DUE) is False
+    assert partnership_health.attention(old, None, 3, DUE) is None
