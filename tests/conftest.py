@@ -38,6 +38,7 @@ LONGEST_FIRST = [
     "tests/services/test_grouping.py",
     "tests/services/test_erasure.py",
     "tests/web/test_coordinator_pairing.py",
+    "tests/browser/test_browser_cycles.py",
     "tests/browser/test_browser_coordinator.py",
 ]
 

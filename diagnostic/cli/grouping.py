@@ -26,7 +26,10 @@ from models import METHODS
 @click.option("--json", "as_json_", is_flag=True, help="Print the groups, memberships and profiles as JSON.")
 @click.option("--accept-small-groups", "accept_small", is_flag=True,
               help="Keep the grouping even if a group is smaller than the minimum group size (refused otherwise).")
-def cluster(cohort_id: str, k: str, method: str, as_json_: bool, accept_small: bool) -> None:
+@click.option("--cycle", "cycle", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Group on the answers of this cycle: 1 is the starting point; a later cycle uses each teacher's "
+                   "follow-up answers to the questions asked again.")
+def cluster(cohort_id: str, k: str, method: str, as_json_: bool, accept_small: bool, cycle: int) -> None:
     """Re-group a cohort's submitted questionnaires by starting point and print the groups."""
     store = get_store()
     record = cohort_or_exit(cohort_id)
@@ -36,7 +39,8 @@ def cluster(cohort_id: str, k: str, method: str, as_json_: bool, accept_small: b
         click.echo(f"[{time.monotonic() - started:5.1f}s] {message}", err=True)
 
     try:
-        grouping.refit(store, record, k, method, progress=progress, actor=ACTOR, accept_small=accept_small)
+        grouping.refit(store, record, k, method, progress=progress, actor=ACTOR, accept_small=accept_small,
+                       cycle=cycle)
         result = grouping.current(store, record)
     except grouping.SmallGroups as exc:
         raise click.ClickException(f"{exc} with --accept-small-groups") from None

@@ -10,7 +10,8 @@ from flask.cli import AppGroup, with_appcontext
 from diagnostic.cli.common import ACTOR, cohort_or_exit, data_dir, within
 from diagnostic.cli.watching import steps
 from diagnostic.engines.pairing import MODES, SCHOOL_RULES, SPECIALIST_CAPACITY, PairingError
-from diagnostic.services import audit, partnerships
+from diagnostic.services import audit, partnerships, specialist_accounts
+from diagnostic.services.accounts import normal_email
 from diagnostic.services.cohorts import definition_dirs, published_definition
 from diagnostic.services.cycles import CycleError
 from diagnostic.services.demo import seed_network
@@ -36,11 +37,24 @@ UNPAIRED_SHOWN = 20  # beyond this, the terminal is no place to read them: --jso
 @click.option("--by", type=click.Choice(["teacher", "group"]), help="Specialist coaching: allocate teachers or "
               "whole starting-point groups.")
 @click.option("--confirm", "confirm_", is_flag=True, help="Confirm the proposal straight away.")
+@click.option("--next-cycle", type=click.Choice(["keep", "repair"]), help="In a later cycle, first keep the "
+              "partnerships formed before it, or undo them and rule out each pair of previous partners.")
 @click.option("--json", "as_json_", is_flag=True, help="Print the proposal as JSON.")
 def pair(cohort_id: str, mode: str, school_rule: str | None, relax_focus: bool | None, capacity: int | None,
-         by: str | None, confirm_: bool, as_json_: bool) -> None:
+         by: str | None, confirm_: bool, next_cycle: str | None, as_json_: bool) -> None:
     """Propose coaching partnerships for a cohort (keeping the coordinator's locks and ruled-out pairs)."""
     record, store = cohort_or_exit(cohort_id), get_store()
+    if next_cycle:
+        try:
+            done = partnerships.next_cycle(store, record, mode, keep=next_cycle == "keep", actor=ACTOR)
+        except PairingError as exc:
+            raise click.ClickException(str(exc)) from None
+        if next_cycle == "keep":
+            click.echo(f"kept {audit.plural(len(done), 'partnership')} formed before this cycle")
+            return
+        click.echo(f"undid {audit.plural(len(done), 'partnership')} formed before this cycle, ruling out each pair "
+                   "of previous partners; proposing anew", err=True)
+        record = store.get_cohort(cohort_id)
     options = {k: v for k, v in {"school_rule": school_rule, "relax_focus": relax_focus, "capacity": capacity,
                                  "by": by}.items() if v is not None}
     say = steps()
@@ -113,7 +127,10 @@ def specialists_list(cohort_id: str) -> None:
               callback=within(SPECIALIST_CAPACITY, "number of teachers (or groups) they can take"),
               help=f"Teachers (or groups) they can take ({SPECIALIST_CAPACITY[0]}-{SPECIALIST_CAPACITY[1]}).")
 @click.option("--internal", is_flag=True, help="An internal expert (a teacher in the network), not a specialist.")
-def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacity: int, internal: bool) -> None:
+@click.option("--account", "email", help="E-mail of the specialist account they sign in with (assigned to the "
+              "cohort): it can then write in the coaching logs of the partnerships they coach.")
+def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacity: int, internal: bool,
+                    email: str | None) -> None:
     """Add a specialist who can coach teachers on the focuses given."""
     record = cohort_or_exit(cohort_id)
     definition = published_definition(get_store(), record["form_id"], record["form_version"])
@@ -125,11 +142,38 @@ def specialists_add(cohort_id: str, name: str, focuses: tuple[str, ...], capacit
     if not name.strip():
         raise click.ClickException("give the specialist a name")
     try:
-        added = partnerships.add_specialist(get_store(), record, name, "internal" if internal else "specialist",
-                                            list(focuses), capacity, actor=ACTOR)
+        added = specialist_accounts.add_linked(get_store(), record, name, "internal" if internal else "specialist",
+                                               list(focuses), capacity, account=_account_id(email), actor=ACTOR)
     except PairingError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(added["id"])
+
+
+@specialists.command("link")
+@click.option("--cohort", "cohort_id", required=True, help="Cohort id.")
+@click.argument("specialist_id")
+@click.option("--account", "email", help="E-mail of their specialist account (assigned to the cohort).")
+@click.option("--unlink", is_flag=True, help="Take away the link to their sign-in account.")
+def specialists_link(cohort_id: str, specialist_id: str, email: str | None, unlink: bool) -> None:
+    """Link a listed specialist to the account they sign in with, so they write in their partnerships' logs."""
+    if bool(email) == unlink:
+        raise click.ClickException("give either --account EMAIL or --unlink")
+    try:
+        specialist_accounts.link_account(get_store(), cohort_or_exit(cohort_id), specialist_id, _account_id(email),
+                                         actor=ACTOR)
+    except PairingError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Linked {specialist_id} to {normal_email(email)}." if email else f"Unlinked {specialist_id}.")
+
+
+def _account_id(email: str | None) -> str | None:
+    """The id of the account with this e-mail address (None for none given); an unknown address stops here."""
+    if not email:
+        return None
+    user = get_store().find_user(normal_email(email))
+    if user is None:
+        raise click.ClickException(f"there is no account for {normal_email(email)}: add it with `diagnostic users add`")
+    return user["id"]
 
 
 @specialists.command("remove")

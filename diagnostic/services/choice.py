@@ -44,8 +44,9 @@ def current_choice(record: dict[str, Any], definition: Definition) -> dict[str, 
 
 
 def choose(record: dict[str, Any], focuses: list[str], pupil_group: str | None, goal: str, *,
-           offered: set[str], limit: int, pupil_groups: set[str]) -> dict[str, Any]:
-    """Store the teacher's chosen focus(es), the pupils it is for and their goal in their own words."""
+           offered: set[str], limit: int, pupil_groups: set[str], cycle: int = 1) -> dict[str, Any]:
+    """Store the teacher's chosen focus(es), the pupils it is for and their goal in their own words, as their
+    choice for `cycle` (the cohort's latest), so their history shows what they chose in each cycle."""
     if record.get("status") != "submitted":
         raise AlreadySubmitted("Submit your questionnaire first; then choose your learning focus.")
     if is_locked(record):
@@ -67,6 +68,29 @@ def choose(record: dict[str, Any], focuses: list[str], pupil_group: str | None, 
     if len(goal) > GOAL_LIMIT:
         raise BadChoice(f"Write your goal in at most {GOAL_LIMIT} characters.")
     history = [*record.get("choice_history", []), record["choice"]] if record.get("choice") else []
-    record.update(choice={"focuses": focuses, "pupil_group": pupil_group or None, "goal": goal, "chosen_at": now()},
-                  choice_history=history[-20:])
+    chosen = {"focuses": focuses, "pupil_group": pupil_group or None, "goal": goal, "chosen_at": now()}
+    record.update(choice={**chosen, "cycle": cycle} if cycle > 1 else chosen, choice_history=history[-20:])
     return record
+
+
+def refine_goal(record: dict[str, Any], choice: dict[str, Any], goal: str, cycle: int) -> dict[str, Any]:
+    """A teacher who sharpens their goal in a later cycle's follow-up: it becomes their goal from that cycle on,
+    and the choice it replaces goes into their history, so the goals of every cycle are kept. `choice` is their
+    choice now (`current_choice`); sending the same goal for the same cycle again changes nothing."""
+    kept = {k: v for k, v in choice.items() if k != "confirmed"}
+    goal = goal.strip()[:GOAL_LIMIT]
+    if kept.get("cycle") == cycle and kept.get("goal") == goal:
+        return record
+    history = [*record.get("choice_history", []), {**kept, "cycle": kept.get("cycle", 1)}]
+    record.update(choice={**kept, "goal": goal, "chosen_at": now(), "cycle": cycle}, choice_history=history[-20:])
+    return record
+
+
+def goals_by_cycle(record: dict[str, Any], definition: Definition) -> list[dict[str, Any]]:
+    """The teacher's focus and goal in each cycle, first to latest (the last choice made in each)."""
+    latest: dict[int, dict[str, Any]] = {}
+    for entry in [*record.get("choice_history", []), current_choice(record, definition)]:
+        latest[entry.get("cycle", 1)] = entry
+    titles = {f.id: f.title for f in definition.learning_focuses.focuses} if definition.learning_focuses else {}
+    return [{"cycle": n, "focuses": [titles.get(f, f) for f in c.get("focuses", [])], "goal": c.get("goal") or ""}
+            for n, c in sorted(latest.items())]

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from diagnostic.services import audit
+from diagnostic.services.choice import current_choice, refine_goal
 from diagnostic.services.cohorts import definition_dirs, is_closed, publish, published_definition
 from diagnostic.services.csvio import export_cycles_csv, import_csv
 from diagnostic.services.journey import new_response, now
@@ -166,6 +167,48 @@ def _begin_latest(store: Store, cohort: Record, first: Record) -> Record | None:
     return record
 
 
+def as_starting_point(first: Record, later: Record, definition: Definition) -> Record:
+    """A teacher's answers today in their starting point's own ids: the follow-up's matched answers and construct
+    scores laid over their starting point (what was not asked again stays as it was), under their first id.
+
+    So the starting point's grouping model and features read it like any starting point.
+    """
+    matches = definition.matches
+    items = matches.item_pairs() if matches else {}
+    constructs = matches.construct_pairs() if matches else {}
+    answers, scores = later["answers"], later.get("scores") or {}
+    return {**first, "answers": {**first["answers"], **{theirs: answers[mine] for mine, theirs in items.items()
+                                                         if mine in answers}},
+            "scores": {**(first.get("scores") or {}), **{theirs: scores.get(mine) for mine, theirs in
+                                                          constructs.items()}}}
+
+
+def todays_answers(store: Store, cohort: Record, number: int) -> list[Record]:
+    """`as_starting_point` for every teacher who submitted both their starting point and cycle `number`."""
+    found = numbered(cohort, number)
+    if number < 2 or found is None:
+        raise CycleError(f"{cohort['name']} has no cycle {number} to group on")
+    definition = published_definition(store, found["form_id"], found["form_version"])
+    responses = store.list_responses(cohort["id"], status="submitted")
+    later = {r["id"]: r for r in responses if cycle_of(r) == number}
+    return [as_starting_point(first, later[later_id], definition) for first in responses
+            if cycle_of(first) == 1 and (later_id := (first.get("later") or {}).get(str(number))) in later]
+
+
+def carry_goal(store: Store, cohort: Record, later: Record) -> None:
+    """After a follow-up is submitted: a teacher who wrote a new goal in it has that goal from this cycle on, on
+    their first response (where their focus lives), and keeps the goals before it in their history."""
+    definition = published_definition(store, later["form_id"], later["form_version"])
+    keys = definition.progress
+    goal = str(later["answers"].get(keys.new_goal) or "").strip() if keys and keys.new_goal else ""
+    first = store.get_response(cohort["id"], later.get("teacher") or "") if goal else None
+    if first is None:
+        return
+    start = published_definition(store, cohort["form_id"], cohort["form_version"])
+    store.update_response(cohort["id"], first["id"], lambda r: refine_goal(r, current_choice(r, start), goal,
+                                                                          cycle_of(later)))
+
+
 def follow_ups(cohort: Record, available: list[Record]) -> list[Record]:
     """Of the definitions available (`services.definitions.available`), the valid follow-ups of this cohort's start."""
     start = [cohort["form_id"], cohort["form_version"]]
@@ -205,6 +248,8 @@ def import_later(store: Store, cohort: Record, number: int, path: Path,
     store.add_responses(cohort["id"], responses)
     store.update_responses(cohort["id"], {r["teacher"]: (lambda first, made=r["id"]: _linked(first, number, made))
                                           for r in responses})
+    for r in responses:
+        carry_goal(store, cohort, r)
     return responses
 
 

@@ -110,6 +110,8 @@ def seed_second_cycle(store: Store, definition_dirs: list[Path], cohort_id: str,
     store.add_responses(cohort_id, responses)
     store.update_responses(cohort_id, {r["teacher"]: (lambda f, made=r["id"]: {
         **f, "later": {**(f.get("later") or {}), str(opened["number"]): made}}) for r in responses})
+    for r in responses:
+        cycles.carry_goal(store, cohort, r)
     return {"partnerships": len(made), "answered": len(responses), "started": len(firsts)}
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from diagnostic.engines.pairing import MODES
 from diagnostic.engines.scrub import scrubber
-from diagnostic.services import agreements, audit, coaching_log, grouping
+from diagnostic.services import agreements, audit, coaching_log, grouping, peer_assessment
 from diagnostic.services.choice import current_choice
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.journey import now
@@ -147,6 +147,8 @@ def _scrub_cohort(store: Store, cohort_id: str, gone: set[str], scrub: Callable[
             if answers != agreement["answers"]:
                 store.update_partnership(cohort_id, p["id"], lambda current, a=answers: {
                     **current, "agreement": {**current["agreement"], "answers": a}})
+        if not gone & set(p["members"]) and peer_assessment.forget(p, gone, scrub) != p:
+            store.update_partnership(cohort_id, p["id"], lambda current: peer_assessment.forget(current, gone, scrub))
     for key, label in store.group_labels(cohort_id).items():
         new = {k: scrub(label[k]) if isinstance(label.get(k), str) else label.get(k)
                for k in ("name", "note", "teacher_title") if k in label}
@@ -280,6 +282,8 @@ def _without_member(partnership: Record, gone: set[str], names: set[str], stamp:
         # Their own "is it working" answer goes; a partner's reason keeps its words without their name.
         new["health"] = {m: {**said, "why": scrub(said.get("why") or "")} for m, said in p["health"].items()
                          if m not in gone}
+    # What partners said of each other's progress: theirs and about them goes; their name leaves the rest.
+    new = peer_assessment.forget(new, gone, scrub)
     # In specialist coaching a teacher simply leaves the allocation; any other partnership ends without them.
     goes_on = p["mode"] == "specialist" and p["members"][0] not in gone and len(keep) >= 2
     if p.get("status", "confirmed") == "confirmed" and not goes_on:
@@ -341,6 +345,8 @@ def teacher_data(store: Store, cohort: Record, response: Record) -> Record:
         "learning_focus": current_choice(response, definition),
         "starting_point_group": _group_of(store, cohort, response["id"]),
         "partnerships": [_partnership_for(p, response["id"]) for p in mine],
+        # What they said of their partners' progress, and what partners said of theirs.
+        "peer_assessments": peer_assessment.by_or_about(store, cohort, response["id"]),
         "later_cycles": [{k: v for k, v in r.items() if k != "token_hash"}
                          for r in (store.get_response(cohort["id"], i) for i in (response.get("later") or {}).values())
                          if r],

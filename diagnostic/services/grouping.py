@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from diagnostic.services import audit
+from diagnostic.services import audit, cycles
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.journey import now
 from diagnostic.storage.interface import DamagedGrouping, Record, Store, whole_cohort
@@ -97,6 +97,13 @@ def _submitted(store: Store, cohort: Record,
     return current, dict(other)
 
 
+def _later(store: Store, cohort: Record, cycle: int) -> list[Record]:
+    try:
+        return cycles.todays_answers(store, cohort, cycle)
+    except cycles.CycleError as exc:
+        raise GroupingError(str(exc)) from None
+
+
 def _context(responses: list[Record], spec: dict[str, Any]) -> dict[str, list[Any]]:
     context = {d["question"]: [r["answers"].get(d["question"]) for r in responses] for d in spec["describe"]}
     context["school"] = [r.get("school") for r in responses]
@@ -106,8 +113,13 @@ def _context(responses: list[Record], spec: dict[str, Any]) -> dict[str, list[An
 @whole_cohort
 def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "kmeans",
           progress: Callable[[str], None] | None = None, actor: str = "system",
-          accept_small: bool = False) -> Record:
+          accept_small: bool = False, cycle: int = 1) -> Record:
     """Group the cohort's submitted responses afresh, keep the result, and return it.
+
+    `cycle` 1 groups the starting points; a later cycle groups each teacher who answered it on their answers of
+    today (`cycles.todays_answers`: the questions asked again, with the rest of their starting point as it was),
+    so that groups follow the teachers as they change. Teachers who have not answered it are placed in the
+    nearest new group from their starting point, as late submissions are.
 
     Group keys, and so the specialist's names and notes, carry over from the
     previous grouping to the new groups that continue the old ones. The previous
@@ -127,7 +139,10 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     spec = feature_spec(definition)
     say("reading submitted questionnaires")
-    responses, other_versions = _submitted(store, cohort)
+    responses, other_versions = _submitted(store, cohort) if cycle == 1 else (_later(store, cohort, cycle), {})
+    if not responses and cycle > 1:
+        raise GroupingError(f"no teacher of {cohort['name']} has answered both the starting point and cycle "
+                            f"{cycle} yet, so there is nothing to group on")
     if not responses:
         raise GroupingError(f"cohort {cohort['id']!r} has no submitted questionnaires for form "
                             f"{cohort['form_id']} version {cohort['form_version']} yet; groups can be formed "
@@ -166,7 +181,7 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
                       estimator.min_size_)
     record = {
         "cohort": cohort["id"], "form_id": cohort["form_id"], "form_version": cohort["form_version"],
-        "fitted_at": now(), "responses": len(responses), "model": meta,
+        "cycle": cycle, "fitted_at": now(), "responses": len(responses), "model": meta,
         "params": {"k": k, "method": method}, "k": estimator.n_clusters_, "method": method,
         "keys_issued": keys_issued,
         "finding": estimator.finding_, "structure": bool(estimator.structure_),
@@ -186,7 +201,8 @@ def refit(store: Store, cohort: Record, k: str | int = "auto", method: str = "km
     }
     store.keep_earlier_grouping(cohort["id"], store.group_labels(cohort["id"]), EARLIER_KEPT)
     store.save_grouping(cohort["id"], record, blob)
-    audit.record(store, actor, "regroup", f"Re-grouped {audit.plural(len(responses), 'teacher')} into "
+    on = f" on their answers of cycle {cycle}" if cycle > 1 else ""
+    audit.record(store, actor, "regroup", f"Re-grouped {audit.plural(len(responses), 'teacher')}{on} into "
                                           f"{audit.plural(record['k'], 'group')} ({method}, asked for {k}).",
                  cohort["id"])
     return record
@@ -209,6 +225,22 @@ def earlier(store: Store, cohort: Record) -> list[Record]:
                       "responses": record["responses"], "headline": (record.get("quality") or {}).get("headline"),
                       "groups": groups})
     return found
+
+
+def starting_grouping(store: Store, cohort: Record) -> Record | None:
+    """When the current grouping is on a later cycle's answers, the latest grouping of the starting points it
+    replaced (kept as an earlier grouping), with its groups' names; else None (the current one is it)."""
+    record = store.load_grouping(cohort["id"])
+    if record is None or record.get("cycle", 1) == 1:
+        return None
+    for kept in store.earlier_groupings(cohort["id"]):
+        if kept["record"].get("cycle", 1) == 1:
+            found = kept["record"]
+            for group in found["groups"]:
+                group["name"] = (kept["labels"].get(group["key"]) or {}).get("name") or group["generated_name"]
+                group["members"] = [{"id": rid} for rid, m in found["members"].items() if m["group"] == group["key"]]
+            return found
+    return None
 
 
 @whole_cohort

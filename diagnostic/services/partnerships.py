@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from diagnostic.engines.pairing import MODES, SPECIALIST_CAPACITY, PairingError, propose
-from diagnostic.services import audit, grouping
+from diagnostic.services import audit, cycles, grouping
 from diagnostic.services.choice import current_choice
 from diagnostic.services.cohorts import definition_dirs, publish, published_definition
 from diagnostic.services.journey import JourneyError, now
@@ -345,7 +345,9 @@ def confirm(store: Store, cohort: Record, mode: str, proposal_id: str, actor: st
     """
     proposal = confirmable(store, cohort, mode, proposal_id)
     form = _agreement_form(store, cohort) if mode in PEER_MODES else None
-    made = [_partnership(mode, pair, form, proposal["options"]) for pair in proposal["pairs"]]
+    # Each partnership is formed for the cohort's latest cycle (read afresh: a cycle may have opened since).
+    cycle = cycles.current(store.get_cohort(cohort["id"]) or cohort)["number"]
+    made = [{**_partnership(mode, pair, form, proposal["options"]), "cycle": cycle} for pair in proposal["pairs"]]
     store.add_partnerships(cohort["id"], made)
     teacher_ids = {r["id"] for r in store.list_responses(cohort["id"], status="submitted", cycle=1)}
     joined: dict[str, list[Record]] = {}  # a mentor or trio member may join more than one partnership
@@ -476,8 +478,11 @@ def remove_specialist(store: Store, cohort: Record, specialist_id: str, actor: s
 
 @whole_cohort
 def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise: list[str], capacity: int,
-                   respondent: str | None = None, actor: str = "system") -> Record:
-    """List a specialist (or an internal expert, one of the cohort's teachers) who can coach these focuses."""
+                   respondent: str | None = None, actor: str = "system", account: str | None = None) -> Record:
+    """List a specialist (or an internal expert, one of the cohort's teachers) who can coach these focuses.
+
+    `account` is the id of their sign-in account, already checked by `specialist_accounts.check_account`.
+    """
     if not name.strip() or len(name.strip()) > SPECIALIST_NAME_LIMIT:
         raise PairingError(f"give the specialist a name of 1 to {SPECIALIST_NAME_LIMIT} characters "
                            f"(it has {len(name.strip())})")
@@ -488,7 +493,8 @@ def add_specialist(store: Store, cohort: Record, name: str, kind: str, expertise
         # Read under the cohort's lock: two coordinators adding the same teacher at once list them once.
         _check_expert(specialists(store.get_cohort(cohort["id"]) or cohort), kind, respondent)
     added = {"id": f"s-{secrets.token_hex(4)}", "name": name.strip(), "kind": kind,
-             "expertise": list(dict.fromkeys(expertise)), "capacity": capacity, "respondent": respondent or None}
+             "expertise": list(dict.fromkeys(expertise)), "capacity": capacity, "respondent": respondent or None,
+             **({"account": account} if account else {})}
     store.update_cohort(cohort["id"], lambda c: {**c, "specialists": [*(c.get("specialists") or []), added]})
     audit.record(store, actor, "add specialist", f"Added {_who(added)}, who can take "
                                                  f"{audit.plural(capacity, 'teacher')} in "
@@ -545,3 +551,43 @@ def for_export(store: Store, cohort: Record, proposal: Record) -> Record:
     unpaired = [{**teacher(u["respondent"]), **{k: v for k, v in u.items() if k != "respondent"}}
                 for u in proposal["unpaired"]]
     return {**proposal, "pairs": pairs, "unpaired": unpaired}
+
+
+# -- a later cycle: keep the partnerships, or re-pair avoiding the previous partner -----------------------------
+def from_earlier_cycle(store: Store, cohort: Record, mode: str) -> list[Record]:
+    """The mode's confirmed partnerships formed before the cohort's latest cycle and not yet kept for it."""
+    latest = cycles.current(cohort)
+    if latest["number"] < 2:
+        return []
+    return [p for p in confirmed(store, cohort) if p["mode"] == mode
+            and p.get("cycle", 1) < latest["number"] and latest["number"] not in p.get("kept_for", [])]
+
+
+@whole_cohort
+def next_cycle(store: Store, cohort: Record, mode: str, keep: bool, actor: str = "system") -> list[Record]:
+    """For the latest cycle: keep the mode's earlier partnerships (their agreements and logs go on), or undo them
+    and rule out each pair of previous partners, so the next proposal pairs everyone with someone new.
+
+    Returns the partnerships it kept or undid. Ruled-out pairs can be allowed again on the partnerships page.
+    """
+    _known_mode(mode)
+    cohort = store.get_cohort(cohort["id"]) or cohort
+    number = cycles.current(cohort)["number"]
+    earlier = from_earlier_cycle(store, cohort, mode)
+    if not earlier:
+        raise PairingError(f"there are no {KIND[mode]} partnerships from before cycle {number} to keep or re-pair")
+    listed = {s["id"] for s in specialists(cohort)}
+    for p in earlier:
+        if keep:
+            store.update_partnership(cohort["id"], p["id"], lambda r: {**r, "kept_for": [*r.get("kept_for", []),
+                                                                                        number]})
+            continue
+        teachers = [m for m in p["members"] if m not in listed]
+        for n, first in enumerate(teachers):
+            for second in teachers[n + 1:]:
+                forbid(store, cohort, first, second, actor=actor)
+        dissolve(store, cohort, p["id"], actor=actor)
+    what = "Kept" if keep else "Undid, ruling out each pair of previous partners,"
+    audit.record(store, actor, "next cycle partnerships", f"{what} {audit.plural(len(earlier), 'partnership')} "
+                                                          f"({KIND[mode]}) for cycle {number}.", cohort["id"])
+    return earlier

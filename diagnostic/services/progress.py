@@ -197,14 +197,11 @@ class _Reader:
         if later is None:
             return found
         found.answered = True
-        found.now = {"id": first["id"], "respondent": first.get("respondent"), "school": first.get("school"),
-                     "answers": {**first["answers"], **{theirs: later["answers"][mine] for theirs, mine in
-                                                       self.items.items() if mine in later["answers"]}},
-                     "scores": {**first.get("scores", {}), **{theirs: later.get("scores", {}).get(mine) for
-                                                             theirs, mine in self.constructs.items()}}}
-        found.after = {m.id: later.get("scores", {}).get(self.constructs.get(m.id, m.id))
+        found.now = now = cycles.as_starting_point(first, later, self.later)
+        # Read through the starting point's ids: only what the follow-up asked again counts as "after".
+        found.after = {m.id: now["scores"].get(m.id) if m.id in self.constructs else None
                        for m in self.measures if m.belief}
-        found.after[FOCUS] = _level(later["answers"].get(self.items.get(item))) if item in self.items else None
+        found.after[FOCUS] = _level(now["answers"].get(item)) if item in self.items else None
         if self.keys:
             found.goal = _level(later["answers"].get(self.keys.goal))
             evidence = later["answers"].get(self.keys.pupil_evidence) if self.keys.pupil_evidence else None
@@ -285,19 +282,30 @@ def by_group(progress: Progress, record: Record) -> list[dict[str, Any]]:
     return rows
 
 
-def transitions(progress: Progress, record: Record, place: Callable[[list[Record]], dict[str, Record]]
-                ) -> dict[str, Any]:
-    """How many members of each cycle-1 group would fall in each group now: `place` (cycle 1's own model, through
-    `services.grouping.place`) puts each teacher's answers of today into the same groups, so they line up."""
-    keys = [g["key"] for g in record["groups"]]
-    was = {m["id"]: g["key"] for g in record["groups"] for m in g["members"]}
-    now = [t.now for t in progress.answered if t.now is not None and t.id in was]
-    placed = place(now) if now else {}
-    counts = Counter((was[rid], m["group"]) for rid, m in placed.items())
+def transitions(progress: Progress, record: Record, place: Callable[[list[Record]], dict[str, Record]],
+                starting: Record | None = None) -> dict[str, Any]:
+    """How many members of each starting-point group are in each group now.
+
+    When `record` (the current grouping) was fitted on this cycle's answers, `starting` is the grouping of the
+    starting point it replaced, and its keys were carried to the new groups that continue its groups: the
+    table compares the two. Otherwise `record` is the starting point's own grouping and `place` (its model,
+    through `services.grouping.place`) puts each teacher's answers of today into the same groups.
+    """
+    later = record.get("cycle", 1) == progress.number and starting is not None
+    before = starting if later else record
+    was = {rid: m["group"] for rid, m in before["members"].items()}
+    if later:
+        now = {rid: m["group"] for rid, m in record["members"].items()}
+    else:
+        answered = [t.now for t in progress.answered if t.now is not None and t.id in was]
+        now = {rid: m["group"] for rid, m in (place(answered) if answered else {}).items()}
+    keys = list(dict.fromkeys([g["key"] for g in before["groups"]] + [g["key"] for g in record["groups"]]))
+    counts = Counter((was[rid], group) for rid, group in now.items() if rid in was)
     table = [{"from": k, "to": {j: counts[(k, j)] for j in keys}, "stayed": counts[(k, k)],
-              "total": sum(counts[(k, j)] for j in keys)} for k in keys]
-    moved = sum(row["total"] - row["stayed"] for row in table)
-    return {"groups": keys, "rows": table, "placed": len(placed), "moved": moved}
+              "total": sum(counts[(k, j)] for j in keys)} for k in keys if any(g["key"] == k for g in before["groups"])]
+    placed = sum(row["total"] for row in table)
+    return {"groups": keys, "rows": table, "placed": placed, "moved": placed - sum(r["stayed"] for r in table),
+            "regrouped": later}
 
 
 # -- the impact report (coordinators) ------------------------------------------------------------------------

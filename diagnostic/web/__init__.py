@@ -12,11 +12,20 @@ from flask import Flask
 from diagnostic.web import admin, auth, coordinator, specialist, teacher
 from diagnostic.web.admin import audit, cohorts, erasure, users  # noqa: F401
 from diagnostic.web.auth import views as auth_views  # noqa: F401
-from diagnostic.web.coordinator import cycles, expertise, impact, menu, partnerships, specialists  # noqa: F401
+from diagnostic.web.coordinator import (  # noqa: F401
+    cycles,
+    expertise,
+    impact,
+    menu,
+    next_cycle,
+    partnerships,
+    specialists,
+)
 from diagnostic.web.coordinator import health as coordinator_health  # noqa: F401
+from diagnostic.web.specialist import coaching_log as specialist_coaching_log  # noqa: F401
 from diagnostic.web.specialist import progress as specialist_progress  # noqa: F401
 from diagnostic.web.specialist import views as specialist_views  # noqa: F401
-from diagnostic.web.teacher import health, log, my_data, partner, progress, questionnaire  # noqa: F401
+from diagnostic.web.teacher import assess, health, log, my_data, partner, progress, questionnaire  # noqa: F401
 
 BLUEPRINTS = (auth.bp, teacher.bp, specialist.bp, coordinator.bp, admin.bp)
 

@@ -14,14 +14,17 @@ from werkzeug.datastructures import MultiDict
 
 from diagnostic.cli import cli
 from diagnostic.engines.scrub import GOAL_GONE, NAME_GONE
-from diagnostic.services import grouping, partnerships
-from diagnostic.services.cohorts import create_cohort, published_definition
+from diagnostic.services import grouping, partnerships, peer_assessment
+from diagnostic.services.cohorts import create_cohort, definition_dirs, published_definition
 from diagnostic.services.csvio import export_csv, export_json, submitted_response
+from diagnostic.services.cycles import close_current, open_next
 from diagnostic.services.demo import PROFILES, teacher_answers
 from diagnostic.services.erasure import ASKED, ERASED, FORMER, UnknownTeacher, erase, find_teacher
 from diagnostic.services.journey import hash_secret
 from diagnostic.storage.interface import StoreError
+from forms.catalog import find_definition
 from models.persist import loads
+from tests.web.test_partner import build
 
 CSRF = re.compile(r'name="[a-z-]*csrf_token" type="hidden" value="([^"]+)"')
 REVISION = re.compile(r'id="revision" name="revision" type="hidden" value="(\d+)"')
@@ -534,3 +537,18 @@ def test_how_to_reach_the_teacher_goes_with_them_even_where_their_partner_copied
     assert kept["approach"] == f"Mail {GOAL_GONE} first."
     assert store.get_response(cohort["id"], world["ids"]["Bea"])["answers"]["coaching_notes"] == \
         f"My partner: {GOAL_GONE}."
+
+
+def test_erasure_removes_peer_assessments_written_by_or_about_the_teacher(app, store, cohort):
+    world = build(app, store, cohort)
+    close_current(store, cohort)
+    open_next(store, cohort, find_definition("follow_up", None, definition_dirs(app.config["DATA"]))[0])
+    now, ids = store.get_cohort(cohort["id"]), world["ids"]
+    for by, about, pid in (("Amy", "Bea", world["pair"]), ("Bea", "Amy", world["pair"]), ("Cal", "Dan",
+                                                                                         world["other"])):
+        peer_assessment.save(store, now, pid, ids[by], ids[about], 3, f"PEER-MARK {by} saw {about}; Amy helped", [], 0)
+    erase(store, cohort["id"], ids["Amy"], "admin@example.org")
+    kept = json.dumps(store.list_partnerships(cohort["id"]))
+    assert "Amy saw" not in kept and "saw Amy" not in kept and "Bea saw" not in kept
+    (left,) = peer_assessment.about(store, now, ids["Dan"])
+    assert left["evidence"].startswith("PEER-MARK Cal saw Dan") and "Amy" not in left["evidence"]

@@ -52,12 +52,18 @@ ACCESS = {
     "teacher.new_private_link": TEACHER, "teacher.my_progress": TEACHER,
     "teacher.agreement": OWN_PARTNERSHIP, "teacher.agreement_print": OWN_PARTNERSHIP,
     "teacher.coaching_log_page": OWN_PARTNERSHIP, "teacher.log_entry": OWN_PARTNERSHIP,
+    # No later cycle is open in this world, so teacher A gets past the check to a 409 ("not started yet").
+    "teacher.assess": OWN_PARTNERSHIP,
     # The world's partnership is younger than 21 days: teacher A gets 409 (let in, too early), teacher B 404.
     "teacher.partnership_health_page": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,
     "specialist.focuses": SPECIALIST, "specialist.export": SPECIALIST, "specialist.regroup": SPECIALIST,
     "specialist.starting_point": SPECIALIST_ONLY, "specialist.restore_grouping": SPECIALIST,
     "specialist.group_progress": SPECIALIST,
+    # Coaching logs are private to the partnership and its specialist: "specialist here" is linked to s-1, who
+    # leads the specialist partnership in the URL; no admin, and no other staff.
+    "specialist.coaching": SPECIALIST_ONLY, "specialist.specialist_log": SPECIALIST_ONLY,
+    "specialist.specialist_log_entry": SPECIALIST_ONLY, "coordinator.link_specialist_account": COORDINATOR,
     "coordinator.cohorts": COORDINATORS_LIST, "coordinator.menu_settings": COORDINATOR,
     "coordinator.partnerships_page": COORDINATOR, "coordinator.run_partnerships": COORDINATOR,
     "coordinator.lock_partnership": COORDINATOR, "coordinator.unlock_partnership": COORDINATOR,
@@ -68,8 +74,8 @@ ACCESS = {
     "coordinator.expertise_csv": COORDINATOR, "coordinator.expertise_json": COORDINATOR,
     "coordinator.cycles_page": COORDINATOR, "coordinator.open_cycle": COORDINATOR,
     "coordinator.close_cycle": COORDINATOR, "coordinator.impact_report": COORDINATOR,
-    "coordinator.impact_csv": COORDINATOR, "coordinator.quiet_weeks": COORDINATOR,
-    "coordinator.repair_partnership": COORDINATOR,
+    "coordinator.impact_csv": COORDINATOR, "coordinator.next_cycle": COORDINATOR,
+    "coordinator.quiet_weeks": COORDINATOR, "coordinator.repair_partnership": COORDINATOR,
     "admin.home": ADMIN, "admin.users": ADMIN, "admin.user": ADMIN, "admin.user_access": ADMIN,
     "admin.user_password": ADMIN, "admin.audit_log": ADMIN, "admin.audit_csv": ADMIN, "admin.cohorts": ADMIN,
     "admin.definitions": ADMIN,
@@ -112,14 +118,31 @@ def world(tmp_path_factory):
                                        date.today(), {"notes": "Our first plan"})
         accounts = {who: create_user(store, f"{who.replace(' ', '-')}@example.org", role,
                                      [cohort] if cohort else []) for who, (role, cohort) in STAFF.items()}
+        led, led_entry = _specialist_partnership(store, people["B"], accounts["specialist here"]["id"])
     values = {"cohort_id": "north", "mode": "co-coaching", "key": "A", "name": "members.csv", "partnership_id": pid,
               "invite": north["invite"], "token": f"north.{people['A']}.{'a' * 48}", "number": 1,
               "user_id": accounts["coordinator here"]["id"], "filename": "style.css",
               "response_id": people["A"], "earlier_id": "1", "entry_id": entry["id"]}
     # Pages that need a query string to show anything (a 404 without it would read as "hidden").
     queries = {"coordinator.move_teacher": {"teacher": people["B"]}}
+    # The specialist's log pages name the specialist partnership (B with s-1) and s-1's entry in it.
+    overrides = dict.fromkeys(("specialist.specialist_log", "specialist.specialist_log_entry"),
+                              {"partnership_id": led, "entry_id": led_entry})
     return {"app": app, "store": store, "people": people, "accounts": accounts, "values": values,
-            "queries": queries}
+            "queries": queries, "overrides": overrides}
+
+
+def _specialist_partnership(store, teacher: str, account: str) -> tuple[str, str]:
+    """s-1, linked to the "specialist here" account, coaching teacher B, with an entry s-1 wrote."""
+    store.update_cohort("north", lambda c: {**c, "specialists": [{**c["specialists"][0], "account": account}]})
+    north = store.get_cohort("north")
+    partnerships.lock(store, north, "specialist", ["s-1", teacher])
+    proposal = partnerships.run(store, north, "specialist")
+    made = partnerships.confirm(store, north, "specialist", proposal["id"])
+    led = next(p for p in made if p["members"][:2] == ["s-1", teacher])
+    entry = coaching_log.add_entry(store, north, led, {"id": "s-1", "name": "Dr Quest", "role": "specialist"},
+                                   "feedback", date.today(), {"notes": "We talked about wait time"})
+    return led["id"], entry["id"]
 
 
 def browser(world, visitor):
@@ -169,11 +192,11 @@ def test_every_route_has_an_access_rule(tmp_path):
 def test_access(world, endpoint, path, method, visitor):
     if endpoint not in ACCESS:
         pytest.fail(f"no access rule for {endpoint} ({path}): add one to ACCESS")
-    url = path
+    url, values = path, {**world["values"], **world["overrides"].get(endpoint, {})}
     for name in path.split("<")[1:]:
         arg = name.split(">")[0].split(":")[-1]
-        assert arg in world["values"], f"no value for <{arg}> in {path}: add one to the world fixture"
-        url = url.replace(f"<{name.split('>')[0]}>", str(world["values"][arg]))
+        assert arg in values, f"no value for <{arg}> in {path}: add one to the world fixture"
+        url = url.replace(f"<{name.split('>')[0]}>", str(values[arg]))
     response = browser(world, visitor).open(url, method=method, data={},
                                             query_string=world["queries"].get(endpoint, {}))
     assert response.status_code < 500 and response.status_code != 429, response.status_code

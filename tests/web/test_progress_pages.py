@@ -1,4 +1,5 @@
 """The teacher's progress page: after their follow-up, how their answers moved since their starting point."""
+# ruff: noqa: F811 - the cycle-journey fixtures are imported by name and then asked for as arguments
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.web.test_journey import answer_all, csrf, revision
 
 
 @pytest.fixture
-def second_cycle(app, store, cohort, follow_up, first_cycle):  # noqa: F811
+def second_cycle(app, store, cohort, follow_up, first_cycle):
     close_current(store, cohort)
     open_next(store, cohort, follow_up)
     teacher = app.test_client()
@@ -22,7 +23,7 @@ def second_cycle(app, store, cohort, follow_up, first_cycle):  # noqa: F811
     return teacher
 
 
-def follow_up_row(follow_up, first):  # noqa: F811
+def follow_up_row(follow_up, first):
     """The follow-up's answers: the teacher's confidence in their focus two points up, the rest drawn."""
     row = teacher_row(follow_up, PROFILES[0], random.Random(3))
     focus = first["answers"]["focus_choice"][0]
@@ -32,7 +33,7 @@ def follow_up_row(follow_up, first):  # noqa: F811
     return row, focus, before
 
 
-def test_submitting_the_follow_up_leads_to_the_teachers_progress(store, cohort, follow_up, first_cycle,  # noqa: F811
+def test_submitting_the_follow_up_leads_to_the_teachers_progress(store, cohort, follow_up, first_cycle,
                                                                  second_cycle):
     row, focus, before = follow_up_row(follow_up, first_cycle["first"])
     answer_all(second_cycle, follow_up, row)
@@ -60,9 +61,29 @@ def test_before_the_follow_up_is_answered_the_page_points_to_it(second_cycle):
     assert "follow-up questionnaire" in visible_text(page.text)
 
 
-def test_at_the_starting_point_the_page_says_when_progress_will_show(app, first_cycle):  # noqa: F811
+def test_at_the_starting_point_the_page_says_when_progress_will_show(app, first_cycle):
     teacher = app.test_client()
     teacher.get(first_cycle["link"])
     page = teacher.get("/questionnaire/progress")
     assert page.status_code == 200 and "next round" in visible_text(page.text)
     assert "/questionnaire/progress" not in teacher.get("/questionnaire/summary").text
+
+
+def test_a_teacher_who_sharpens_their_goal_keeps_the_goals_of_both_rounds(store, cohort, follow_up,
+                                                                          first_cycle, second_cycle):
+    row, _, _ = follow_up_row(follow_up, first_cycle["first"])
+    row.update(next_step="refine", new_goal="<b>Every</b> pupil explains their thinking to a partner")
+    answer_all(second_cycle, follow_up, row)
+    review = second_cycle.get("/questionnaire/review").text
+    second_cycle.post("/questionnaire/submit", data={"csrf_token": csrf(review), "revision": revision(review)})
+    first = store.get_response(cohort["id"], first_cycle["first"]["id"])
+    assert first["choice"]["goal"] == row["new_goal"] and first["choice"]["cycle"] == 2
+    before = first_cycle["first"]["answers"]["focus_goal"]
+    assert [h["goal"] for h in first["choice_history"]] == [before]
+    page = second_cycle.get("/questionnaire/progress")
+    assert "&lt;b&gt;Every&lt;/b&gt;" in page.text and "<b>Every</b>" not in page.text  # escaped
+    text = visible_text(page.text)
+    assert f"): {before}" in text.split("At the start", 1)[1].split("From round 2", 1)[0]
+    assert f"): {row['new_goal']}" in text.split("From round 2", 1)[1]
+    # Their summary and menu now carry the new goal: it is their goal from this round on.
+    assert "Every</b> pupil explains" in visible_text(second_cycle.get("/questionnaire/summary").text)

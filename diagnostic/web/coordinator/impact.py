@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Response, current_app, g, render_template
+from flask import Response, abort, current_app, g, render_template
 
 from diagnostic.services import progress
 from diagnostic.services.csvio import neutralise
@@ -38,8 +38,7 @@ def impact_csv(cohort_id: str):  # noqa: ANN201
     """Participation per school and the change in confidence per focus, as CSV (cells formula-neutralised)."""
     report = _report()
     if report is None:
-        return Response("There is no later cycle yet, so there is no impact to report.\n", status=409,
-                        mimetype="text/plain")
+        abort(409, "There is no later learning cycle yet, so there is no impact to report.")
     out = io.StringIO()
     writer = csv.writer(out)
     columns = ["school", "joined", "started", "answered", "partnerships", "with_log", "observations"]

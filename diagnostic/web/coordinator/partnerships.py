@@ -18,9 +18,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from diagnostic.engines.pairing import MODES, PairingError
-from diagnostic.services import coaching_log, partnership_health, partnerships
+from diagnostic.services import coaching_log, cycles, partnership_health, partnerships
 from diagnostic.services.cohorts import published_definition
 from diagnostic.web.coordinator import bp, browse
+from diagnostic.web.coordinator.next_cycle import NextCycleForm
 from diagnostic.web.pages import aria, get_store
 from forms.limits import MENTOR_CAPACITY
 
@@ -267,7 +268,9 @@ def _page(mode: str, ctx: dict[str, Any] | None = None, run_form: FlaskForm | No
         forbidden=forbidden, specialists=ctx["specialists"],
         waiting=len(ctx["waiting"]), errors=list(errors), together=together, aria=aria,
         # Only that each log is alive: how many entries and when the last was, never what partners wrote.
-        alive=coaching_log.liveness(ctx["store"], g.cohort), **_attention(ctx, mode)), status
+        alive=coaching_log.liveness(ctx["store"], g.cohort),
+        earlier=partnerships.from_earlier_cycle(ctx["store"], g.cohort, mode),
+        next_form=NextCycleForm(), cycle=cycles.current(g.cohort)["number"], **_attention(ctx, mode)), status
 
 
 def _attention(ctx: dict[str, Any], mode: str) -> dict[str, Any]:

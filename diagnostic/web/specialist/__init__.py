@@ -16,8 +16,10 @@ from diagnostic.web.pages import get_store
 bp = Blueprint("specialist", __name__, url_prefix="/specialist")
 
 
-# Pages with one teacher's own answers: the footer promises them to the specialists alone, so not even admins.
-SPECIALISTS_ONLY = {"specialist.starting_point"}
+# Pages with one teacher's own answers, and coaching logs (private to a partnership and its specialist): the
+# specialists alone, so not even admins.
+SPECIALISTS_ONLY = {"specialist.starting_point", "specialist.coaching", "specialist.specialist_log",
+                    "specialist.specialist_log_entry"}
 
 
 @bp.before_request

@@ -28,9 +28,10 @@ def group_progress(cohort_id: str):  # noqa: ANN201
         record, damaged = None, str(exc)
     else:
         damaged = None
-    groups = progress.by_group(found, record) if record else []
-    moves = progress.transitions(found, record, lambda now: grouping.place(store, g.cohort, record, now)) \
-        if record else None
+    starting = grouping.starting_grouping(store, g.cohort) if record else None
+    groups = progress.by_group(found, starting or record) if record else []
+    moves = progress.transitions(found, record, lambda now: grouping.place(store, g.cohort, record, now),
+                                 starting) if record else None
     figures = progress.figures(found)
     return render_template("specialist/progress.html", cohort=g.cohort, problem=damaged, figures=figures,
                            words=[progress.in_words(m) for m in figures["measures"]], groups=groups, moves=moves,

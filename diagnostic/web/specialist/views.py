@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Response, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
@@ -12,8 +13,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from diagnostic.engines import charts
-from diagnostic.services import audit, cycles, grouping, menu, progress
+from diagnostic.services import audit, cycles, grouping, menu, peer_assessment, progress
 from diagnostic.services.accounts import can_see
+from diagnostic.services.choice import goals_by_cycle
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.group_exports import members_csv, profiles_csv, summary
 from diagnostic.services.grouping import MAX_GROUPS, NAME_LIMIT, NOTE_LIMIT, TITLE_LIMIT, GroupingError
@@ -39,6 +41,11 @@ class RegroupForm(FlaskForm):
     k = SelectField("Number of groups", default="auto", validators=[InputRequired()], choices=GROUP_COUNTS)
     method = RadioField("Method", choices=[SelectChoice(m, METHOD_LABELS[m]) for m in METHODS], default="kmeans",
                         validators=[InputRequired()])
+    # Not required: a form from before cycles existed (or a stale tab) groups the starting point, as it did then.
+    cycle = SelectField("Answers to group on", default="1",
+                        description="A later cycle groups the teachers who answered its follow-up on their answers "
+                                    "now (the questions asked again, with the rest of their starting point). The "
+                                    "starting-point grouping is kept under “Earlier groupings”.")
     accept_small = BooleanField("Keep the new groups even if one is smaller than the minimum group size",
                                 description="Without this, a grouping that would leave a group too small to plan "
                                             "for is refused and the current groups stay.")
@@ -97,7 +104,7 @@ def _overview_page(form: RegroupForm | None = None, problem: str | None = None, 
     """The cohort's overview page, with the re-group form as posted and what went wrong when a change failed."""
     record, damaged = _current()
     counts = get_store().count_responses(g.cohort["id"], cycle=1)
-    form = form or RegroupForm(data=_last_params(record))
+    form = form or _regroup_form(data=_last_params(record))
     context = {"cohort": g.cohort, "record": record, "counts": counts, "form": form,
                "problem": problem or damaged, "earlier": grouping.earlier(get_store(), g.cohort),
                "restore_form": RestoreForm(), "later_cycle": cycles.current(g.cohort)["number"] > 1}
@@ -107,21 +114,31 @@ def _overview_page(form: RegroupForm | None = None, problem: str | None = None, 
     return render_template("specialist/overview.html", **context), status
 
 
+def _regroup_form(**kwargs: Any) -> RegroupForm:
+    """The re-group form, offering the starting point and each later cycle of this cohort."""
+    form = RegroupForm(**kwargs)
+    numbers = [c["number"] for c in cycles.cycles(g.cohort)]
+    form.cycle.choices = [SelectChoice(str(n), "The starting point (cycle 1)" if n == 1 else
+                                       f"Cycle {n}: the follow-up's answers") for n in numbers]
+    return form
+
+
 def _last_params(record: dict | None) -> dict:
     if not record:
         return {}
-    return {"k": str(record["params"]["k"]), "method": record["params"]["method"]}
+    return {"k": str(record["params"]["k"]), "method": record["params"]["method"],
+            "cycle": str(record.get("cycle", 1))}
 
 
 @bp.post("/cohorts/<cohort_id>/regroup")
 def regroup(cohort_id: str):  # noqa: ANN201
     """Re-group the cohort with the chosen number of groups and method."""
-    form = RegroupForm()
+    form = _regroup_form()
     if not form.validate_on_submit():
         return _overview_page(form, "Choose a number of groups and a method.", 422)
     try:
         result = grouping.refit(get_store(), g.cohort, form.k.data, form.method.data, actor=current_user.email,
-                                accept_small=form.accept_small.data)
+                                accept_small=form.accept_small.data, cycle=int(form.cycle.data))
     except grouping.SmallGroups as exc:
         return _overview_page(form, f"{exc}: tick “{form.accept_small.label.text}” below and re-group again.",
                               exc.status)
@@ -190,9 +207,16 @@ def starting_point(cohort_id: str, response_id: str):  # noqa: ANN201
     audit.record(store, current_user.email, "view starting point", "Viewed one teacher's starting point"
                  + (f" (in group {found['group']['key']})." if found["group"] else "."), cohort_id)
     response = Response(render_template("specialist/starting_point.html", cohort=g.cohort, teacher=found,
-                                        change=_change_of(store, response_id)))
+                                        change=_change_of(store, response_id),
+                                        peer=_peer_of(store, response_id)))
     response.headers["Cache-Control"] = "no-store"  # a shared computer must not keep a copy of someone's answers
     return response
+
+
+def _peer_of(store: Store, response_id: str) -> list[dict]:
+    """What this teacher's partners saw of their progress, in every later cycle (specialists only see this)."""
+    latest = cycles.current(g.cohort)["number"]
+    return [a for n in range(2, latest + 1) for a in peer_assessment.about(store, g.cohort, response_id, n)]
 
 
 def _change_of(store: Store, response_id: str) -> dict | None:
@@ -203,7 +227,8 @@ def _change_of(store: Store, response_id: str) -> dict | None:
     except progress.ProgressError:
         return None
     mine = progress.of_teacher(found, response_id)
-    return {**mine, "words": [progress.in_words_for(r, mine["focus"]) for r in mine["measures"]]}
+    return {**mine, "words": [progress.in_words_for(r, mine["focus"]) for r in mine["measures"]],
+            "goals": goals_by_cycle(first, found.start)}
 
 
 @bp.get("/cohorts/<cohort_id>/focuses")

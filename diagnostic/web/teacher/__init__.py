@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template, request, session
 
 from diagnostic.services.cohorts import is_closed, published_definition
-from diagnostic.services.cycles import cycle_of, is_open, later_response
+from diagnostic.services.cycles import current, cycle_of, is_open, later_response
 from diagnostic.services.journey import session_matches
 from diagnostic.web.pages import get_store
 
@@ -57,6 +57,9 @@ def load_response() -> None:
         if is_closed(cohort):
             abort(410, f"The questionnaire for {cohort['name']} closed on {cohort['closes_on']}, so nothing more "
                        f"can be saved.{kept}")
-        if not is_open(cohort, cycle_of(record)):
+        # A questionnaire page answers its own cycle; the menu of focuses belongs to the cohort's latest cycle,
+        # so a teacher re-paired for cycle 2 can choose again while it is open.
+        answering = cycle_of(record) if request.endpoint in CYCLE_PAGES else current(cohort)["number"]
+        if not is_open(cohort, answering):
             abort(410, f"This round of the questionnaire for {cohort['name']} has closed, so nothing more can be "
                        f"saved.{kept}")

@@ -19,6 +19,7 @@ from diagnostic.services.partnerships import partnerships_of
 from diagnostic.services.summary import describe_answer, review_rows
 from diagnostic.web.pages import get_store
 from diagnostic.web.teacher import bp
+from diagnostic.web.teacher.assess import peer_block
 from forms.builder import apply_visibility, build_page_form, error_links, form_data, read_answers
 from forms.conditions import holds
 from forms.limits import PARTNER_CONTACT
@@ -61,7 +62,8 @@ def partner_contact():  # noqa: ANN201
 def _render_partner(form: ContactForm, status: int = 200):  # noqa: ANN202
     store, record = get_store(), g.response
     found = [{"partnership": p, "kind": agreements.kind(p),
-              "people": agreements.members(store, g.cohort, p, record["id"]), "saved": agreements.last_saved(p)}
+              "people": agreements.members(store, g.cohort, p, record["id"]), "saved": agreements.last_saved(p),
+              "peer": peer_block(p)}
              for p in partnerships_of(store, g.cohort, record["id"])]
     errors = [(f"{form.contact.label.text} {e}", form.contact.id) for e in form.contact.errors]
     return render_template("teacher/partner.html", partnerships=found, form=form, errors=errors,

@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import g, render_template
 
 from diagnostic.engines import charts
-from diagnostic.services import progress
+from diagnostic.services import peer_assessment, progress
+from diagnostic.services.choice import goals_by_cycle
 from diagnostic.web.pages import get_store
 from diagnostic.web.teacher import bp
 
@@ -26,4 +27,6 @@ def my_progress():  # noqa: ANN201
     rows = [{**r, "label": f"Your confidence in {mine['focus']}"} if r["id"] == progress.FOCUS and mine["focus"]
             else r for r in mine["measures"]]
     return render_template("teacher/progress.html", mine=mine, cycle=found.number, words=[
-        progress.move_in_words(r) for r in rows], chart=charts.change_chart(rows))
+        progress.move_in_words(r) for r in rows], chart=charts.change_chart(rows),
+        goals=goals_by_cycle(g.response, g.definition),
+        partners_said=peer_assessment.about(get_store(), g.cohort, g.response["id"], found.number))

@@ -123,10 +123,11 @@ def resume(token: str):  # noqa: ANN201
 
 
 def _closed_why() -> str:
-    """Why the answers can no longer change: "date" (the cohort closed), "cycle" (its round closed), or ""."""
+    """Why the choice of focus can no longer change: "date" (the cohort closed), "cycle" (the latest round
+    closed), or ""."""
     if is_closed(g.cohort):
         return "date"
-    return "" if is_open(g.cohort, cycle_of(g.response)) else "cycle"
+    return "" if is_open(g.cohort, cycles.current(g.cohort)["number"]) else "cycle"
 
 
 def _next_url(definition: Any, answers: dict, index: int) -> str:
@@ -305,6 +306,8 @@ def submit_response():  # noqa: ANN201
         g.response = get_store().get_response(g.response["cohort"], g.response["id"])
         return _render_review(409, "Your answers changed in another window or tab since this page was "
                                    "opened. Check them below, then submit.")
+    if cycle_of(g.response) > 1:
+        cycles.carry_goal(get_store(), g.cohort, get_store().get_response(g.cohort["id"], g.response["id"]))
     return redirect(_done_url(g.response))
 
 
@@ -414,7 +417,7 @@ def learning_menu():  # noqa: ANN201
             store.update_response(record["cohort"], record["id"], lambda current: choose(
                 current, focuses, pupil_group, goal,
                 offered={f["id"] for f in plan["focuses"] if f["offered"]}, limit=plan["choices"],
-                pupil_groups=set(plan["labels"]["pupil_groups"])))
+                pupil_groups=set(plan["labels"]["pupil_groups"]), cycle=cycles.current(g.cohort)["number"]))
         except BadChoice as exc:
             if not focuses:  # the pupils-and-goal form, sent before any focus was chosen
                 problems.append("Choose a learning focus first: each focus on the list has its own button.")
