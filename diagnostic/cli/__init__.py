@@ -20,6 +20,7 @@ from diagnostic.cli import (
     drafts,
     grouping,
     menu,
+    partnership_health,
     partnerships,
     privacy,
     progress,
@@ -55,7 +56,7 @@ cli = FlaskGroup(
 for command in (definitions.forms, cohorts.cohort, cycles.cycle, responses.import_responses, responses.export,
                 grouping.cluster, menu.recommend_cmd, serving.serve, accounts.users, drafts.purge_drafts,
                 partnerships.pair, partnerships.specialists, partnerships.demo, privacy.erase_cmd,
-                progress.progress_cmd):
+                progress.progress_cmd, partnership_health.partnerships_group):
     cli.add_command(command)
 
 

@@ -278,6 +278,10 @@ def _without_member(partnership: Record, gone: set[str], names: set[str], stamp:
             new[key] = [p[key][n] for n in keep if n < len(p[key])]
     if p.get("agreement"):
         new["agreement"] = _scrubbed(p["agreement"], gone, names, scrub)
+    if p.get("health"):
+        # Their own "is it working" answer goes; a partner's reason keeps its words without their name.
+        new["health"] = {m: {**said, "why": scrub(said.get("why") or "")} for m, said in p["health"].items()
+                         if m not in gone}
     # What partners said of each other's progress: theirs and about them goes; their name leaves the rest.
     new = peer_assessment.forget(new, gone, scrub)
     # In specialist coaching a teacher simply leaves the allocation; any other partnership ends without them.
@@ -373,4 +377,6 @@ def _partnership_for(partnership: Record, response_id: str) -> dict[str, Any]:
         "partners": others,
         "learning_agreement": {"answers": agreement["answers"], "last_saved_at": agreement.get("updated_at"),
                                "last_saved_by": agreement.get("updated_by")} if agreement else None,
+        # Their own answer to "Is this partnership working for you?"; a partner's answer is never theirs to see.
+        "is_it_working": (p.get("health") or {}).get(response_id),
     }

@@ -21,10 +21,11 @@ from diagnostic.web.coordinator import (  # noqa: F401
     partnerships,
     specialists,
 )
+from diagnostic.web.coordinator import health as coordinator_health  # noqa: F401
 from diagnostic.web.specialist import coaching_log as specialist_coaching_log  # noqa: F401
 from diagnostic.web.specialist import progress as specialist_progress  # noqa: F401
 from diagnostic.web.specialist import views as specialist_views  # noqa: F401
-from diagnostic.web.teacher import assess, log, my_data, partner, progress, questionnaire  # noqa: F401
+from diagnostic.web.teacher import assess, health, log, my_data, partner, progress, questionnaire  # noqa: F401
 
 BLUEPRINTS = (auth.bp, teacher.bp, specialist.bp, coordinator.bp, admin.bp)
 

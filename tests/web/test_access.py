@@ -54,6 +54,8 @@ ACCESS = {
     "teacher.coaching_log_page": OWN_PARTNERSHIP, "teacher.log_entry": OWN_PARTNERSHIP,
     # No later cycle is open in this world, so teacher A gets past the check to a 409 ("not started yet").
     "teacher.assess": OWN_PARTNERSHIP,
+    # The world's partnership is younger than 21 days: teacher A gets 409 (let in, too early), teacher B 404.
+    "teacher.partnership_health_page": OWN_PARTNERSHIP,
     "specialist.cohorts": SPECIALISTS_LIST, "specialist.overview": SPECIALIST, "specialist.group": SPECIALIST,
     "specialist.focuses": SPECIALIST, "specialist.export": SPECIALIST, "specialist.regroup": SPECIALIST,
     "specialist.starting_point": SPECIALIST_ONLY, "specialist.restore_grouping": SPECIALIST,
@@ -73,6 +75,7 @@ ACCESS = {
     "coordinator.cycles_page": COORDINATOR, "coordinator.open_cycle": COORDINATOR,
     "coordinator.close_cycle": COORDINATOR, "coordinator.impact_report": COORDINATOR,
     "coordinator.impact_csv": COORDINATOR, "coordinator.next_cycle": COORDINATOR,
+    "coordinator.quiet_weeks": COORDINATOR, "coordinator.repair_partnership": COORDINATOR,
     "admin.home": ADMIN, "admin.users": ADMIN, "admin.user": ADMIN, "admin.user_access": ADMIN,
     "admin.user_password": ADMIN, "admin.audit_log": ADMIN, "admin.audit_csv": ADMIN, "admin.cohorts": ADMIN,
     "admin.definitions": ADMIN,

@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from diagnostic.engines.pairing import MODES, PairingError
-from diagnostic.services import coaching_log, cycles, partnerships
+from diagnostic.services import coaching_log, cycles, partnership_health, partnerships
 from diagnostic.services.cohorts import published_definition
 from diagnostic.web.coordinator import bp, browse
 from diagnostic.web.coordinator.next_cycle import NextCycleForm
@@ -270,7 +270,21 @@ def _page(mode: str, ctx: dict[str, Any] | None = None, run_form: FlaskForm | No
         # Only that each log is alive: how many entries and when the last was, never what partners wrote.
         alive=coaching_log.liveness(ctx["store"], g.cohort),
         earlier=partnerships.from_earlier_cycle(ctx["store"], g.cohort, mode),
-        next_form=NextCycleForm(), cycle=cycles.current(g.cohort)["number"]), status
+        next_form=NextCycleForm(), cycle=cycles.current(g.cohort)["number"], **_attention(ctx, mode)), status
+
+
+def _attention(ctx: dict[str, Any], mode: str) -> dict[str, Any]:
+    """The "may need attention" section: this mode's flagged partnerships, and how many the other modes have."""
+    flagged = partnership_health.needing_attention(ctx["store"], g.cohort)
+    return {"attention": [f for f in flagged if f["mode"] == mode],
+            "attention_elsewhere": Counter(f["mode"] for f in flagged if f["mode"] != mode),
+            "quiet_weeks": partnership_health.quiet_weeks(g.cohort),
+            "quiet_range": partnership_health.QUIET_WEEKS_RANGE}
+
+
+def page_with_errors(mode: str, errors: list[tuple[str, str]], status: int):  # noqa: ANN201
+    """The partnerships page showing why an action on it was refused (each error with the id it links to)."""
+    return _page(mode, errors=errors, status=status)
 
 
 def _refused(mode: str, errors: list[str], anchor: str, status: int,  # noqa: ANN202
