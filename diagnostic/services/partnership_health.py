@@ -172,15 +172,6 @@ def needing_attention(store: Store, cohort: Record, mode: str | None = None, tod
     return sorted((f for f in found if f), key=lambda f: (not f["not_working"], f["quiet_since"] or ""))
 
 
-def _ruled_out_pairs(partnership: Record) -> list[tuple[str, str]]:
-    """The pairs to keep apart after a re-pair: every two members, or in specialist coaching the specialist
-    with each teacher (the teachers of one allocation were never partners to each other)."""
-    members = partnership["members"]
-    if partnership["mode"] == "specialist":
-        return [(members[0], m) for m in members[1:]]
-    return [(a, b) for n, a in enumerate(members) for b in members[n + 1:]]
-
-
 @whole_cohort
 def repair(store: Store, cohort: Record, partnership_id: str, actor: str = "system") -> Record:
     """Undo one confirmed partnership, rule its members out as partners, and propose its mode again.
@@ -192,9 +183,7 @@ def repair(store: Store, cohort: Record, partnership_id: str, actor: str = "syst
     if found is None:
         raise PairingError("there is no confirmed partnership with that id in this cohort: it may have been "
                            "undone already")
-    undone = partnerships.dissolve(store, cohort, partnership_id, actor=actor)
-    for first, second in _ruled_out_pairs(found):
-        partnerships.forbid(store, cohort, first, second, actor=actor)
+    undone = partnerships.undo_and_rule_out(store, cohort, found, actor=actor)
     try:
         proposal, problem = partnerships.run(store, cohort, found["mode"], actor=actor), None
     except PairingError as exc:

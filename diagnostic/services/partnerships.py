@@ -553,7 +553,24 @@ def for_export(store: Store, cohort: Record, proposal: Record) -> Record:
     return {**proposal, "pairs": pairs, "unpaired": unpaired}
 
 
-# -- a later cycle: keep the partnerships, or re-pair avoiding the previous partner -----------------------------
+# -- re-pairing: a partnership that is not working, or a later cycle ------------------------------------------
+def previous_pairs(partnership: Record) -> list[tuple[str, str]]:
+    """The pairs to keep apart after re-pairing: every two members, or in specialist coaching the specialist
+    with each teacher (the teachers of one allocation were never partners to each other)."""
+    members = partnership["members"]
+    if partnership["mode"] == "specialist":
+        return [(members[0], m) for m in members[1:]]
+    return [(a, b) for n, a in enumerate(members) for b in members[n + 1:]]
+
+
+@whole_cohort
+def undo_and_rule_out(store: Store, cohort: Record, partnership: Record, actor: str = "system") -> Record:
+    """Undo a confirmed partnership and rule out each of its pairs, so the next proposal pairs them anew."""
+    undone = dissolve(store, cohort, partnership["id"], actor=actor)
+    for first, second in previous_pairs(partnership):
+        forbid(store, cohort, first, second, actor=actor)
+    return undone
+
 def from_earlier_cycle(store: Store, cohort: Record, mode: str) -> list[Record]:
     """The mode's confirmed partnerships formed before the cohort's latest cycle and not yet kept for it."""
     latest = cycles.current(cohort)
@@ -576,17 +593,12 @@ def next_cycle(store: Store, cohort: Record, mode: str, keep: bool, actor: str =
     earlier = from_earlier_cycle(store, cohort, mode)
     if not earlier:
         raise PairingError(f"there are no {KIND[mode]} partnerships from before cycle {number} to keep or re-pair")
-    listed = {s["id"] for s in specialists(cohort)}
     for p in earlier:
         if keep:
             store.update_partnership(cohort["id"], p["id"], lambda r: {**r, "kept_for": [*r.get("kept_for", []),
                                                                                         number]})
-            continue
-        teachers = [m for m in p["members"] if m not in listed]
-        for n, first in enumerate(teachers):
-            for second in teachers[n + 1:]:
-                forbid(store, cohort, first, second, actor=actor)
-        dissolve(store, cohort, p["id"], actor=actor)
+        else:
+            undo_and_rule_out(store, cohort, p, actor=actor)
     what = "Kept" if keep else "Undid, ruling out each pair of previous partners,"
     audit.record(store, actor, "next cycle partnerships", f"{what} {audit.plural(len(earlier), 'partnership')} "
                                                           f"({KIND[mode]}) for cycle {number}.", cohort["id"])

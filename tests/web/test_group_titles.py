@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from diagnostic.services import grouping, partnerships
+from diagnostic.services import cycles, grouping, partnerships
 from diagnostic.services.demo import DEMO_COHORT
 from diagnostic.services.journey import hash_secret
 from tests.conftest import sign_in_as
@@ -69,6 +70,13 @@ def test_no_planning_name_or_note_reaches_any_teacher_page_or_download(app, stor
     cohort = store.get_cohort(DEMO_COHORT)
     # Partnerships too, so partner and agreement pages are walked as well.
     partnerships.confirm(store, cohort, "co-coaching", partnerships.run(store, cohort, "co-coaching")["id"])
+    # Some weeks on (so partners are asked whether it is working), and into a second cycle, so the follow-up,
+    # progress, peer-assessment and health pages are walked too.
+    weeks_ago = (datetime.now(UTC) - timedelta(weeks=5)).isoformat(timespec="seconds")
+    for p in partnerships.confirmed(store, cohort):
+        store.update_partnership(DEMO_COHORT, p["id"], lambda r: {**r, "confirmed_at": weeks_ago})
+    cycles.close_current(store, cohort)
+    cycles.open_follow_up(store, store.get_cohort(DEMO_COHORT), "follow_up", "1")
     members = [m for g in current["groups"] for m in g["members"]]
     assert len(members) >= 50
     walked = 0

@@ -9,8 +9,9 @@ import pytest
 from diagnostic import create_app
 from diagnostic.services import partnerships
 from diagnostic.services.accounts import create_user, start_session
-from diagnostic.services.cohorts import published_definition
+from diagnostic.services.cohorts import definition_dirs, published_definition
 from diagnostic.services.demo import DEMO_COHORT
+from diagnostic.services.demo_cycles import seed_second_cycle
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,9 @@ def private_words(definition) -> list[str]:
 def test_no_coordinator_page_or_download_shows_beliefs_or_barriers(coordinator):
     app, browser = coordinator
     store = app.extensions["store"]
+    # Into a second cycle, so the impact report and its CSV have figures (and the partnerships pages a log).
+    with app.app_context():
+        seed_second_cycle(store, definition_dirs(app.config["DATA"]), DEMO_COHORT)
     definition = published_definition(store, "starting_point", store.get_cohort(DEMO_COHORT)["form_version"])
     words = private_words(definition)
     assert "Worry about being judged" in words and "Learner-centred beliefs" in words
@@ -63,6 +67,12 @@ def test_no_coordinator_page_or_download_shows_beliefs_or_barriers(coordinator):
             continue
         for mode in (["co-coaching", "mentoring", "specialist"] if "<mode>" in rule.rule else [None]):
             url = rule.rule.replace("<cohort_id>", values["cohort_id"]).replace("<mode>", mode or "")
+            if "<partnership_id>" in url:  # a page about one partnership: one of this mode's confirmed ones
+                found = [p["id"] for p in partnerships.confirmed(store, store.get_cohort(DEMO_COHORT))
+                         if p["mode"] == mode]
+                if not found:
+                    continue
+                url = url.replace("<partnership_id>", found[0])
             query = {}
             if "move" in rule.rule:  # the move page needs a teacher in the mode's current proposal
                 pairs = (store.pairing_state(DEMO_COHORT, mode).get("proposal") or {}).get("pairs")
