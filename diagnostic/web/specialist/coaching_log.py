@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 
 from diagnostic.services import coaching_log, specialist_accounts
+from diagnostic.web.log_entries import entry_errors, filled
 from diagnostic.web.pages import aria, get_store
 from diagnostic.web.specialist import bp
 
@@ -105,27 +106,14 @@ def specialist_log_entry(cohort_id: str, partnership_id: str, entry_id: str):  #
                                     form.on.data, _fields(form, entry["kind"]))
         except coaching_log.StaleEntry as exc:
             latest = _entry(partnership, entry_id)
-            return _entry_page(partnership, latest, _filled(latest), problem=str(exc), status=409)
+            return _entry_page(partnership, latest, filled(SpecialistEntryForm, latest), problem=str(exc), status=409)
         except coaching_log.LogError as exc:
             return _entry_page(partnership, entry, form, problem=str(exc), status=422)
         flash("Your entry is changed.")
         return redirect(url_for(".specialist_log", cohort_id=cohort_id, partnership_id=partnership_id))
     if not form.is_submitted():
-        form = _filled(entry)
+        form = filled(SpecialistEntryForm, entry)
     return _entry_page(partnership, entry, form, status=422 if form.errors else 200)
-
-
-def _filled(entry: dict) -> SpecialistEntryForm:
-    return SpecialistEntryForm(formdata=None, data={"kind": entry["kind"], "on": date.fromisoformat(entry["on"]),
-                                                    "revision": str(entry["revision"]), **entry["text"]})
-
-
-def _errors(form: SpecialistEntryForm, problem: str | None) -> list[tuple[str, str]]:
-    errors = [(f"{form[name].label.text}: {e}", form[name].id) for name, found in form.errors.items()
-              if name != "csrf_token" for e in found]
-    if problem:
-        errors.insert(0, (problem[:1].upper() + problem[1:] + ("" if problem.endswith(".") else "."), "entry"))
-    return errors
 
 
 def _log_page(partnership: dict, listed: dict, form: SpecialistEntryForm, problem: str | None = None,  # noqa: ANN202
@@ -133,10 +121,10 @@ def _log_page(partnership: dict, listed: dict, form: SpecialistEntryForm, proble
     entries = coaching_log.entries(get_store(), g.cohort, partnership["id"])
     return render_template("specialist/coaching_log.html", cohort=g.cohort, partnership=partnership, listed=listed,
                            teachers=partnership.get("names", [])[1:], entries=entries, kinds=coaching_log.KINDS,
-                           form=form, errors=_errors(form, problem), aria=aria), status
+                           form=form, errors=entry_errors(form, problem), aria=aria), status
 
 
 def _entry_page(partnership: dict, entry: dict, form: SpecialistEntryForm, problem: str | None = None,  # noqa: ANN202
                 status: int = 200):
     return render_template("specialist/coaching_entry.html", cohort=g.cohort, partnership=partnership, entry=entry,
-                           kinds=coaching_log.KINDS, form=form, errors=_errors(form, problem), aria=aria), status
+                           kinds=coaching_log.KINDS, form=form, errors=entry_errors(form, problem), aria=aria), status

@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length
 
 from diagnostic.services import agreements, coaching_log
 from diagnostic.services.partnerships import display_name
+from diagnostic.web.log_entries import entry_errors, filled
 from diagnostic.web.pages import aria, get_store
 from diagnostic.web.teacher import bp
 
@@ -91,27 +92,14 @@ def log_entry(partnership_id: str, entry_id: str):  # noqa: ANN201
                                     _fields(form, entry["kind"]))
         except coaching_log.StaleEntry as exc:
             latest = next(e for e in coaching_log.entries(store, g.cohort, partnership["id"]) if e["id"] == entry_id)
-            return _entry_page(partnership, latest, _filled(latest), problem=str(exc), status=409)
+            return _entry_page(partnership, latest, filled(EntryForm, latest), problem=str(exc), status=409)
         except coaching_log.LogError as exc:
             return _entry_page(partnership, entry, form, problem=str(exc), status=422)
         flash("Your entry is changed.")
         return redirect(url_for(".coaching_log_page", partnership_id=partnership_id))
     if not form.is_submitted():
-        form = _filled(entry)
+        form = filled(EntryForm, entry)
     return _entry_page(partnership, entry, form, status=422 if form.errors else 200)
-
-
-def _filled(entry: dict) -> EntryForm:
-    return EntryForm(formdata=None, data={"kind": entry["kind"], "on": date.fromisoformat(entry["on"]),
-                                          "revision": str(entry["revision"]), **entry["text"]})
-
-
-def _errors(form: EntryForm, problem: str | None) -> list[tuple[str, str]]:
-    errors = [(f"{form[name].label.text}: {e}", form[name].id) for name, found in form.errors.items()
-              if name != "csrf_token" for e in found]
-    if problem:
-        errors.insert(0, (problem[:1].upper() + problem[1:] + ("" if problem.endswith(".") else "."), "entry"))
-    return errors
 
 
 def _log_page(partnership: dict, form: EntryForm, problem: str | None = None, status: int = 200):  # noqa: ANN202
@@ -119,10 +107,10 @@ def _log_page(partnership: dict, form: EntryForm, problem: str | None = None, st
     return render_template("teacher/log.html", partnership=partnership, kind=agreements.kind(partnership),
                            people=agreements.members(store, g.cohort, partnership, g.response["id"]),
                            entries=coaching_log.entries(store, g.cohort, partnership["id"]), kinds=coaching_log.KINDS,
-                           form=form, errors=_errors(form, problem), aria=aria, you=g.response["id"]), status
+                           form=form, errors=entry_errors(form, problem), aria=aria, you=g.response["id"]), status
 
 
 def _entry_page(partnership: dict, entry: dict, form: EntryForm, problem: str | None = None,  # noqa: ANN202
                 status: int = 200):
     return render_template("teacher/log_entry.html", partnership=partnership, entry=entry,
-                           kinds=coaching_log.KINDS, form=form, errors=_errors(form, problem), aria=aria), status
+                           kinds=coaching_log.KINDS, form=form, errors=entry_errors(form, problem), aria=aria), status
