@@ -24,12 +24,12 @@ def _template_folder() -> Path:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, then DATA/config.py, then DIAGNOSTIC_* variables, then `test_config`."""
     from diagnostic import settings, web
-    from diagnostic.storage.tinydb_store import TinyDBStore
+    from diagnostic.storage.backends import open_store
     from diagnostic.web import auth, limits, links, pages
 
     app = Flask(__name__, template_folder=str(_template_folder()))
     data_dir = settings.load(app, test_config)
-    app.extensions["store"] = TinyDBStore(data_dir)
+    app.extensions["store"] = open_store(data_dir, app.config["DATABASE_URL"], app.config["CHECK_SCHEMA"])
 
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.globals["public_url"] = links.public_url  # every link a page shows for people to use elsewhere

@@ -23,6 +23,10 @@ BASE_URL_ADVICE = "set DIAGNOSTIC_BASE_URL to the https:// address people open, 
 
 DEFAULTS: dict[str, Any] = {
     "DATA": None,  # the data directory: DIAGNOSTIC_DATA, else ./instance (read when the app is built)
+    # Unset: the TinyDB store under DATA. postgresql://user@host/db: the PostgreSQL store, which several app
+    # servers can share (docs/operators-guide.md); its schema must be upgraded first (`diagnostic db upgrade`).
+    "DATABASE_URL": None,
+    "CHECK_SCHEMA": True,  # refuse to start on a database whose schema is behind; `diagnostic db` turns it off
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MIN_GROUP_SIZE": 5,  # coordinators see no figures about a group smaller than this
     "BASE_URL": None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import secrets
 import shutil
@@ -9,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import servers
 from browser_support import CHROMIUM, CHROMIUM_ARGS, DESKTOP, pairing_cohort, require_browser, serving, sign_in
 
 from diagnostic import create_app
@@ -48,10 +50,42 @@ def pytest_collection_modifyitems(config, items):  # noqa: ARG001
     items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest keep their order
 
 
+# The store backend tests run on: TinyDB unless DIAGNOSTIC_TEST_BACKEND=postgresql says otherwise. A module (or
+# test) marked `both_backends` runs once on each, whatever that says.
+BACKENDS = ("tinydb", "postgresql")
+
+
+def pytest_generate_tests(metafunc):
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
+def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001
+    servers.drop_template()
+
+
 @pytest.fixture
-def app(tmp_path):
-    """The app on a fresh data directory; CSRF is on, as in real use."""
-    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+def backend(request) -> str:
+    """The name of the store backend this test runs on."""
+    return getattr(request, "param", None) or os.environ.get("DIAGNOSTIC_TEST_BACKEND", "tinydb")
+
+
+@pytest.fixture
+def database_url(backend):
+    """None on TinyDB; on PostgreSQL, the URL of a fresh database of this test's own, dropped afterwards."""
+    if backend == "tinydb":
+        yield None
+        return
+    with servers.fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def app(tmp_path, database_url):
+    """The app on a fresh data directory (and a fresh database on PostgreSQL); CSRF is on, as in real use."""
+    app = create_app({"TESTING": True, "DATA": str(tmp_path / "data"), "DATABASE_URL": database_url})
+    yield app
+    app.extensions["store"].close()  # its connections, before the database is dropped
 
 
 def sign_in_as(client, app, role: str, cohorts=(), email: str | None = None, base_url: str | None = None) -> dict:

@@ -16,6 +16,7 @@ from diagnostic.cli import (
     accounts,
     cohorts,
     cycles,
+    database,
     definitions,
     drafts,
     grouping,
@@ -27,12 +28,17 @@ from diagnostic.cli import (
     responses,
     serving,
 )
+from diagnostic.storage.interface import StoreError
 
 
 def _make_app():  # noqa: ANN202 - called by Flask's ScriptInfo
     ctx = click.get_current_context(silent=True)
-    data = ctx.meta.get("diagnostic.data") if ctx else None
-    return create_app({"DATA": data} if data else None)
+    meta = ctx.meta if ctx else {}
+    given = {"DATA": meta.get("diagnostic.data"), "CHECK_SCHEMA": meta.get("diagnostic.check_schema")}
+    try:
+        return create_app({key: value for key, value in given.items() if value is not None} or None)
+    except StoreError as exc:  # a database that cannot be reached, or whose schema is behind
+        raise click.ClickException(str(exc)) from None
 
 
 def _remember_data(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
@@ -56,7 +62,7 @@ cli = FlaskGroup(
 for command in (definitions.forms, cohorts.cohort, cycles.cycle, responses.import_responses, responses.export,
                 grouping.cluster, menu.recommend_cmd, serving.serve, accounts.users, drafts.purge_drafts,
                 partnerships.pair, partnerships.specialists, partnerships.demo, privacy.erase_cmd,
-                progress.progress_cmd, partnership_health.partnerships_group):
+                progress.progress_cmd, partnership_health.partnerships_group, database.db):
     cli.add_command(command)
 
 

@@ -1,7 +1,7 @@
 """The store interface: every operation the services use, and the errors it raises.
 
-Services and views see only this class. A backend (`tinydb_store.TinyDBStore`, the default; a server
-database next) implements every method; the storage tests run against each backend through it.
+Services and views see only this class. A backend (`tinydb_store.TinyDBStore`, the default, or
+`postgres_store.PostgresStore`) implements every method; the storage tests run against each backend through it.
 
 Its promises, whatever the backend:
 - every `update_*` takes a `change` function that gets the current record and returns the whole new
@@ -15,6 +15,7 @@ Its promises, whatever the backend:
 from __future__ import annotations
 
 import functools
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 Record = dict[str, Any]
+COHORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a cohort id may be, in every backend (and never a path)
 
 
 class StoreError(Exception):
@@ -38,6 +40,23 @@ class VersionConflict(StoreError):
 
 class DamagedGrouping(StoreError):
     """A cohort's saved grouping cannot be read; re-grouping replaces it."""
+
+
+GROUPING_KEYS = {"groups": list, "members": dict, "model": dict, "features": list, "quality": dict, "params": dict,
+                 "columns": list, "cohort_means": dict, "k": int, "method": str, "fitted_at": str, "responses": int}
+GROUP_KEYS = {"key": str, "centre": dict, "means": dict, "generated_name": str, "generated_description": str}
+
+
+def checked_grouping(record: Any, cohort_id: str) -> Record:
+    """A saved grouping that has every part the pages read, or `DamagedGrouping` (an older or hand-edited one)."""
+    shaped = (isinstance(record, dict)
+              and all(isinstance(record.get(k), kind) for k, kind in GROUPING_KEYS.items())
+              and all(isinstance(g, dict) and all(isinstance(g.get(k), kind) for k, kind in GROUP_KEYS.items())
+                      for g in record["groups"]))
+    if not shaped:
+        raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} are not in the expected shape; "
+                              "re-run the grouping")
+    return record
 
 
 def whole_cohort(operation: Callable) -> Callable:
@@ -58,6 +77,9 @@ class Store(ABC):
 
     def __init__(self, data_dir: Path | str):
         self.data_dir = Path(data_dir)
+
+    def close(self) -> None:  # noqa: B027 - a backend holding nothing open has nothing to do
+        """Let go of what the store holds open (a database's connections); it opens them again if used."""
 
     @abstractmethod
     def add_cohort(self, cohort: Record) -> Record:
@@ -215,6 +237,10 @@ class Store(ABC):
     @abstractmethod
     def pairing_state(self, cohort_id: str, mode: str) -> Record:
         """The coordinator's rules and latest proposal for one mode ("all" holds rules for every mode)."""
+
+    @abstractmethod
+    def pairing_states(self, cohort_id: str) -> list[Record]:
+        """Every mode's stored pairing state in a cohort (a copy of the installation needs them all)."""
 
     @abstractmethod
     def update_pairing_state(self, cohort_id: str, mode: str, change: Callable[[Record], Record]) -> Record:

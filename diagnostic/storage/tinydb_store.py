@@ -17,7 +17,6 @@ Why it is shaped like this:
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,10 +28,18 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
 from diagnostic.storage.atomic import write_atomic
-from diagnostic.storage.interface import DamagedGrouping, NotFound, Record, Store, StoreError, VersionConflict
+from diagnostic.storage.interface import (
+    COHORT_ID,
+    DamagedGrouping,
+    NotFound,
+    Record,
+    Store,
+    StoreError,
+    VersionConflict,
+    checked_grouping,
+)
 
 SHARDS = 256
-COHORT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class AtomicJSONStorage(Storage):
@@ -442,6 +449,11 @@ class TinyDBStore(Store):
             found = table.get(Query().mode == mode)
         return dict(found) if found else {"mode": mode}
 
+    def pairing_states(self, cohort_id: str) -> list[Record]:
+        """Every mode's stored pairing state in a cohort (a copy of the installation needs them all)."""
+        with self._table(self._cohort_dir(cohort_id) / "pairing.json", "state") as table:
+            return [dict(s) for s in table.all()]
+
     def update_pairing_state(self, cohort_id: str, mode: str, change: Callable[[Record], Record]) -> Record:
         """Apply `change` to one mode's pairing state under the lock; what it returns replaces the state.
 
@@ -577,11 +589,6 @@ class TinyDBStore(Store):
             return [dict(e) for e in table.all()]
 
 
-GROUPING_KEYS = {"groups": list, "members": dict, "model": dict, "features": list, "quality": dict, "params": dict,
-                 "columns": list, "cohort_means": dict, "k": int, "method": str, "fitted_at": str, "responses": int}
-GROUP_KEYS = {"key": str, "centre": dict, "means": dict, "generated_name": str, "generated_description": str}
-
-
 def _replacing(new: Record) -> Callable[[dict], None]:
     """A TinyDB update that makes a record exactly `new`: a plain update keeps any key `new` left out."""
     def replace(doc: dict) -> None:
@@ -599,15 +606,4 @@ def _read_grouping(path: Path, cohort_id: str) -> Record | None:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} cannot be read ({exc}); "
                               "re-run the grouping") from None
-    if not _grouping_shape(record):
-        raise DamagedGrouping(f"the saved groups for cohort {cohort_id!r} are not in the expected shape; "
-                              "re-run the grouping")
-    return record
-
-
-def _grouping_shape(record: Any) -> bool:
-    """Whether a saved grouping has every part the pages read (an older or hand-edited file may not)."""
-    return (isinstance(record, dict)
-            and all(isinstance(record.get(k), kind) for k, kind in GROUPING_KEYS.items())
-            and all(isinstance(g, dict) and all(isinstance(g.get(k), kind) for k, kind in GROUP_KEYS.items())
-                    for g in record["groups"]))
+    return checked_grouping(record, cohort_id)

@@ -15,29 +15,31 @@ import pytest
 
 from diagnostic.services.journey import new_response
 from diagnostic.storage.interface import NotFound, Store, StoreError, VersionConflict
+from diagnostic.storage.postgres_store import PostgresStore
 from diagnostic.storage.tinydb_store import TinyDBStore
 
-# Each backend, as what opens its store at a place: a string naming where the data lives, which other
-# processes can open too (some tests write from several processes at once).
-BACKENDS: dict[str, Callable[[str], Store]] = {"tinydb": TinyDBStore}
+pytestmark = pytest.mark.both_backends  # every test here runs on each backend (tests/conftest.py)
+
+# Each backend, as what opens its store at a place: a string naming where the data lives (a data directory,
+# a database URL), which other processes can open too (some tests write from several processes at once).
+BACKENDS: dict[str, Callable[[str], Store]] = {
+    "tinydb": TinyDBStore,
+    "postgresql": lambda url: PostgresStore("unused-data-dir", url),
+}
 
 COHORT = {"id": "north", "form_id": "f", "form_version": "1"}
 
 
-@pytest.fixture(params=list(BACKENDS))
-def backend(request) -> str:
-    """The name of the backend this run of a test uses."""
-    return request.param
-
-
 @pytest.fixture
-def place(tmp_path) -> str:
-    return str(tmp_path / "data")
+def place(tmp_path, backend, database_url) -> str:
+    return database_url if backend == "postgresql" else str(tmp_path / "data")
 
 
 @pytest.fixture
 def backend_store(backend, place) -> Store:
-    return open_store(backend, place)
+    store = open_store(backend, place)
+    yield store
+    store.close()
 
 
 def open_store(backend: str, place: str) -> Store:

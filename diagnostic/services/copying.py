@@ -1,0 +1,210 @@
+"""Copy every record of one store into another (a TinyDB installation into PostgreSQL), and prove it arrived.
+
+Each kind of record is read through the store interface from both sides, keyed by what identifies it, so the
+copy is exact (compared as canonical JSON, models by their bytes), a second run finds nothing to do, and a
+target holding other data is refused unless the operator says to add to it. Nothing is overwritten: a record
+whose key is in the target with other content stops the copy before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from diagnostic.storage.interface import Record, Store
+
+BATCH = 1000  # responses per transaction: a 20,000-teacher cohort is 20 short writes, not one long one
+Key = tuple[str, ...]
+
+
+class CopyRefused(Exception):
+    """The target holds data the copy would clash with, or the copy did not arrive as it left."""
+
+
+@dataclass
+class KindReport:
+    """What happened to one kind of record: how many the source has, how many were copied, and the check."""
+
+    kind: str
+    source: int = 0
+    copied: int = 0
+    already: int = 0
+    checksum: str = ""
+    verified: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+def _model(store: Store, cohort_id: str) -> str | None:
+    model = store.load_model(cohort_id)
+    return None if model is None else hashlib.sha256(model).hexdigest()
+
+
+def snapshot(store: Store) -> dict[str, dict[Key, Any]]:
+    """Every record of a store, by kind and key (models stand in by their SHA-256)."""
+    cohorts = store.list_cohorts()
+    kinds: dict[str, dict[Key, Any]] = {
+        "cohorts": {(c["id"],): c for c in cohorts},
+        "published forms": {(f["id"], f["version"]): store.get_form(f["id"], f["version"]) for f in store.list_forms()},
+        "accounts": {(u["id"],): u for u in store.list_users()},
+        "audit log": {(f"{n:09d}",): e for n, e in enumerate(store.audit_log())},
+    }
+    for name in ("responses", "groupings", "earlier groupings", "group names", "pairing states", "partnerships",
+                 "coaching log"):
+        kinds[name] = {}
+    for cohort in cohorts:
+        cid = cohort["id"]
+        kinds["responses"].update({(cid, r["id"]): r for r in store.list_responses(cid)})
+        grouping = store.load_grouping(cid)
+        if grouping is not None:
+            kinds["groupings"][(cid,)] = {"record": grouping, "model": _model(store, cid)}
+        for n, earlier in enumerate(reversed(store.earlier_groupings(cid))):  # oldest first
+            loaded = store.load_earlier_grouping(cid, earlier["id"])
+            model = loaded[1] if loaded else None
+            kinds["earlier groupings"][(cid, f"{n:04d}")] = {
+                "record": earlier["record"], "labels": earlier["labels"],
+                "model": None if model is None else hashlib.sha256(model).hexdigest()}
+        kinds["group names"].update({(cid, key): label for key, label in store.group_labels(cid).items()})
+        kinds["pairing states"].update({(cid, s["mode"]): s for s in store.pairing_states(cid)})
+        kinds["partnerships"].update({(cid, p["id"]): p for p in store.list_partnerships(cid)})
+        kinds["coaching log"].update({(cid, e["id"]): e for e in store.log_entries(cid)})
+    return kinds
+
+
+def checksum(records: dict[Key, Any]) -> str:
+    """One SHA-256 over a kind's records in key order, each as canonical JSON."""
+    digest = hashlib.sha256()
+    for key in sorted(records):
+        digest.update(json.dumps([list(key), records[key]], sort_keys=True, separators=(",", ":")).encode())
+    return digest.hexdigest()
+
+
+def plan(source: dict[str, dict[Key, Any]], target: dict[str, dict[Key, Any]], into_nonempty: bool
+         ) -> dict[str, list[Key]]:
+    """The keys to copy per kind, or `CopyRefused` naming what stands in the way (nothing is written yet)."""
+    problems, todo = [], {}
+    for kind, records in source.items():
+        there = target.get(kind, {})
+        clashes = [key for key in records if key in there and there[key] != records[key]]
+        if clashes:
+            problems.append(f"{kind}: {len(clashes)} record(s) already in the target with other content "
+                            f"(first: {'/'.join(clashes[0])})")
+        others = [key for key in there if key not in records]
+        if others and not into_nonempty:
+            problems.append(f"{kind}: the target holds {len(others)} record(s) the source does not")
+        todo[kind] = [key for key in records if key not in there]
+    if any(kind in ("audit log", "earlier groupings") and target.get(kind) and todo[kind] for kind in todo):
+        # These are kept in order, so they can be added only to a target that has none of them yet.
+        problems += [f"{kind}: the target already has some, so the source's cannot be added in order"
+                     for kind in ("audit log", "earlier groupings") if target.get(kind) and todo[kind]]
+    if problems:
+        advice = "" if into_nonempty else " (--into-nonempty adds to a target holding other data)"
+        raise CopyRefused("the target database cannot take this copy: " + "; ".join(problems) + advice)
+    return todo
+
+
+def copy_store(source: Store, target: Store, into_nonempty: bool = False,
+               progress: Callable[[str, int], None] = lambda kind, n: None) -> list[KindReport]:
+    """Copy what `target` lacks of `source`, then check every kind arrived exactly; returns a report per kind."""
+    before, there = snapshot(source), snapshot(target)
+    todo = plan(before, there, into_nonempty)
+    for kind, write in WRITERS.items():
+        keys = todo[kind]
+        for start in range(0, len(keys), BATCH):
+            write(source, target, before[kind], keys[start:start + BATCH])
+            progress(kind, min(start + BATCH, len(keys)))
+    after = snapshot(target)
+    reports = []
+    for kind, records in before.items():
+        arrived = {key: after[kind].get(key) for key in records}
+        report = KindReport(kind, source=len(records), copied=len(todo[kind]), already=len(records) - len(todo[kind]),
+                            checksum=checksum(records))
+        report.verified = checksum(arrived) == report.checksum
+        if not report.verified:
+            wrong = [key for key in records if arrived[key] != records[key]]
+            report.problems.append(f"{len(wrong)} record(s) differ after copying (first: {'/'.join(wrong[0])})")
+        reports.append(report)
+    return reports
+
+
+def _by_cohort(keys: list[Key]) -> dict[str, list[Key]]:
+    found: dict[str, list[Key]] = {}
+    for key in keys:
+        found.setdefault(key[0], []).append(key)
+    return found
+
+
+def _cohorts(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for key in keys:
+        target.add_cohort(records[key])
+
+
+def _forms(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for key in keys:
+        form = records[key]
+        target.publish_form(form["id"], form["version"], form["digest"], form["definition"])
+
+
+def _responses(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for cid, some in _by_cohort(keys).items():
+        target.add_responses(cid, [records[key] for key in some])
+
+
+def _groupings(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for (cid,) in keys:
+        target.save_grouping(cid, records[(cid,)]["record"], source.load_model(cid))
+
+
+def _earlier_groupings(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    # The interface keeps an earlier grouping by setting it aside from the current one: set each aside in turn,
+    # oldest first, then put the current grouping back (or none, if the source had none).
+    for cid, some in _by_cohort(keys).items():
+        earlier = list(reversed(source.earlier_groupings(cid)))
+        for _, n in some:
+            record, model, labels = source.load_earlier_grouping(cid, earlier[int(n)]["id"])
+            target.save_grouping(cid, record, model)
+            target.keep_earlier_grouping(cid, labels, keep=len(earlier))
+        current = source.load_grouping(cid)  # an earlier grouping is only ever set aside from a current one
+        if current is not None:
+            target.save_grouping(cid, current, source.load_model(cid))
+
+
+def _group_names(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for cid, key in keys:
+        target.set_group_label(cid, key, {k: v for k, v in records[(cid, key)].items() if k != "key"})
+
+
+def _pairing_states(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for cid, mode in keys:
+        target.update_pairing_state(cid, mode, lambda _, state=records[(cid, mode)]: state)
+
+
+def _partnerships(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for cid, some in _by_cohort(keys).items():
+        target.add_partnerships(cid, [records[key] for key in some])
+
+
+def _coaching_log(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for cid, some in _by_cohort(keys).items():
+        target.add_log_entries(cid, [records[key] for key in some])
+
+
+def _accounts(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for key in keys:
+        target.add_user(records[key])
+
+
+def _audit_log(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for key in sorted(keys):
+        target.log(records[key])
+
+
+# In the order records depend on each other: a cohort before its responses, a grouping after its earlier ones.
+WRITERS: dict[str, Callable[[Store, Store, dict[Key, Record], list[Key]], None]] = {
+    "cohorts": _cohorts, "published forms": _forms, "responses": _responses,
+    "earlier groupings": _earlier_groupings, "groupings": _groupings, "group names": _group_names,
+    "pairing states": _pairing_states, "partnerships": _partnerships, "coaching log": _coaching_log,
+    "accounts": _accounts, "audit log": _audit_log,
+}

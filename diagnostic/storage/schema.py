@@ -1,0 +1,118 @@
+"""The PostgreSQL tables: typed columns for what is looked up or filtered, JSONB for the documents themselves.
+
+Each record the services hand the store is kept whole in `doc`; the typed columns beside it copy the parts
+queries filter, join or order on (cohort, cycle, status, revision, respondent, token hash, timestamps), so an
+index can serve them. `position` keeps the order records were added in ("oldest first" in the interface).
+The migrations in `migrations/versions/` create exactly these tables; a change here needs a new migration.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column, Identity, Index, Integer, LargeBinary, MetaData, Table, Text
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+
+def _position() -> Column:
+    return Column("position", BigInteger, Identity(), nullable=False, unique=True)
+
+
+cohorts = Table(
+    "cohorts", metadata,
+    Column("id", Text, primary_key=True),
+    Column("invite", Text, unique=True),
+    _position(),
+    Column("doc", JSONB, nullable=False),
+)
+
+forms = Table(
+    "forms", metadata,
+    Column("id", Text, primary_key=True),
+    Column("version", Text, primary_key=True),
+    Column("digest", Text, nullable=False),
+    _position(),
+    Column("definition", JSONB, nullable=False),
+)
+
+responses = Table(
+    "responses", metadata,
+    Column("cohort_id", Text, primary_key=True),
+    Column("id", Text, primary_key=True),
+    Column("cycle", Integer, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("form_id", Text),
+    Column("form_version", Text),
+    Column("respondent", Text),
+    Column("token_hash", Text),
+    Column("created_at", Text, nullable=False),
+    Column("updated_at", Text),
+    Column("doc", JSONB, nullable=False),
+    Index("responses_by_cycle_and_status", "cohort_id", "cycle", "status"),
+    Index("responses_by_respondent", "cohort_id", "respondent"),
+)
+
+groupings = Table(
+    "groupings", metadata,
+    Column("cohort_id", Text, primary_key=True),
+    Column("record", JSONB, nullable=False),
+    Column("model", LargeBinary),
+)
+
+earlier_groupings = Table(
+    "earlier_groupings", metadata,
+    Column("cohort_id", Text, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("record", JSONB, nullable=False),
+    Column("model", LargeBinary),
+    Column("labels", JSONB, nullable=False),
+)
+
+group_labels = Table(
+    "group_labels", metadata,
+    Column("cohort_id", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("doc", JSONB, nullable=False),
+)
+
+pairing_states = Table(
+    "pairing_states", metadata,
+    Column("cohort_id", Text, primary_key=True),
+    Column("mode", Text, primary_key=True),
+    Column("doc", JSONB, nullable=False),
+)
+
+partnerships = Table(
+    "partnerships", metadata,
+    Column("cohort_id", Text, primary_key=True),
+    Column("id", Text, primary_key=True),
+    Column("cycle", Integer),
+    _position(),
+    Column("doc", JSONB, nullable=False),
+)
+
+log_entries = Table(
+    "log_entries", metadata,
+    Column("cohort_id", Text, primary_key=True),
+    Column("id", Text, primary_key=True),
+    Column("partnership_id", Text),
+    _position(),
+    Column("doc", JSONB, nullable=False),
+    Index("log_entries_by_partnership", "cohort_id", "partnership_id"),
+)
+
+users = Table(
+    "users", metadata,
+    Column("id", Text, primary_key=True),
+    Column("email", Text, nullable=False, unique=True),
+    _position(),
+    Column("doc", JSONB, nullable=False),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("position", BigInteger, Identity(), primary_key=True),
+    Column("at", Text),
+    Column("doc", JSONB, nullable=False),
+)

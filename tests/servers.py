@@ -1,0 +1,117 @@
+"""The database and counter servers tests run against: a fresh PostgreSQL database per test, and Redis.
+
+PostgreSQL is reached at DIAGNOSTIC_TEST_POSTGRES (default: the local server on 127.0.0.1:5432 as the
+`postgres` user), Redis at DIAGNOSTIC_TEST_REDIS (default redis://127.0.0.1:6379/15). Without a reachable
+server these tests skip and say why; under CI=true a missing server is a failure (.ci/run starts them).
+
+Each test's database is a copy of a template upgraded once per test process with `diagnostic db upgrade`'s
+own code, so a test pays for CREATE DATABASE, not for the migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+
+import pytest
+
+ADMIN_URL = os.environ.get("DIAGNOSTIC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("DIAGNOSTIC_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _missing(what: str, reason: str) -> None:
+    """Skip without the server, except under CI=true, where a missing server is a failure."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} tests cannot run under CI=true: {reason}", pytrace=False)
+    pytest.skip(f"{what} tests need a reachable server: {reason}")
+
+
+@cache
+def _postgres_problem() -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(ADMIN_URL, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"cannot connect to {ADMIN_URL} ({str(exc).strip().splitlines()[0]}); set DIAGNOSTIC_TEST_POSTGRES"
+
+
+def require_postgres() -> None:
+    """Skip (or fail under CI) unless the test PostgreSQL server answers."""
+    problem = _postgres_problem()
+    if problem:
+        _missing("PostgreSQL", problem)
+
+
+def require_redis() -> None:
+    """Skip (or fail under CI) unless the test Redis server answers."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        _missing("Redis", f"cannot reach {REDIS_URL} ({exc}); set DIAGNOSTIC_TEST_REDIS")
+
+
+def _admin(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def database_url(name: str) -> str:
+    """The URL of database `name` on the test server."""
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+@cache
+def _template() -> str:
+    """A database at the current schema, made once per test process, that each test's database copies."""
+    from sqlalchemy import create_engine
+
+    from diagnostic.storage import migrate
+    from diagnostic.storage.postgres_store import engine_url
+
+    name = f"sp_template_{os.getpid()}_{secrets.token_hex(3)}"
+    _admin(f'CREATE DATABASE "{name}"')
+    engine = create_engine(engine_url(database_url(name)))
+    try:
+        migrate.upgrade(engine)
+    finally:
+        engine.dispose()  # CREATE DATABASE ... TEMPLATE needs the template with nobody connected
+    return name
+
+
+def drop_template() -> None:
+    """Drop this process's template database, if it made one (at the end of the test session)."""
+    if _template.cache_info().currsize:
+        drop_database(_template())
+        _template.cache_clear()
+
+
+def create_database(empty: bool = False) -> str:
+    """A new database on the test server, at the current schema (or `empty`, with no tables): its name."""
+    require_postgres()
+    name = f"sp_test_{secrets.token_hex(6)}"
+    _admin(f'CREATE DATABASE "{name}"' + ("" if empty else f' TEMPLATE "{_template()}"'))
+    return name
+
+
+def drop_database(name: str) -> None:
+    """Drop a test database, closing whatever connections are still open on it."""
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def fresh_database(empty: bool = False) -> Iterator[str]:
+    """A new database's URL for one test, dropped afterwards."""
+    name = create_database(empty)
+    try:
+        yield database_url(name)
+    finally:
+        drop_database(name)
