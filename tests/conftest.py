@@ -55,6 +55,11 @@ def pytest_collection_modifyitems(config, items):  # noqa: ARG001
 BACKENDS = ("tinydb", "postgresql")
 
 
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("tinydb_only") and os.environ.get("DIAGNOSTIC_TEST_BACKEND", "tinydb") != "tinydb":
+        pytest.skip("about the TinyDB store's own files; tests/storage covers the same promise on PostgreSQL")
+
+
 def pytest_generate_tests(metafunc):
     if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
         metafunc.parametrize("backend", BACKENDS, indirect=True)
@@ -190,10 +195,9 @@ def demo_data(tmp_path_factory, seeded_demo):
 
 
 @pytest.fixture
-def demo_app(tmp_path, demo_data):
+def demo_app(app_on_copy, demo_data):
     """The app on this test's own copy of the demo data directory (a module uses it as its `app`)."""
-    shutil.copytree(demo_data, tmp_path / "data")
-    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+    return app_on_copy(demo_data)
 
 
 # ---- the browser tests (tests/browser/): one Chromium per session, one served app per module ----------------------
@@ -319,9 +323,23 @@ def make_two_cycles(make_grouped):
 
 
 @pytest.fixture
-def app_on_copy(tmp_path):
-    """The app on this test's own copy of a data directory its module made once (so tests cannot see each other)."""
+def app_on_copy(tmp_path, backend):
+    """The app on this test's own copy of a data directory its module made once (so tests cannot see each other).
+
+    Modules make their data once on TinyDB; on PostgreSQL each test's copy is moved into a database of its own.
+    """
+    apps, urls = [], []
+
     def make(data: Path):
-        shutil.copytree(data, tmp_path / "data")
-        return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
-    return make
+        copy = tmp_path / "data"
+        shutil.copytree(data, copy)
+        if backend == "postgresql":
+            urls.append(servers.move_into_database(copy))
+        apps.append(create_app({"TESTING": True, "DATA": str(copy), "DATABASE_URL": urls[-1] if urls else None}))
+        return apps[-1]
+
+    yield make
+    for made in apps:
+        made.extensions["store"].close()
+    for url in urls:
+        servers.drop_database(url.rsplit("/", 1)[1])

@@ -115,3 +115,26 @@ def fresh_database(empty: bool = False) -> Iterator[str]:
         yield database_url(name)
     finally:
         drop_database(name)
+
+
+def move_into_database(data) -> str:  # noqa: ANN001 - a Path
+    """Move a TinyDB data directory's store into a fresh database (copy-from-tinydb's own code): its URL.
+
+    The data directory keeps its other files (secret key, definitions); its TinyDB files go, so that what the
+    test then finds under the data directory is what the PostgreSQL store put there.
+    """
+    import shutil
+
+    from diagnostic.services.copying import copy_store
+    from diagnostic.storage.postgres_store import PostgresStore
+    from diagnostic.storage.tinydb_store import TinyDBStore
+
+    url = database_url(create_database())
+    target = PostgresStore(data, url)
+    try:
+        reports = copy_store(TinyDBStore(data), target)
+    finally:
+        target.close()
+    assert all(r.verified for r in reports), [r.problems for r in reports if not r.verified]
+    shutil.rmtree(data / "store")
+    return url

@@ -8,10 +8,28 @@ The migrations in `migrations/versions/` create exactly these tables; a change h
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Identity, Index, Integer, LargeBinary, MetaData, Table, Text
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Identity, Index, Integer, LargeBinary, MetaData, Table, TypeDecorator
+from sqlalchemy import Text as PlainText
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
+
+
+class Text(TypeDecorator):
+    """PostgreSQL text that takes any Python string: U+0000, which PostgreSQL refuses, is kept as U+FFFD.
+
+    The JSONB documents are written the same way (postgres_store), so a typed column always equals the
+    document's copy, and a lookup for a value holding U+0000 (a link typed with %00) finds what it would
+    have stored instead of failing.
+    """
+
+    impl = PlainText
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        return value.replace("\x00", "\ufffd") if isinstance(value, str) else value
 
 
 def _position() -> Column:

@@ -12,9 +12,10 @@ import pytest
 from diagnostic.services import partnerships
 from diagnostic.services.demo import DEMO_COHORT
 from diagnostic.services.partnerships import AlreadyConfirmed, StaleProposal
-from diagnostic.storage.tinydb_store import TinyDBStore as Store
+from diagnostic.storage.backends import open_store
 from tests.conftest import sign_in_as
 
+pytestmark = pytest.mark.both_backends  # two servers confirming at once must not double-book on either store
 MODE = "co-coaching"
 CSRF = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
 
@@ -39,8 +40,8 @@ def assert_booked_once(store, proposal) -> None:
     assert max(seats.values()) == 1, [m for m, n in seats.items() if n > 1]
 
 
-def _confirm_in_process(data_dir: str, proposal_id: str, start, results) -> None:
-    store = Store(data_dir)
+def _confirm_in_process(data_dir: str, database_url: str | None, proposal_id: str, start, results) -> None:
+    store = open_store(data_dir, database_url)
     start.wait(60)
     try:
         made = partnerships.confirm(store, store.get_cohort(DEMO_COHORT), MODE, proposal_id)
@@ -75,8 +76,8 @@ def test_two_threads_confirming_one_proposal_store_it_once(store, proposal):
 def test_two_processes_confirming_one_proposal_store_it_once(app, store, proposal):
     ctx = multiprocessing.get_context("spawn")
     start, results = ctx.Barrier(2), ctx.Queue()
-    workers = [ctx.Process(target=_confirm_in_process, args=(app.config["DATA"], proposal["id"], start, results))
-               for _ in range(2)]
+    args = (app.config["DATA"], app.config["DATABASE_URL"], proposal["id"], start, results)
+    workers = [ctx.Process(target=_confirm_in_process, args=args) for _ in range(2)]
     for w in workers:
         w.start()
     for w in workers:

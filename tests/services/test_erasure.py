@@ -6,10 +6,10 @@ import json
 import random
 import re
 import secrets
-from pathlib import Path
 
 import pytest
 from pages import visible_text
+from stored import damage_grouping, places_holding, stored
 from werkzeug.datastructures import MultiDict
 
 from diagnostic.cli import cli
@@ -25,6 +25,8 @@ from diagnostic.storage.interface import StoreError
 from forms.catalog import find_definition
 from models.persist import loads
 from tests.web.test_partner import build
+
+pytestmark = pytest.mark.both_backends  # on the TinyDB store and on PostgreSQL (tests/conftest.py)
 
 CSRF = re.compile(r'name="[a-z-]*csrf_token" type="hidden" value="([^"]+)"')
 REVISION = re.compile(r'id="revision" name="revision" type="hidden" value="(\d+)"')
@@ -109,10 +111,8 @@ def needles(world) -> list[str]:
 
 
 def store_files(app) -> dict[str, bytes]:
-    """Every file the store keeps, but its lock files (empty, made on first reading a file)."""
-    root = Path(app.config["DATA"]) / "store"
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.suffix != ".lock"}
+    """Everything the store keeps (its files, or its database rows), by place."""
+    return stored(app.extensions["store"])
 
 
 def invoke(runner, *args, given=None):
@@ -300,8 +300,7 @@ def test_erase_refuses_an_unknown_response_before_changing_anything(app, store, 
 
 
 def test_a_damaged_grouping_stops_the_erasure_before_anything_changes(app, client, store, cohort, world):
-    grouping_file = Path(app.config["DATA"]) / "store" / "cohorts" / cohort["id"] / "grouping.json"
-    grouping_file.write_text("{not json")
+    damage_grouping(store, cohort["id"])
     before = store_files(app)
     with pytest.raises(StoreError, match="re-run the grouping"):
         erase(store, cohort["id"], world["ids"]["Zed"], "admin@example.org")
@@ -489,11 +488,8 @@ def test_erasure_leaves_no_word_the_teacher_typed_in_any_file_under_the_data_dir
     save_agreement(cal_browser, others, [("focus", "Questioning"),
                                          ("approach", f"Borrow Ms Pembervale's idea: {JO['menu_goal']}")])
 
-    data = Path(app.config["DATA"])
-
     def files_holding(needle: str) -> list[str]:
-        return [str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()
-                and needle.lower().encode() in p.read_bytes().lower()]
+        return places_holding(store, needle)
 
     assert all(files_holding(n) for n in JO_NEEDLES)  # the scene is really set
     admin_erase(client, cohort["id"], jo)
@@ -522,11 +518,8 @@ def test_how_to_reach_the_teacher_goes_with_them_even_where_their_partner_copied
                                                  ("approach", "Mail zq.lanternfish@marrowbone.example first.")])
     store.update_response(cohort["id"], world["ids"]["Bea"], lambda r: {
         **r, "answers": {**r["answers"], "coaching_notes": "My partner: 07700 914 226."}})
-    data = Path(app.config["DATA"])
-
     def files_holding(needle: str) -> list[str]:
-        return [str(p.relative_to(data)) for p in data.rglob("*") if p.is_file()
-                and needle.lower().encode() in p.read_bytes().lower()]
+        return places_holding(store, needle)
 
     needles = ("zq.lanternfish@marrowbone.example", "07700 914 226", "after kiln club")
     assert all(files_holding(n) for n in needles)  # the scene is really set

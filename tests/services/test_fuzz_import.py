@@ -15,10 +15,11 @@ import re
 from pathlib import Path
 
 import pytest
-from fuzz_strategies import FORMULAS, HUGE_TEXT, TEXT, UNICODE, WORDS, World, file_snapshot
+from fuzz_strategies import FORMULAS, HUGE_TEXT, TEXT, UNICODE, WORDS, World
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
+from stored import digests
 
 from diagnostic.cli import cli
 from diagnostic.services.csvio import MAX_CSV_BYTES, ImportProblems, import_csv
@@ -177,7 +178,7 @@ def run_import(world, content: bytes, starts: list[int] | None) -> None:
     store, cohort = world["store"], world["cohort"]
     path = world["dir"] / "fuzz.csv"
     path.write_bytes(content)
-    before, responses = file_snapshot(store.root), store.list_responses(cohort["id"])
+    before, responses = digests(store), store.list_responses(cohort["id"])
     try:
         records = import_csv(path, cohort, DEFINITION, responses)
     except ImportProblems as problems:
@@ -191,7 +192,7 @@ def run_import(world, content: bytes, starts: list[int] | None) -> None:
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     if records is None:
         assert result.exit_code == 1 and "nothing imported" in result.output
-        assert file_snapshot(store.root) == before, "a refused file changed the store"
+        assert digests(store) == before, "a refused file changed the store"
     else:
         assert result.exit_code == 0, result.output
         after = store.list_responses(cohort["id"])

@@ -10,6 +10,8 @@ from diagnostic.services.choice import ChoiceLocked, choose
 from diagnostic.services.cohorts import published_definition
 from diagnostic.services.csvio import submitted_response
 
+pytestmark = pytest.mark.both_backends  # on the TinyDB store and on PostgreSQL (tests/conftest.py)
+
 BASE = {"consent": "yes", "focus_choice": ["questioning", "feedback", "metacognition"], "availability": ["lunchtime"],
         "observation_comfort": 4, "coaching_role": "both", "career_stage": "established",
         **{f"confidence_{f}": 3 for f in ("questioning", "feedback", "metacognition")}}

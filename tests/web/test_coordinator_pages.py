@@ -297,6 +297,7 @@ def test_the_expertise_map_and_specialists_say_what_their_counts_are_out_of(app,
 
 # ---- confirming at scale: one write per shard, not one per teacher ------------------------------------------------
 
+@pytest.mark.tinydb_only
 def test_settling_many_teachers_writes_each_shard_of_responses_once(store, shipped, monkeypatch):
     from diagnostic.services.demo import planted_cohort
     from diagnostic.storage import tinydb_store as storage

@@ -12,6 +12,8 @@ from diagnostic.services.cohorts import create_cohort, published_definition
 from diagnostic.services.csvio import submitted_response
 from diagnostic.services.demo import planted_cohort
 
+pytestmark = pytest.mark.both_backends  # on the TinyDB store and on PostgreSQL (tests/conftest.py)
+
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 BASE = {"consent": "yes", "availability": ["lunchtime"], "observation_comfort": 4, "coaching_role": "both",
         "career_stage": "established", **{f"confidence_{f}": 3 for f in ("questioning", "feedback")}}

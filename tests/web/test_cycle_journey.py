@@ -13,6 +13,8 @@ from forms.catalog import find_definition
 from tests.web.test_closing import submit
 from tests.web.test_journey import answer_all, start
 
+pytestmark = pytest.mark.both_backends  # on the TinyDB store and on PostgreSQL (tests/conftest.py)
+
 
 @pytest.fixture
 def follow_up(app):

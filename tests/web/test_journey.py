@@ -8,6 +8,8 @@ import pytest
 from pages import page_fields
 from werkzeug.datastructures import MultiDict
 
+pytestmark = pytest.mark.both_backends  # on the TinyDB store and on PostgreSQL (tests/conftest.py)
+
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 REVISION = re.compile(r'id="revision" name="revision" type="hidden" value="(\d+)"')
 

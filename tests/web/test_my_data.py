@@ -16,6 +16,8 @@ from diagnostic.services.csvio import submitted_response
 from diagnostic.services.erasure import ASKED
 from diagnostic.services.journey import hash_secret, new_response
 
+pytestmark = pytest.mark.both_backends  # on the TinyDB store and on PostgreSQL (tests/conftest.py)
+
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 REVISION = re.compile(r'id="revision" name="revision" type="hidden" value="(\d+)"')
 BASE = {"consent": "yes", "availability": ["lunchtime"], "observation_comfort": 4, "coaching_role": "both",

@@ -13,6 +13,8 @@ from tests.conftest import sign_in_as
 from tests.pages import visible_text
 from tests.web.test_journey import csrf
 
+pytestmark = pytest.mark.both_backends  # on the TinyDB store and on PostgreSQL (tests/conftest.py)
+
 COHORT = "nextcycle"
 PAGE = f"/coordinator/cohorts/{COHORT}/partnerships/co-coaching"
 

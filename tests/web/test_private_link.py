@@ -10,6 +10,8 @@ import pytest
 from diagnostic.services.demo import PROFILES, teacher_row
 from tests.web.test_journey import answer_all, csrf, revision, start
 
+pytestmark = pytest.mark.both_backends  # on the TinyDB store and on PostgreSQL (tests/conftest.py)
+
 LINK = re.compile(r"/resume/([a-z0-9-]+)\.([0-9a-f]{16})\.([0-9a-f]{48})")
 
 
