@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     # servers can share (docs/operators-guide.md); its schema must be upgraded first (`diagnostic db upgrade`).
     "DATABASE_URL": None,
     "CHECK_SCHEMA": True,  # refuse to start on a database whose schema is behind; `diagnostic db` turns it off
+    # A pairing run for at least this many submitted teachers goes to a background job that the page reports on,
+    # so that no server's request timeout can cut it off (about 10 s of work on a 2-core machine).
+    "BACKGROUND_FROM": 5000,
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "MIN_GROUP_SIZE": 5,  # coordinators see no figures about a group smaller than this
     "BASE_URL": None,

@@ -294,6 +294,22 @@ class Store(ABC):
         """Delete every log entry of the cohort for which `condition` is true; return how many went."""
 
     @abstractmethod
+    def add_job(self, job: Record) -> Record:
+        """Store a new background job (its `id` must be new): a long run any app server can report on."""
+
+    @abstractmethod
+    def get_job(self, job_id: str) -> Record | None:
+        """One background job, or None."""
+
+    @abstractmethod
+    def list_jobs(self, cohort_id: str) -> list[Record]:
+        """A cohort's background jobs, oldest first."""
+
+    @abstractmethod
+    def update_job(self, job_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a job under the lock; what it returns replaces it (NotFound if none)."""
+
+    @abstractmethod
     def add_user(self, user: Record) -> Record:
         """Store a new staff account (its `id` and `email` must be new)."""
 

@@ -494,6 +494,35 @@ class PostgresStore(Store):
                                                        t.log_entries.c.id.in_(doomed)))
         return len(doomed)
 
+    # -- background jobs: long runs started from a page, reported by whichever app server is asked ------------
+    def add_job(self, job: Record) -> Record:
+        """Store a new background job (its `id` must be new)."""
+        try:
+            with self._transaction() as db:
+                db.execute(insert(t.jobs).values(id=job["id"], cohort_id=job.get("cohort"), doc=job))
+        except IntegrityError:
+            raise StoreError(f"job {job['id']!r} already exists") from None
+        return job
+
+    def get_job(self, job_id: str) -> Record | None:
+        """One background job, or None."""
+        return self._one(t.jobs, t.jobs.c.id == job_id)
+
+    def list_jobs(self, cohort_id: str) -> list[Record]:
+        """A cohort's background jobs, oldest first."""
+        return [row.doc for row in self._read(select(t.jobs.c.doc).where(t.jobs.c.cohort_id == cohort_id)
+                                              .order_by(t.jobs.c.position))]
+
+    def update_job(self, job_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a job under the row lock; what it returns replaces it (NotFound if none)."""
+        with self._transaction() as db:
+            found = _locked(db, t.jobs, t.jobs.c.id == job_id)
+            if found is None:
+                raise NotFound(f"no job {job_id!r}")
+            new = change(found)
+            db.execute(update(t.jobs).where(t.jobs.c.id == job_id).values(doc=new))
+        return new
+
     # -- staff accounts and the audit log ---------------------------------------------------
     def add_user(self, user: Record) -> Record:
         """Store a new staff account (its `id` and `email` must be new)."""

@@ -128,6 +128,15 @@ users = Table(
     Column("doc", JSONB, nullable=False),
 )
 
+jobs = Table(
+    "jobs", metadata,
+    Column("id", Text, primary_key=True),
+    Column("cohort_id", Text),
+    _position(),
+    Column("doc", JSONB, nullable=False),
+    Index("jobs_by_cohort", "cohort_id"),
+)
+
 audit = Table(
     "audit", metadata,
     Column("position", BigInteger, Identity(), primary_key=True),

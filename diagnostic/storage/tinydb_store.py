@@ -539,6 +539,36 @@ class TinyDBStore(Store):
         with self._log_table(cohort_id) as table:
             return len(table.remove(lambda e: condition(dict(e))))
 
+    # -- background jobs: long runs started from a page, reported by whichever worker is asked ---------------
+    def add_job(self, job: Record) -> Record:
+        """Store a new background job (its `id` must be new)."""
+        with self._table(self.root / "jobs.json", "jobs") as table:
+            if table.contains(Query().id == job["id"]):
+                raise StoreError(f"job {job['id']!r} already exists")
+            table.insert(job)
+        return job
+
+    def get_job(self, job_id: str) -> Record | None:
+        """One background job, or None."""
+        with self._table(self.root / "jobs.json", "jobs") as table:
+            found = table.get(Query().id == job_id)
+        return dict(found) if found else None
+
+    def list_jobs(self, cohort_id: str) -> list[Record]:
+        """A cohort's background jobs, oldest first."""
+        with self._table(self.root / "jobs.json", "jobs") as table:
+            return [dict(j) for j in table.search(Query().cohort == cohort_id)]
+
+    def update_job(self, job_id: str, change: Callable[[Record], Record]) -> Record:
+        """Apply `change` to a job under the lock; what it returns replaces it (NotFound if none)."""
+        with self._table(self.root / "jobs.json", "jobs") as table:
+            found = table.get(Query().id == job_id)
+            if found is None:
+                raise NotFound(f"no job {job_id!r}")
+            new = change(dict(found))
+            table.update(_replacing(new), doc_ids=[found.doc_id])
+        return new
+
     # -- staff accounts and the audit log ---------------------------------------------------
     def add_user(self, user: Record) -> Record:
         """Store a new staff account (its `id` and `email` must be new)."""

@@ -16,6 +16,7 @@ from diagnostic.web.coordinator import (  # noqa: F401
     cycles,
     expertise,
     impact,
+    jobs,
     menu,
     next_cycle,
     partnerships,

@@ -76,6 +76,7 @@ ACCESS = {
     "coordinator.close_cycle": COORDINATOR, "coordinator.impact_report": COORDINATOR,
     "coordinator.impact_csv": COORDINATOR, "coordinator.next_cycle": COORDINATOR,
     "coordinator.quiet_weeks": COORDINATOR, "coordinator.repair_partnership": COORDINATOR,
+    "coordinator.job_status": COORDINATOR,
     "admin.home": ADMIN, "admin.users": ADMIN, "admin.user": ADMIN, "admin.user_access": ADMIN,
     "admin.user_password": ADMIN, "admin.audit_log": ADMIN, "admin.audit_csv": ADMIN, "admin.cohorts": ADMIN,
     "admin.definitions": ADMIN,
@@ -119,10 +120,15 @@ def world(tmp_path_factory):
         accounts = {who: create_user(store, f"{who.replace(' ', '-')}@example.org", role,
                                      [cohort] if cohort else []) for who, (role, cohort) in STAFF.items()}
         led, led_entry = _specialist_partnership(store, people["B"], accounts["specialist here"]["id"])
+        job = store.add_job({"id": "job-1", "cohort": "north", "kind": "pairing", "subject": "co-coaching",
+                             "actor": "c@example.org", "status": "done", "step": "done", "outcome": "Proposed 1",
+                             "started_at": "2026-12-01T10:00:00+00:00", "heartbeat_at": "2026-12-01T10:00:00+00:00",
+                             "finished_at": "2026-12-01T10:01:00+00:00"})
     values = {"cohort_id": "north", "mode": "co-coaching", "key": "A", "name": "members.csv", "partnership_id": pid,
               "invite": north["invite"], "token": f"north.{people['A']}.{'a' * 48}", "number": 1,
               "user_id": accounts["coordinator here"]["id"], "filename": "style.css",
-              "response_id": people["A"], "earlier_id": "1", "entry_id": entry["id"]}
+              "response_id": people["A"], "earlier_id": "1", "entry_id": entry["id"],
+              "job_id": job["id"]}
     # Pages that need a query string to show anything (a 404 without it would read as "hidden").
     queries = {"coordinator.move_teacher": {"teacher": people["B"]}}
     # The specialist's log pages name the specialist partnership (B with s-1) and s-1's entry in it.

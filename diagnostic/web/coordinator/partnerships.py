@@ -18,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from diagnostic.engines.pairing import MODES, PairingError
-from diagnostic.services import coaching_log, cycles, partnership_health, partnerships
+from diagnostic.services import coaching_log, cycles, jobs, partnership_health, partnerships
 from diagnostic.services.cohorts import published_definition
 from diagnostic.web.coordinator import bp, browse
 from diagnostic.web.coordinator.next_cycle import NextCycleForm
@@ -270,7 +270,8 @@ def _page(mode: str, ctx: dict[str, Any] | None = None, run_form: FlaskForm | No
         # Only that each log is alive: how many entries and when the last was, never what partners wrote.
         alive=coaching_log.liveness(ctx["store"], g.cohort),
         earlier=partnerships.from_earlier_cycle(ctx["store"], g.cohort, mode),
-        next_form=NextCycleForm(), cycle=cycles.current(g.cohort)["number"], **_attention(ctx, mode)), status
+        next_form=NextCycleForm(), cycle=cycles.current(g.cohort)["number"],
+        job=jobs.latest(ctx["store"], g.cohort["id"], "pairing", mode), **_attention(ctx, mode)), status
 
 
 def _attention(ctx: dict[str, Any], mode: str) -> dict[str, Any]:
@@ -306,14 +307,39 @@ def run_partnerships(cohort_id: str, mode: str):  # noqa: ANN201
                   if name != "csrf_token" for e in found]
         return _page(mode, run_form=form, errors=errors, status=422)
     options = {name: value for name, value in form.data.items() if name != "csrf_token"}
+    store, cohort, actor = get_store(), g.cohort, current_user.email
+
+    def work(report) -> dict:  # noqa: ANN001 - jobs' progress callback
+        report("matching teachers")
+        return partnerships.run_if_pairable(store, cohort, mode, options, actor=actor)
+
     try:
-        proposal = partnerships.run_if_pairable(get_store(), g.cohort, mode, options, actor=current_user.email)
+        if in_background(cohort):
+            jobs.start(store, cohort_id, "pairing", mode, actor, work, lambda p: _proposed(p, mode),
+                       expected=(PairingError,))
+            flash("Proposing partnerships for this many teachers takes a while, so it goes on in the background: "
+                  "this page shows how far it has got.")
+        else:
+            flash(_proposed(work(lambda step: None), mode))
     except PairingError as exc:
         return _page(mode, run_form=form, errors=[(_sentence(exc), "run-options")], status=409)
-    flash(f"Proposed {len(proposal['pairs'])} {TITLES[mode].lower()} partnership"
-          f"{'s' if len(proposal['pairs']) != 1 else ''}; {len(proposal['unpaired'])} "
-          f"teacher{'s are' if len(proposal['unpaired']) != 1 else ' is'} not placed yet.")
+    except jobs.JobRunning as exc:
+        return _page(mode, run_form=form, errors=[(f"Partnerships are being proposed already: {exc}.",
+                                                   "run-options")], status=409)
     return redirect(url_for(".partnerships_page", cohort_id=cohort_id, mode=mode))
+
+
+def in_background(cohort: dict[str, Any]) -> bool:
+    """Whether a run for this cohort is big enough to go to a background job (BACKGROUND_FROM teachers)."""
+    submitted = get_store().count_responses(cohort["id"], cycle=cycles.current(cohort)["number"]).get("submitted", 0)
+    return submitted >= current_app.config["BACKGROUND_FROM"]
+
+
+def _proposed(proposal: dict[str, Any], mode: str) -> str:
+    """In words, what a run proposed."""
+    return (f"Proposed {len(proposal['pairs'])} {TITLES[mode].lower()} partnership"
+            f"{'s' if len(proposal['pairs']) != 1 else ''}; {len(proposal['unpaired'])} "
+            f"teacher{'s are' if len(proposal['unpaired']) != 1 else ' is'} not placed yet.")
 
 
 @bp.post("/cohorts/<cohort_id>/partnerships/<mode>/lock")
