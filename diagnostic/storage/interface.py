@@ -78,6 +78,10 @@ class Store(ABC):
     def __init__(self, data_dir: Path | str):
         self.data_dir = Path(data_dir)
 
+    def ping(self) -> None:
+        """Raise `StoreError` unless the store can be read now (a health check; reads one small record)."""
+        self.get_cohort("health-check")  # no cohort has this id: the read itself is the check
+
     def close(self) -> None:  # noqa: B027 - a backend holding nothing open has nothing to do
         """Let go of what the store holds open (a database's connections); it opens them again if used."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 # Importing a view module registers its routes on its blueprint; this is the one place that does it.
-from diagnostic.web import admin, auth, coordinator, specialist, teacher
+from diagnostic.web import admin, auth, coordinator, health_check, specialist, teacher
 from diagnostic.web.admin import audit, cohorts, erasure, users  # noqa: F401
 from diagnostic.web.auth import views as auth_views  # noqa: F401
 from diagnostic.web.coordinator import (  # noqa: F401
@@ -36,6 +36,7 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "home", teacher.home)
+    app.add_url_rule("/healthz", "healthz", health_check.healthz)
 
     @app.context_processor
     def _staff_home() -> dict[str, str]:

@@ -42,7 +42,7 @@ COORDINATORS_LIST = {**COORDINATOR, "coordinator elsewhere": "ok"}
 ADMIN = {**SIGN_IN_FIRST, **dict.fromkeys(STAFF, 403), "admin": "ok"}
 
 ACCESS = {
-    "home": EVERYONE, "static": EVERYONE, "auth.sign_in": EVERYONE,
+    "home": EVERYONE, "static": EVERYONE, "auth.sign_in": EVERYONE, "healthz": EVERYONE,
     "auth.sign_out": dict.fromkeys(VISITORS, "sign-in"),  # signed out (or never in), everyone lands on sign-in
     "teacher.join": EVERYONE, "teacher.resume": EVERYONE,
     "teacher.current": TEACHER, "teacher.page": TEACHER, "teacher.review": TEACHER, "teacher.submit_response": TEACHER,

@@ -209,12 +209,20 @@ def _rows(proposal: dict | None, locked: list[list[str]], mode: str) -> list[dic
 
 def _run_again(mode: str) -> str:
     """Propose the mode again after a change of rules (if it has a proposal), and say how that went."""
-    if not get_store().pairing_state(g.cohort["id"], mode).get("proposal"):
+    store, cohort, actor = get_store(), g.cohort, current_user.email
+    if not store.pairing_state(cohort["id"], mode).get("proposal"):
         return f"Run {TITLES[mode].lower()} again to see the change."
     try:
-        partnerships.run(get_store(), g.cohort, mode, actor=current_user.email)
+        if in_background(cohort):
+            jobs.start(store, cohort["id"], "pairing", mode, actor,
+                       lambda report: partnerships.run(store, cohort, mode, actor=actor),
+                       lambda p: _proposed(p, mode), expected=(PairingError,))
+            return "The partnerships are being proposed again with this change, in the background."
+        partnerships.run(store, cohort, mode, actor=actor)
     except PairingError as exc:
         return f"The partnerships could not be proposed again: {_sentence(exc)}"
+    except jobs.JobRunning:
+        return "Partnerships are being proposed already: propose again once that run has finished to see the change."
     return "The partnerships below were proposed again with this change."
 
 
