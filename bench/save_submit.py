@@ -1,6 +1,6 @@
 """Server-side cost of saving one questionnaire page and of one submission, as the store grows.
 
-Usage: .venv/bin/python bench/save_submit.py [--quick] [--tmp DIR]
+Usage: .venv/bin/python bench/save_submit.py [--quick] [--tmp DIR] [--postgres [ADMIN_URL]]
 
 Builds four data directories, each filled directly through `Store.add_responses`
 (not HTTP) with copies of a few validated synthetic teachers:
@@ -14,6 +14,10 @@ Only the page POSTs and the submit POST are timed (redirects are not followed, s
 the next page's GET is not included). Teachers run round-robin across the four
 directories, so slow drift of the machine affects every configuration alike.
 Prints one JSON object to stdout (see bench/README.md).
+
+With --postgres, each configuration is a fresh PostgreSQL database instead (made on the server ADMIN_URL
+names, default postgresql://postgres@127.0.0.1:5432/postgres, upgraded, and dropped afterwards), the sizes
+are 1,000 and 100,000 responses, and the target is a ratio of at most 1.5 for both layouts.
 """
 
 from __future__ import annotations
@@ -62,9 +66,35 @@ def make_templates(definition, n: int, seed: int = 2026) -> list[dict]:
     return templates
 
 
-def build(root: Path, layout: str, size: int, definition, templates: list[dict]) -> dict:
-    """An app over a data directory filled with `size` submitted responses in the given layout."""
-    app = create_app({"DATA": str(root), "WTF_CSRF_ENABLED": False})
+def new_database(admin_url: str) -> str:
+    """A fresh database at the current schema on the server `admin_url` names: its URL."""
+    import psycopg
+    from sqlalchemy import create_engine
+
+    from diagnostic.storage import migrate
+    from diagnostic.storage.postgres_store import engine_url
+
+    name = f"sp_bench_{secrets.token_hex(4)}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rsplit("/", 1)[0] + "/" + name
+    engine = create_engine(engine_url(url))
+    migrate.upgrade(engine)
+    engine.dispose()
+    return url
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def build(root: Path, layout: str, size: int, definition, templates: list[dict], database_url: str | None = None
+          ) -> dict:
+    """An app over a data directory (or a database) filled with `size` submitted responses in the given layout."""
+    app = create_app({"DATA": str(root), "WTF_CSRF_ENABLED": False, "DATABASE_URL": database_url})
     store = app.extensions["store"]
     n_cohorts = max(1, size // COHORT_SIZE) if layout == "spread" else 1
     cohorts = []
@@ -75,7 +105,8 @@ def build(root: Path, layout: str, size: int, definition, templates: list[dict])
             base = [submitted_response(cohort, definition, t["answers"], "x", None) for t in templates]
             batch = [{**base[i % len(base)], "id": secrets.token_hex(8), "respondent": f"r{c}-{i}",
                       "school": SCHOOLS[i % len(SCHOOLS)]} for i in range(size // n_cohorts)]
-            store.add_responses(cohort["id"], batch)  # one write per shard touched
+            for start in range(0, len(batch), 5000):  # one write per shard touched, or one short transaction
+                store.add_responses(cohort["id"], batch[start:start + 5000])
             cohorts.append(cohort)
     return {"app": app, "cohorts": cohorts, "save": [], "submit": [], "rng": random.Random(size)}
 
@@ -125,8 +156,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke test: 1,000 as the large size, few teachers")
     parser.add_argument("--tmp", help="where to create the temporary data directories (default: system temp)")
+    parser.add_argument("--postgres", nargs="?", const="postgresql://postgres@127.0.0.1:5432/postgres",
+                        metavar="ADMIN_URL", help="store in fresh PostgreSQL databases on this server instead")
     args = parser.parse_args()
-    baseline, large = 100, (1_000 if args.quick else 10_000)
+    if args.postgres:
+        baseline, large = 1_000, (10_000 if args.quick else 100_000)
+        targets = dict.fromkeys(TARGETS, 1.5)
+    else:
+        baseline, large = 100, (1_000 if args.quick else 10_000)
+        targets = TARGETS
+    databases: list[str] = []
     teachers, warmup = (6, 2) if args.quick else (50, 5)
 
     began = time.perf_counter()
@@ -136,10 +175,13 @@ def main() -> None:
         configs, fill_s = {}, {}
         with create_app({"DATA": str(root / "scratch"), "WTF_CSRF_ENABLED": False}).app_context():
             templates = make_templates(definition, TEMPLATES)  # FlaskForm needs an app context
-        for layout in TARGETS:
+        for layout in targets:
             for name, size in (("baseline", baseline), ("large", large)):
                 start = time.perf_counter()
-                configs[layout, name] = build(root / f"{layout}-{name}", layout, size, definition, templates)
+                if args.postgres:
+                    databases.append(new_database(args.postgres))
+                configs[layout, name] = build(root / f"{layout}-{name}", layout, size, definition, templates,
+                                              databases[-1] if args.postgres else None)
                 fill_s[f"{layout}/{name}"] = round(time.perf_counter() - start, 1)
         # Round-robin: teacher i does the same answers in every configuration (a paired comparison).
         for i in range(warmup + teachers):
@@ -147,7 +189,7 @@ def main() -> None:
                 run_teacher(config, templates[i % len(templates)], record=i >= warmup)
 
         result = {"layouts": {}}
-        for layout, target in TARGETS.items():
+        for layout, target in targets.items():
             b, g = configs[layout, "baseline"], configs[layout, "large"]
             entry = {name: {"responses": size, "cohorts": len(configs[layout, name]["cohorts"]),
                             "save_ms": stats(configs[layout, name]["save"]),
@@ -158,7 +200,12 @@ def main() -> None:
                          met=all(r <= target for r in ratios.values()))
             result["layouts"][layout] = entry
         result["all_targets_met"] = all(e["met"] for e in result["layouts"].values())
-        result["settings"] = {"quick": args.quick, "measured_teachers": teachers, "warmup_teachers": warmup,
+        for config in configs.values():
+            config["app"].extensions["store"].close()
+        for url in databases:
+            drop_database(args.postgres, url)
+        result["settings"] = {"quick": args.quick, "store": "postgresql" if args.postgres else "tinydb",
+                              "measured_teachers": teachers, "warmup_teachers": warmup,
                               "pages_per_teacher": sorted({len(t["pages"]) for t in templates}),
                               "fill_seconds": fill_s}
         result["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count(),
