@@ -78,3 +78,16 @@ def damage_grouping(store: Store, cohort_id: str) -> None:
                                .values(record={"groups": "not a list of groups"}))
         return
     (Path(store.data_dir) / "store" / "cohorts" / cohort_id / "grouping.json").write_text("{not json")
+
+
+def saved_grouping(store: Store, cohort_id: str) -> bytes:
+    """A cohort's saved grouping exactly as stored (JSON bytes, then the model's), for "nothing changed" checks."""
+    places = stored(store)
+    return b"\n".join(places.get(place, b"") for place in (f"cohorts/{cohort_id}/grouping.json",
+                                                            f"cohorts/{cohort_id}/model.joblib",
+                                                            f"groupings/{cohort_id}"))
+
+
+def replace_model(store: Store, cohort_id: str, model: bytes | None) -> None:
+    """Swap a cohort's stored model bytes beneath the grouping record, as a replaced model file would."""
+    store.update_grouping(cohort_id, lambda record, _: (record, model))

@@ -8,6 +8,7 @@ import re
 
 import joblib
 import pytest
+from stored import replace_model, saved_grouping
 
 from diagnostic.cli import cli
 from diagnostic.services.cohorts import create_cohort, published_definition
@@ -128,11 +129,11 @@ def test_names_given_on_the_pages_carry_over_when_clustering_again(cluster, stor
 @pytest.mark.parametrize(("k", "says"), [("0", "(got 0)"), ("12", "(got 12)"), ("9", "(got 9)"),
                                          ("many", "(got 'many')"), ("-1", "(got '-1')"), ("2.5", "(got '2.5')")])
 def test_a_bad_number_of_groups_is_one_clear_line_and_changes_nothing(cluster, store, k, says):
-    before = grouping_file(store).read_bytes()
+    before = saved_grouping(store, DEMO_COHORT)
     result = cluster("--cohort", DEMO_COHORT, "--k", k)
     assert_one_error_line(result, "the number of groups must be", says)
     assert result.stderr.splitlines() == [result.stderr.strip()]  # refused before any work started
-    assert grouping_file(store).read_bytes() == before
+    assert saved_grouping(store, DEMO_COHORT) == before
 
 
 def test_an_unknown_method_is_refused_by_the_option(cluster, store):
@@ -198,6 +199,7 @@ def test_other_versions_and_dropped_answers_are_reported_in_the_json(cluster, st
     assert data["dropped_features"] == {"confidence_questioning": "every teacher gave the same answer"}
 
 
+@pytest.mark.tinydb_only
 def test_a_damaged_grouping_file_is_replaced_by_clustering(cluster, store):
     grouping_file(store).write_bytes(b'{"groups": [')
     result = cluster("--cohort", DEMO_COHORT, "--json")
@@ -208,8 +210,7 @@ def test_a_damaged_grouping_file_is_replaced_by_clustering(cluster, store):
 
 def test_a_foreign_model_file_is_replaced_without_being_unpickled(cluster, store, monkeypatch, tmp_path):
     joblib.dump({"pipeline": "someone else's"}, tmp_path / "foreign.joblib")
-    model = store.root / "cohorts" / DEMO_COHORT / "model.joblib"
-    model.write_bytes((tmp_path / "foreign.joblib").read_bytes())
+    replace_model(store, DEMO_COHORT, (tmp_path / "foreign.joblib").read_bytes())
 
     def refuse(*args, **kwargs):
         raise AssertionError("the foreign model file was unpickled")
@@ -217,4 +218,4 @@ def test_a_foreign_model_file_is_replaced_without_being_unpickled(cluster, store
     monkeypatch.setattr(joblib, "load", refuse)
     result = cluster("--cohort", DEMO_COHORT)
     assert result.exit_code == 0, result.output
-    assert model.read_bytes() != (tmp_path / "foreign.joblib").read_bytes()
+    assert store.load_model(DEMO_COHORT) != (tmp_path / "foreign.joblib").read_bytes()

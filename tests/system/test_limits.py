@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from stored import saved_grouping
 
 from diagnostic.cli import cli
 from diagnostic.engines.pairing import PairingError, propose
@@ -201,7 +202,7 @@ LIMITS = [
         "cli": lambda env, v: command(env.run("cluster", "--cohort", DEMO_COHORT, "--k", v, "--accept-small-groups")),
         "service": lambda env, v: raises(GroupingError, lambda: grouping.refit(env.store, env.cohort, v,
                                                                                accept_small=True)),
-    }, stored=lambda env: (env.store.root / "cohorts" / DEMO_COHORT / "grouping.json").read_bytes()),
+    }, stored=lambda env: saved_grouping(env.store, DEMO_COHORT)),
     Limit("cohort name", 1, 120, {
         "web": lambda env, v: page(env.post("/admin/cohorts", **{"cohort-name": v, "cohort-form": "starting_point|2"})),
         "cli": lambda env, v: command(env.run("cohort", "create", "--name", v, "--form", "starting_point")),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import copy
 import html
-import json
 import re
 
 import joblib
 import pytest
 import sklearn
 from pages import visible_text
+from stored import damage_grouping, replace_model, saved_grouping
 
 from diagnostic.services.cohorts import create_cohort, published_definition
 from diagnostic.services.demo import planted_cohort
@@ -47,7 +47,7 @@ def definition(store, planted):
 
 
 def saved_bytes(store, cohort_id=PLANTED) -> bytes:
-    return (store.root / "cohorts" / cohort_id / "grouping.json").read_bytes()
+    return saved_grouping(store, cohort_id)
 
 
 def overview_url(cohort_id=PLANTED) -> str:
@@ -106,7 +106,7 @@ def test_cohort_list_shows_counts_and_whether_each_is_grouped(client, store, coh
 
 
 def test_cohort_list_flags_a_damaged_grouping(client, store):
-    (store.root / "cohorts" / PLANTED / "grouping.json").write_text("{not json")
+    damage_grouping(store, PLANTED)
     page = client.get("/specialist/")
     assert_clear(page, 200)
     assert "Saved groups cannot be read: re-group" in page.text
@@ -361,6 +361,7 @@ def test_dropped_answers_and_other_versions_are_explained(client, store, shipped
     assert "Grouped 40 teachers" in page.text
 
 
+@pytest.mark.tinydb_only
 def test_a_damaged_grouping_file_asks_to_regroup_and_regrouping_repairs_it(client, store):
     (store.root / "cohorts" / PLANTED / "grouping.json").write_bytes(b'{"groups": [{"key": "A", ')
     page = client.get(overview_url())
@@ -376,19 +377,18 @@ def test_a_damaged_grouping_file_asks_to_regroup_and_regrouping_repairs_it(clien
 
 
 def test_a_grouping_file_in_an_unexpected_shape_asks_to_regroup(client, store):
-    (store.root / "cohorts" / PLANTED / "grouping.json").write_text(json.dumps({"groups": []}))
+    damage_grouping(store, PLANTED)
     page = client.get(overview_url())
     assert_clear(page, 200)
     assert "re-run the grouping" in alerts(page)
 
 
 def _replace_model(store, kind, tmp_path):
-    path = store.root / "cohorts" / PLANTED / "model.joblib"
     if kind == "foreign":
         joblib.dump({"pipeline": "someone else's"}, tmp_path / "foreign.joblib")
-        path.write_bytes((tmp_path / "foreign.joblib").read_bytes())
+        replace_model(store, PLANTED, (tmp_path / "foreign.joblib").read_bytes())
     else:
-        path.write_bytes(b"\x80\x04 this is not the model")
+        replace_model(store, PLANTED, b"\x80\x04 this is not the model")
 
 
 @pytest.mark.parametrize("kind", ["foreign", "garbage"])
