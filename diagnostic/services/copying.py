@@ -89,11 +89,27 @@ def _audit_keys(entries: list[Record]) -> dict[Key, Any]:
     return keyed
 
 
+def canonical(key: Key, record: Any) -> str:
+    """A record as canonical JSON, the form both sides are compared in."""
+    return json.dumps([list(key), _plain(record)], sort_keys=True, separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    """-0.0 as 0.0: PostgreSQL's numbers have no negative zero, and a rounded map position can be one."""
+    if isinstance(value, float):
+        return value + 0.0
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def checksum(records: dict[Key, Any]) -> str:
     """One SHA-256 over a kind's records in key order, each as canonical JSON."""
     digest = hashlib.sha256()
     for key in sorted(records):
-        digest.update(json.dumps([list(key), records[key]], sort_keys=True, separators=(",", ":")).encode())
+        digest.update(canonical(key, records[key]).encode())
     return digest.hexdigest()
 
 
@@ -160,7 +176,7 @@ def copy_store(source: Store, target: Store, into_nonempty: bool = False,
                             checksum=checksum(records))
         report.verified = checksum(arrived) == report.checksum
         if not report.verified:
-            wrong = [key for key in records if arrived[key] != records[key]]
+            wrong = [key for key in records if canonical(key, arrived[key]) != canonical(key, records[key])]
             report.problems.append(f"{len(wrong)} record(s) differ after copying (first: {'/'.join(wrong[0])})")
         elif kind == "audit log" and [key for key in after[kind] if key in records] != list(records):
             report.verified = False  # every entry arrived, but the log no longer reads in the source's order

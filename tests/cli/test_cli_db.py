@@ -27,6 +27,7 @@ from diagnostic.services.cohorts import create_cohort, definition_dirs
 from diagnostic.services.copying import snapshot
 from diagnostic.services.demo import seed_demo
 from diagnostic.services.demo_cycles import seed_second_cycle
+from diagnostic.services.journey import new_response
 from diagnostic.storage import migrate
 from diagnostic.storage.backends import open_store
 from diagnostic.storage.interface import StoreError
@@ -242,6 +243,20 @@ def test_an_app_on_the_copied_database_serves_what_the_tinydb_app_served(tmp_pat
     assert teacher.get(f"/resume/{source.resume_token}").status_code == 302
     assert teacher.get("/questionnaire/summary").status_code == 200
     apps[1].extensions["store"].close()
+
+
+def test_a_negative_zero_arrives_as_zero_and_the_copy_still_verifies(tmp_path, target):
+    # A map position rounded from a tiny negative number is -0.0, which PostgreSQL's numbers cannot hold.
+    source = open_store(tmp_path / "tinydb", None)
+    definition, _ = find_definition("starting_point", None, definition_dirs(tmp_path / "tinydb"))
+    cohort = create_cohort(source, definition, "Small network", ["Ashfield"])
+    record, _ = new_response(cohort)
+    source.add_responses(cohort["id"], [{**record, "map": [-0.0, 1.25]}])
+    copied = copy(tmp_path, target.url, tmp_path / "tinydb")
+    assert copied.exit_code == 0, copied.output
+    assert "DIFFERS" not in copied.output
+    assert target.store.get_response(cohort["id"], record["id"])["map"] == [0.0, 1.25]
+    assert "nothing to copy" in copy(tmp_path, target.url, tmp_path / "tinydb").output
 
 
 def _other_cohort(url: str, data: Path) -> None:
