@@ -67,7 +67,8 @@ def db_status() -> None:
 @with_appcontext
 @click.argument("source_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--into-nonempty", is_flag=True,
-              help="Add to a database that already holds other records (never overwriting one).")
+              help="Add to a database that already holds other records (never overwriting one; the source's "
+                   "audit entries follow the database's own).")
 def db_copy_from_tinydb(source_dir: str, into_nonempty: bool) -> None:
     """Copy every record of the TinyDB data directory SOURCE_DIR into this database, then check each kind.
 

@@ -287,6 +287,10 @@ def _other_cohort(url: str, data: Path) -> None:
 
 def test_a_database_holding_other_data_is_refused_unless_told_to_add_to_it(tmp_path, source, target):
     _other_cohort(target.url, tmp_path / "installation")
+    # ... grouped twice, so it has an earlier grouping of its own, which must not stop the source's being added
+    grouped = source.kinds["groupings"][("demo",)]["record"]
+    target.store.save_grouping("riverside", {**grouped, "cohort": "riverside"}, b"a model")
+    target.store.keep_earlier_grouping("riverside", {}, keep=3)
     held = snapshot(target.store)
     refused = copy(tmp_path, target.url, source.data)
     assert refused.exit_code == 1 and "--into-nonempty" in one_line(refused)
@@ -296,6 +300,8 @@ def test_a_database_holding_other_data_is_refused_unless_told_to_add_to_it(tmp_p
     assert added.exit_code == 0, added.output
     both = snapshot(target.store)
     assert {c["id"] for c in target.store.list_cohorts()} == {"demo", "riverside"}
+    for kind, records in held.items():  # what it held is untouched
+        assert {key: both[kind][key] for key in records} == records, kind
     for kind, records in source.kinds.items():
         assert {key: both[kind][key] for key in records} == records, kind
     # the database's own audit entry stays first, then the source's, in their order
