@@ -17,7 +17,8 @@ from wtforms import BooleanField, HiddenField, IntegerField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from diagnostic.engines.pairing import MODES, PairingError, assignment, cocoaching
+from diagnostic.engines.pairing import MODES, PairingError
+from diagnostic.engines.pairing.criteria import BY_MODE
 from diagnostic.services import coaching_log, cycles, jobs, partnership_health, partnerships
 from diagnostic.services.cohorts import published_definition
 from diagnostic.web.coordinator import bp, browse
@@ -39,10 +40,6 @@ CRITERIA = {"focus": "Shared learning focus", "confidence": "Confidence a step a
             "strength": "Mentor strong in the focus", "experience": "Mentor's experience",
             "expertise": "Expertise covers the focus", "need": "Need in the focus",
             "wants_coaching": "Asked to be coached"}
-# The order each mode's criteria are shown in: the engine's, since a server database need not keep the order of
-# the keys of a stored proposal (PostgreSQL's JSONB does not).
-SHOWN_IN_ORDER = {"co-coaching": cocoaching.CRITERIA, "mentoring": assignment.MENTORING,
-                  "specialist": assignment.SPECIALIST}
 CAPACITY = f"A mentor can take from {MENTOR_CAPACITY[0]} to {MENTOR_CAPACITY[1]} mentees."
 
 
@@ -203,7 +200,8 @@ def _rows(proposal: dict | None, locked: list[list[str]], mode: str) -> list[dic
         if pair.get("group") and len(pair["members"]) - 1 < smallest:
             # A small group's averaged figures would come close to one teacher's own: withhold them.
             pair = {**pair, "criteria": {}, "score": None, "withheld": smallest}
-        order = {name: n for n, name in enumerate(SHOWN_IN_ORDER[mode])}
+        # In the engine's order: a server database need not keep the order of a stored proposal's keys (JSONB does not).
+        order = {name: n for n, name in enumerate(BY_MODE[mode])}
         pair = {**pair, "criteria": dict(sorted(pair["criteria"].items(), key=lambda c: order.get(c[0], len(order))))}
         best = sum(weights.get(k, 0) for k in pair["criteria"])
         share = pair["score"] / best if pair["score"] is not None and best else None
