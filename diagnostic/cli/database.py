@@ -77,6 +77,7 @@ def db_copy_from_tinydb(source_dir: str, into_nonempty: bool) -> None:
     config.py, secret key and added definitions) stay where they are: point DIAGNOSTIC_DATA at it.
     """
     from diagnostic.services.copying import CopyRefused, copy_store
+    from diagnostic.storage import migrate
     from diagnostic.storage.backends import open_store
 
     target = _database_store()
@@ -86,6 +87,7 @@ def db_copy_from_tinydb(source_dir: str, into_nonempty: bool) -> None:
     source = open_store(source_root, None)
     try:
         with target.reachable():
+            migrate.check_current(target.engine)  # these commands skip the app's own check: without it, no tables
             reports = copy_store(source, target, into_nonempty=into_nonempty)
     except (CopyRefused, StoreError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -108,12 +108,15 @@ REFUSED = [
     ("no database, upgrade", None, ("db", "upgrade"), "TinyDB"),
     ("no database, status", None, ("db", "status"), "TinyDB"),
     ("no database, copy", None, ("db", "copy-from-tinydb", "."), "TinyDB"),
+    ("copy into a database never upgraded", "empty", ("db", "copy-from-tinydb", "."), "diagnostic db upgrade"),
+    ("copy into a newer schema", "newer", ("db", "copy-from-tinydb", "."), "newer version"),
 ]
 
 
 @pytest.mark.parametrize(("database", "command", "words"), [case[1:] for case in REFUSED],
                          ids=[case[0] for case in REFUSED])
 def test_a_database_that_cannot_be_used_gives_one_clear_line(tmp_path, monkeypatch, database, command, words):
+    (tmp_path / "store").mkdir()  # "." is a TinyDB data directory to copy from, with nothing in it yet
     monkeypatch.chdir(tmp_path)
     if database in ("empty", "newer"):
         with servers.fresh_database(empty=database == "empty") as url:
