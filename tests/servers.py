@@ -10,6 +10,7 @@ own code, so a test pays for CREATE DATABASE, not for the migrations.
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
 from collections.abc import Iterator
@@ -84,12 +85,14 @@ def _template() -> str:
         migrate.upgrade(engine)
     finally:
         engine.dispose()  # CREATE DATABASE ... TEMPLATE needs the template with nobody connected
+    # A script or a bench using fresh_database has no session end to drop it: its process's exit does.
+    atexit.register(drop_template)
     return name
 
 
 def drop_template() -> None:
-    """Drop this process's template database, if it made one (at the end of the test session)."""
-    if _template.cache_info().currsize:
+    """Drop this process's template database, if it made one (at the end of the test session, or at exit)."""
+    if _template.cache_info().currsize and _template().split("_")[2] == str(os.getpid()):
         drop_database(_template())
         _template.cache_clear()
 

@@ -67,7 +67,8 @@ def db_status() -> None:
 @with_appcontext
 @click.argument("source_dir", type=click.Path(exists=True, file_okay=False))
 @click.option("--into-nonempty", is_flag=True,
-              help="Add to a database that already holds other records (never overwriting one).")
+              help="Add to a database that already holds other records (never overwriting one; the source's "
+                   "audit entries follow the database's own).")
 def db_copy_from_tinydb(source_dir: str, into_nonempty: bool) -> None:
     """Copy every record of the TinyDB data directory SOURCE_DIR into this database, then check each kind.
 
@@ -76,6 +77,7 @@ def db_copy_from_tinydb(source_dir: str, into_nonempty: bool) -> None:
     config.py, secret key and added definitions) stay where they are: point DIAGNOSTIC_DATA at it.
     """
     from diagnostic.services.copying import CopyRefused, copy_store
+    from diagnostic.storage import migrate
     from diagnostic.storage.backends import open_store
 
     target = _database_store()
@@ -85,6 +87,7 @@ def db_copy_from_tinydb(source_dir: str, into_nonempty: bool) -> None:
     source = open_store(source_root, None)
     try:
         with target.reachable():
+            migrate.check_current(target.engine)  # these commands skip the app's own check: without it, no tables
             reports = copy_store(source, target, into_nonempty=into_nonempty)
     except (CopyRefused, StoreError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +50,7 @@ def snapshot(store: Store) -> dict[str, dict[Key, Any]]:
         "cohorts": {(c["id"],): c for c in cohorts},
         "published forms": {(f["id"], f["version"]): store.get_form(f["id"], f["version"]) for f in store.list_forms()},
         "accounts": {(u["id"],): u for u in store.list_users()},
-        "audit log": {(f"{n:09d}",): e for n, e in enumerate(store.audit_log())},
+        "audit log": _audit_keys(store.audit_log()),
     }
     for name in ("responses", "groupings", "earlier groupings", "group names", "pairing states", "partnerships",
                  "coaching log"):
@@ -73,11 +74,42 @@ def snapshot(store: Store) -> dict[str, dict[Key, Any]]:
     return kinds
 
 
+def _audit_keys(entries: list[Record]) -> dict[Key, Any]:
+    """The audit log keyed by what each entry says, not by where it stands, oldest first.
+
+    A database set up before the copy has audit entries of its own (its first account, a cohort); keyed by
+    position, the source's first entry would clash with the target's, so no copy could ever be added to it.
+    Identical entries are told apart by how many of them came before.
+    """
+    keyed, seen = {}, Counter()
+    for entry in entries:
+        digest = hashlib.sha256(json.dumps(entry, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:32]
+        seen[digest] += 1
+        keyed[(str(entry.get("at") or ""), digest, str(seen[digest]))] = entry
+    return keyed
+
+
+def canonical(key: Key, record: Any) -> str:
+    """A record as canonical JSON, the form both sides are compared in."""
+    return json.dumps([list(key), _plain(record)], sort_keys=True, separators=(",", ":"))
+
+
+def _plain(value: Any) -> Any:
+    """-0.0 as 0.0: PostgreSQL's numbers have no negative zero, and a rounded map position can be one."""
+    if isinstance(value, float):
+        return value + 0.0
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def checksum(records: dict[Key, Any]) -> str:
     """One SHA-256 over a kind's records in key order, each as canonical JSON."""
     digest = hashlib.sha256()
     for key in sorted(records):
-        digest.update(json.dumps([list(key), records[key]], sort_keys=True, separators=(",", ":")).encode())
+        digest.update(canonical(key, records[key]).encode())
     return digest.hexdigest()
 
 
@@ -95,14 +127,35 @@ def plan(source: dict[str, dict[Key, Any]], target: dict[str, dict[Key, Any]], i
         if others and not into_nonempty:
             problems.append(f"{kind}: the target holds {len(others)} record(s) the source does not")
         todo[kind] = [key for key in records if key not in there]
-    if any(kind in ("audit log", "earlier groupings") and target.get(kind) and todo[kind] for kind in todo):
-        # These are kept in order, so they can be added only to a target that has none of them yet.
-        problems += [f"{kind}: the target already has some, so the source's cannot be added in order"
-                     for kind in ("audit log", "earlier groupings") if target.get(kind) and todo[kind]]
+        problems += _taken(kind, records, there, todo[kind])
+    # A cohort's earlier groupings are kept in order, so they can be added only to a cohort that has none yet.
+    started = {key[0] for key in target.get("earlier groupings", {})}
+    mixed = sorted({key[0] for key in todo.get("earlier groupings", []) if key[0] in started})
+    if mixed:
+        problems.append(f"earlier groupings: the target already has some of cohort {mixed[0]!r}, so the "
+                        "source's cannot be added in order")
     if problems:
         advice = "" if into_nonempty else " (--into-nonempty adds to a target holding other data)"
         raise CopyRefused("the target database cannot take this copy: " + "; ".join(problems) + advice)
     return todo
+
+
+# What must be unique across records of a kind besides their key: a second account with one e-mail address,
+# or a second cohort with one invitation, would be refused by the target halfway through the copy.
+UNIQUE = {"accounts": "email", "cohorts": "invite"}
+
+
+def _taken(kind: str, records: dict[Key, Any], there: dict[Key, Any], todo: list[Key]) -> list[str]:
+    """Problems with records to copy whose unique field is already held by another record in the target."""
+    name = UNIQUE.get(kind)
+    if name is None:
+        return []
+    held = {record.get(name): key for key, record in there.items() if record.get(name)}
+    taken = [key for key in todo if records[key].get(name) in held]
+    if not taken:
+        return []
+    return [f"{kind}: {len(taken)} record(s) share their {name} with another record already in the target "
+            f"(first: {'/'.join(taken[0])})"]
 
 
 def copy_store(source: Store, target: Store, into_nonempty: bool = False,
@@ -123,8 +176,11 @@ def copy_store(source: Store, target: Store, into_nonempty: bool = False,
                             checksum=checksum(records))
         report.verified = checksum(arrived) == report.checksum
         if not report.verified:
-            wrong = [key for key in records if arrived[key] != records[key]]
+            wrong = [key for key in records if canonical(key, arrived[key]) != canonical(key, records[key])]
             report.problems.append(f"{len(wrong)} record(s) differ after copying (first: {'/'.join(wrong[0])})")
+        elif kind == "audit log" and [key for key in after[kind] if key in records] != list(records):
+            report.verified = False  # every entry arrived, but the log no longer reads in the source's order
+            report.problems.append("the entries arrived in another order")
         reports.append(report)
     return reports
 
@@ -197,7 +253,7 @@ def _accounts(source: Store, target: Store, records: dict[Key, Any], keys: list[
 
 
 def _audit_log(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
-    for key in sorted(keys):
+    for key in keys:  # in the source's order (oldest first), after whatever the target already holds
         target.log(records[key])
 
 

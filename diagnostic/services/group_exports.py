@@ -64,7 +64,10 @@ def members_csv(record: Record) -> str:
 
 def profiles_csv(record: Record) -> str:
     """One row per group: name, note, size and its mean on every feature, then the cohort's means."""
-    features = list(record["cohort_means"])
+    # The columns in the grouping's own list order: a server database need not keep the order of the keys of
+    # `cohort_means` (PostgreSQL's JSONB does not), and a spreadsheet reading these columns must find them in place.
+    listed = [c["name"] for c in record.get("columns", []) if c["name"] in record["cohort_means"]]
+    features = listed + [f for f in record["cohort_means"] if f not in listed]
     rows = [[g["key"], g["name"], g["note"], g["size"], g["share"], g["generated_description"],
              *[g["means"].get(f) for f in features]] for g in record["groups"]]
     rows.append(["cohort", "Whole cohort", "", record["responses"], 1.0, "",

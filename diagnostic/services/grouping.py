@@ -416,6 +416,18 @@ def rename(store: Store, cohort: Record, key: str, name: str, note: str, teacher
     return saved
 
 
+def common_answers(store: Store, record: Record, group: Record) -> list[tuple[str, list[Record]]]:
+    """A group's most common answers, question by question in the order the grouping describes them, school last.
+
+    The order is taken from the definition, not from the stored record: a server database need not keep the
+    order of a document's keys (PostgreSQL's JSONB does not), and the page must read the same on every store.
+    """
+    definition = published_definition(store, record["form_id"], record["form_version"])
+    order = [d["question"] for d in feature_spec(definition)["describe"]] + ["school"]
+    rank = {question: n for n, question in enumerate(order)}
+    return sorted(group["mix"].items(), key=lambda item: rank.get(item[0], len(rank)))
+
+
 def title_for_teacher(group: Record, member: Record) -> str | None:
     """The group title a member may see: the one written for teachers, never to a teacher who fits poorly."""
     return None if member.get("outlier") else group.get("teacher_title") or None

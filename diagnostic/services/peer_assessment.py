@@ -208,7 +208,10 @@ def self_assessment(store: Store, cohort: Record, first: Record) -> Record | Non
 
 def entry_label(entry: Record) -> str:
     """A log entry in a few words to choose from: its date, its kind and how it begins."""
-    words = " ".join(v for v in entry["text"].values() if v).split()
+    # In the order the entry's form asks, not the stored order: a server database need not keep the order of keys.
+    asked = coaching_log.KINDS[entry["kind"]][1]
+    text = [entry["text"].get(name) for name in asked] + [v for k, v in entry["text"].items() if k not in asked]
+    words = " ".join(v for v in text if v).split()
     opening = " ".join(words[:8]) + ("…" if len(words) > 8 else "")
     return f"{entry['on']}, {coaching_log.KINDS[entry['kind']][0].lower()}: {opening}"
 

@@ -14,8 +14,8 @@ from diagnostic.services.journey import hash_secret
 from tests.conftest import sign_in_as
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-PLANNING = {"name": "Anxious about being watched QX7", "note": "Needs reassurance first NOTE-MARKER-55"}
-MARKERS = ["QX7", "NOTE-MARKER-55", "Anxious about being watched"]
+PLANNING = {"name": "Anxious about being watched NAME-MARKER-77", "note": "Needs reassurance first NOTE-MARKER-55"}
+MARKERS = ["NAME-MARKER-77", "NOTE-MARKER-55", "Anxious about being watched"]
 TITLE = "Curious questioners"
 
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from diagnostic.engines.pairing.criteria import MENTORING as MENTORING  # read by the package as assignment.MENTORING
+from diagnostic.engines.pairing.criteria import SPECIALIST as SPECIALIST
 from diagnostic.engines.pairing.facts import UNKNOWN, Cohort, comfort, common_times, schools
-
-MENTORING = ("strength", "experience", "availability", "observation", "school", "wishes")
-SPECIALIST = ("expertise", "need", "wants_coaching")
 
 
 def allocate(score: np.ndarray, allowed: np.ndarray, capacity: list[int]) -> list[tuple[int, int]]:

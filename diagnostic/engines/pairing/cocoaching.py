@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import rustworkx as rx
 
+from diagnostic.engines.pairing.criteria import CO_COACHING as CRITERIA
 from diagnostic.engines.pairing.facts import UNKNOWN, Cohort, comfort, common_times, schools
 
-CRITERIA = ("focus", "confidence", "availability", "observation", "school", "wishes", "roles")
 SCALE = 1000  # scores become whole numbers for the matching: 0.001 is the finest difference kept
 FULL_GRAPH = 400  # a graph with more teachers than this keeps only each teacher's best candidates
 # With 40, a third of random one-graph cohorts of 250 to 700 teachers fell a little short of the optimum;

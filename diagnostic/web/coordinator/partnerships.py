@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from diagnostic.engines.pairing import MODES, PairingError
+from diagnostic.engines.pairing.criteria import BY_MODE
 from diagnostic.services import coaching_log, cycles, jobs, partnership_health, partnerships
 from diagnostic.services.cohorts import published_definition
 from diagnostic.web.coordinator import bp, browse
@@ -199,6 +200,9 @@ def _rows(proposal: dict | None, locked: list[list[str]], mode: str) -> list[dic
         if pair.get("group") and len(pair["members"]) - 1 < smallest:
             # A small group's averaged figures would come close to one teacher's own: withhold them.
             pair = {**pair, "criteria": {}, "score": None, "withheld": smallest}
+        # In the engine's order: a server database need not keep the order of a stored proposal's keys (JSONB does not).
+        order = {name: n for n, name in enumerate(BY_MODE[mode])}
+        pair = {**pair, "criteria": dict(sorted(pair["criteria"].items(), key=lambda c: order.get(c[0], len(order))))}
         best = sum(weights.get(k, 0) for k in pair["criteria"])
         share = pair["score"] / best if pair["score"] is not None and best else None
         rows.append({**pair, "n": n, "together": together(pair["names"]), "people": people, "share": share,

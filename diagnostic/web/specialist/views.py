@@ -190,8 +190,9 @@ def group(cohort_id: str, key: str):  # noqa: ANN201
     styles = charts.group_styles(record["groups"])
     # Ordered choices (career stage) are shown as their mix below, not as an average of positions.
     columns = [c for c in record["columns"] if c["name"] in found["means"] and c["kind"] != "ordinal"]
+    common = grouping.common_answers(get_store(), record, found)
     return render_template("specialist/group.html", cohort=g.cohort, record=record, group=found, form=form,
-                           columns=columns, style=styles[key], names=names(get_store(), g.cohort),
+                           columns=columns, common=common, style=styles[key], names=names(get_store(), g.cohort),
                            scales=_scales(record)), status
 
 
