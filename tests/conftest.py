@@ -42,6 +42,7 @@ LONGEST_FIRST = [
     "tests/web/test_coordinator_pairing.py",
     "tests/browser/test_browser_cycles.py",
     "tests/browser/test_browser_coordinator.py",
+    "tests/cli/test_cli_db.py",
 ]
 
 
