@@ -1,6 +1,6 @@
 """Load test on two app servers sharing one PostgreSQL database and one Redis, as two machines behind a balancer.
 
-Usage: .venv/bin/python bench/cluster.py [--quick] [--teachers N] [--workers W] [--think LOW HIGH]
+Usage: .venv/bin/python bench/cluster.py [--quick] [--teachers N] [--workers W] [--think LOW HIGH] [--saves N]
                                          [--postgres URL] [--redis URL]
 
 Two `diagnostic serve --production --workers W` (gunicorn) on two ports of 127.0.0.1 stand for two machines:
@@ -8,11 +8,13 @@ each has its own data directory, and both have the same DIAGNOSTIC_SECRET_KEY, D
 database made for this run on --postgres, schema by `diagnostic db upgrade`, dropped afterwards) and
 DIAGNOSTIC_RATELIMIT_STORAGE_URI (--redis, with a key prefix of this run's own, deleted afterwards). The
 simulated teachers of bench/traffic.py send EACH REQUEST to one of the two at random, so a session cookie made
-by one server is used on the other all the time. Two runs, then the baseline:
+by one server is used on the other all the time. Three runs on the app, then two on the baseline:
   paced       every teacher at once, each taking --think seconds over a page: the p99 page-save target.
-  saturation  the same teachers again with no thinking: page saves per second, flat out.
-  baseline    a minimal Flask app under two gunicorns with the same workers, driven the same way, writing one
-              row to the same database per page save.
+  saturation  the same teachers again, the whole questionnaire with no thinking: requests per second, flat out.
+  page saves  every teacher starts, then only saves pages (--saves each, no thinking): page saves per second,
+              flat out; the throughput target compares this with the baseline's.
+  baseline    a minimal Flask app under two gunicorns with the same workers, driven the same two ways
+              (saturation and page saves), writing one row to the same database per page save.
 After the app's runs the database is compared with every acknowledgement (traffic.check_store, on the store the
 app opens). Prints one JSON object (see bench/README.md).
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -71,8 +74,11 @@ class Cluster:
         self.prefix = f"bench-cluster-{secrets.token_hex(4)}"  # this run's rate-limit counts, apart from others'
         self.data = [root / f"server-{n}" / "data" for n in range(servers)]
         # One public address for both, as behind a load balancer: every link either shows is the same.
+        # Every simulated teacher comes from 127.0.0.1, which stands for many schools here: the limit on starts
+        # per address is raised (the per-invitation limit, counted in Redis by both servers, stays).
         shared = {"DATABASE_URL": database_url, "RATELIMIT_STORAGE_URI": redis_url,
-                  "RATELIMIT_KEY_PREFIX": self.prefix, "BASE_URL": f"https://{traffic.HOST}"}
+                  "RATELIMIT_KEY_PREFIX": self.prefix, "BASE_URL": f"https://{traffic.HOST}",
+                  "RATELIMIT_START_ADDRESS": "100000 per 10 minutes"}
         self.servers = [traffic.app_server(data, workers, traffic.free_port(), self.key,
                                            root / f"server-{n}.log", **shared) for n, data in enumerate(self.data)]
 
@@ -224,20 +230,23 @@ def baseline_rows(database_url: str) -> int:
 
 
 # -- one run of every teacher, and its figures ---------------------------------------------------------------------
-def phase(servers: list[traffic.Server], run: traffic.Run, plans: list, timeout: float) -> tuple[dict, list]:
+def phase(servers: list[traffic.Server], run: traffic.Run, plans: list, timeout: float,
+          journey=None) -> tuple[dict, list]:  # noqa: ANN001
     """Drive every teacher once over the servers; the figures, and the outcomes for the store check."""
     cpu = sum(s.group_cpu_seconds() for s in servers)
     client_cpu, load_before = time.process_time(), traffic.load_average()
-    outcomes, wall = asyncio.run(traffic.drive(run, plans, timeout))
+    outcomes, wall = asyncio.run(traffic.drive(run, plans, timeout, journey))
     server_cpu = sum(s.group_cpu_seconds() for s in servers) - cpu
     client_cpu = time.process_time() - client_cpu
     answered = traffic.throughput(run.samples)
     saves = [s for s in run.samples if s.step == "page_post" and s.status == 302]
     per_server = Counter(s.server for s in run.samples if isinstance(s.status, int))
+    # Saves per second from the first save sent to the last one answered (starts and first GETs left out).
+    span = max(s.started + s.seconds for s in saves) - min(s.started for s in saves) if saves else 0.0
     return {
         **answered,
-        "page_saves": len(saves),
-        "page_saves_per_second": round(len(saves) / answered["seconds"], 1) if answered["seconds"] else 0.0,
+        "page_saves": len(saves), "page_saves_seconds": round(span, 2),
+        "page_saves_per_second": round(len(saves) / span, 1) if span else 0.0,
         "requests_per_server": [per_server[s.base] for s in servers],
         "teachers": len(plans), "teachers_completed": sum(o.done for o in outcomes),
         "max_in_flight": run.max_in_flight,
@@ -258,13 +267,20 @@ def on_another_server(samples: list[traffic.Sample]) -> dict:
     return {"teachers": len({s.teacher for s in elsewhere}), "saves": len(elsewhere), "of_saves": len(saves)}
 
 
+def _ratio(app: dict, baseline: dict, figure: str = "page_saves_per_second") -> float:
+    return round(app[figure] / max(baseline[figure], 1e-9), 3)
+
+
 def cluster_load(root: Path, database_url: str, redis_url: str, teachers: int = 200, workers: int = 2,
-                 think: tuple = (4.0, 12.0), ramp: float = 10.0, timeout: float = 240.0, seed: int = 2026) -> dict:
+                 think: tuple = (4.0, 12.0), ramp: float = 10.0, timeout: float = 240.0, seed: int = 2026,
+                 saves_each: int = 10) -> dict:
     """The whole load test on two servers over `database_url` (already made) and Redis; returns figures and checks."""
     cluster = Cluster(root, database_url, redis_url, workers)
     upgraded = cluster.upgrade()
     paced_cohort, paced_invite = cluster.create_cohort("Cluster load test: paced")
     busy_cohort, busy_invite = cluster.create_cohort("Cluster load test: saturation")
+    save_cohort, save_invite = cluster.create_cohort("Cluster load test: page saves")
+    saves_only = functools.partial(traffic.saver, saves=saves_each)
     store = cluster.store()
     try:
         definition = traffic.load_definition(store, paced_cohort)
@@ -276,45 +292,54 @@ def cluster_load(root: Path, database_url: str, redis_url: str, teachers: int = 
             paced, paced_outcomes = phase(cluster.servers, paced_run, plans, timeout)
             busy_run = traffic.Run(cluster.bases[0], busy_invite, cluster.key, bases=cluster.bases)
             busy, busy_outcomes = phase(cluster.servers, busy_run, plans, timeout)
+            save_run = traffic.Run(cluster.bases[0], save_invite, cluster.key, bases=cluster.bases)
+            saving, save_outcomes = phase(cluster.servers, save_run, plans, timeout, saves_only)
         finally:
             cluster.stop()
         paced["store"] = traffic.check_store(store, paced_cohort, definition, paced_outcomes, exact=True)
         busy["store"] = traffic.check_store(store, busy_cohort, definition, busy_outcomes, exact=True)
-        limits = cluster.rate_limit_counts([paced_invite, busy_invite])
+        saving["store"] = traffic.check_store(store, save_cohort, definition, save_outcomes, exact=True)
+        limits = cluster.rate_limit_counts([paced_invite, busy_invite, save_invite])
     finally:
         store.close()
         cluster.forget_rate_limits()
     limits["starts_acknowledged_per_invitation"] = {
-        paced_invite: sum(o.response_id is not None for o in paced_outcomes),
-        busy_invite: sum(o.response_id is not None for o in busy_outcomes)}
-    paced["sessions_used_on_the_other_server"] = on_another_server(paced_run.samples)
-    busy["sessions_used_on_the_other_server"] = on_another_server(busy_run.samples)
+        invite: sum(o.response_id is not None for o in outcomes)
+        for invite, outcomes in ((paced_invite, paced_outcomes), (busy_invite, busy_outcomes),
+                                 (save_invite, save_outcomes))}
+    for figures, run in ((paced, paced_run), (busy, busy_run), (saving, save_run)):
+        figures["sessions_used_on_the_other_server"] = on_another_server(run.samples)
 
     template = load.baseline_template(paced_run.pages)
     base = baseline_servers(root, template, workers, len(definition.sections), database_url)
     for server in base:
         server.start()
     try:
-        base_run = traffic.Run(base[0].base, "baseline", None, bases=tuple(s.base for s in base), check_fields=False)
+        bases = tuple(s.base for s in base)
+        base_run = traffic.Run(bases[0], "baseline", None, bases=bases, check_fields=False)
         baseline, _ = phase(base, base_run, plans, timeout)
+        base_save_run = traffic.Run(bases[0], "baseline", None, bases=bases, check_fields=False)
+        baseline_saving, _ = phase(base, base_save_run, plans, timeout, saves_only)
     finally:
         for server in base:
             server.stop()
-    baseline["rows_written"] = baseline_rows(database_url)
+    baseline_saving["rows_written_in_both_runs"] = baseline_rows(database_url)
     baseline["template_bytes"] = len(template.replace("{% raw %}", "").replace("{% endraw %}", ""))
-    ratio = busy["page_saves_per_second"] / max(baseline["page_saves_per_second"], 1e-9)
     return {
         "servers": len(cluster.servers), "workers_per_server": workers, "boot_seconds": [round(b, 2) for b in boot],
         "db_upgrade": upgraded,
-        "paced": paced, "saturation": busy, "baseline_saturation": baseline,
-        "page_save_throughput_ratio_app_over_baseline": round(ratio, 3),
+        "paced": paced, "saturation": busy, "page_saves": saving,
+        "baseline_saturation": baseline, "baseline_page_saves": baseline_saving,
+        "page_save_throughput_ratio_app_over_baseline": _ratio(saving, baseline_saving),
+        "questionnaire_throughput_ratio_app_over_baseline": {
+            "requests": _ratio(busy, baseline, "requests_per_second"), "page_saves": _ratio(busy, baseline)},
         "rate_limits": limits, "data_dir_files": cluster.data_dir_files(),
     }
 
 
 def targets(result: dict) -> dict:
     """Each target, met or not."""
-    phases = [result["paced"], result["saturation"]]
+    phases = [result["paced"], result["saturation"], result["page_saves"]]
     limits = result["rate_limits"]
     return {
         "no_5xx": all(not any(s.isdigit() and int(s) >= 500 for s in p["errors"]) for p in phases),
@@ -347,6 +372,7 @@ def main() -> None:
                         help="seconds a teacher takes over a page in the paced run, uniform (default 4 12)")
     parser.add_argument("--ramp", type=float, default=10.0, help="teachers arrive over this many seconds (paced)")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds after which every teacher stops")
+    parser.add_argument("--saves", type=int, default=10, help="page saves per teacher in the page-save runs")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--postgres", default=POSTGRES, help="a PostgreSQL server's admin URL: a database is made "
                         "on it for the run and dropped after (default: $DIAGNOSTIC_BENCH_POSTGRES or local)")
@@ -359,11 +385,12 @@ def main() -> None:
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp, scratch_database(args.postgres) as url:
         result = cluster_load(Path(tmp), url, args.redis, teachers, args.workers, think, args.ramp, args.timeout,
-                              args.seed)
+                              args.seed, args.saves)
     result["targets"] = targets(result)
     result["all_targets_met"] = all(result["targets"].values())
     result["settings"] = {"teachers": teachers, "workers_per_server": args.workers, "think_seconds": list(think),
                           "ramp_seconds": args.ramp, "timeout_seconds": args.timeout, "seed": args.seed,
+                          "saves_per_teacher": args.saves,
                           "postgres": args.postgres, "redis": args.redis}
     result["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count(),
                          "usable_cpus": len(os.sched_getaffinity(0)), "platform": platform.platform(),

@@ -468,14 +468,55 @@ async def _step(browser: Browser, run: Run, plan: Plan, outcome: Outcome, locati
     return redirect
 
 
-async def drive(run: Run, plans: list[Plan], timeout: float) -> tuple[list[Outcome], float]:
-    """Every teacher at once (arrivals spread over `run.ramp`); returns their outcomes and the wall seconds."""
+async def saver(http: aiohttp.ClientSession, run: Run, plan: Plan, saves: int = 10) -> Outcome:
+    """A teacher who starts, then saves their pages over and over with no thinking: page saves flat out.
+
+    After the start and one GET of the first page (its form's csrf_token and revision), every request is a save
+    of the next page of their path, round and round; the revision goes up by one with each acknowledged save,
+    as the page the redirect leads to would show it.
+    """
+    outcome, browser = Outcome(plan), Browser(http, run)
+    browser.teacher = plan.index
+    run.outcomes.append(outcome)
+    await asyncio.sleep(random.uniform(0, run.ramp))
+    run.in_flight += 1
+    run.max_in_flight = max(run.max_in_flight, run.in_flight)
+    pages = [int(p.rsplit("/", 1)[1]) for p in plan.path if p != REVIEW]
+    try:
+        first = await _join(browser, run, plan, outcome)
+        _, _, html = await browser.go("page_get", "GET", first)
+        hidden, _ = form_fields(html)
+        revision = int(hidden.get("revision") or 0)
+        for n in range(saves):
+            if time.monotonic() > run.deadline:
+                raise Unexpected("deadline")
+            number = pages[n % len(pages)]
+            status, _, _ = await browser.go("page_post", "POST", f"/questionnaire/page/{number}",
+                                            [("csrf_token", hidden.get("csrf_token", "")),
+                                             ("revision", str(revision)), *plan.posts[number]])
+            if status != 302:
+                raise Unexpected(f"page {number} save answered {status}")
+            outcome.saves.append((number, plan.page_answers[number]))
+            revision += 1
+        outcome.done = True
+    except (TimeoutError, aiohttp.ClientError, OSError, Unexpected) as exc:
+        outcome.failure = f"{type(exc).__name__}: {exc}"
+    finally:
+        run.in_flight -= 1
+    return outcome
+
+
+async def drive(run: Run, plans: list[Plan], timeout: float, journey=None) -> tuple[list[Outcome], float]:  # noqa: ANN001
+    """Every teacher at once (arrivals spread over `run.ramp`); returns their outcomes and the wall seconds.
+
+    `journey(http, run, plan)` is what each one does: by default `teacher`, the whole questionnaire.
+    """
     run.deadline = time.monotonic() + timeout
     connector = aiohttp.TCPConnector(limit=0, force_close=True)  # gunicorn's sync workers close every connection
     began = time.monotonic()
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
                                      timeout=aiohttp.ClientTimeout(total=60)) as http:
-        outcomes = await asyncio.gather(*(teacher(http, run, plan) for plan in plans))
+        outcomes = await asyncio.gather(*((journey or teacher)(http, run, plan) for plan in plans))
     return list(outcomes), time.monotonic() - began
 
 
