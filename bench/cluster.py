@@ -285,8 +285,8 @@ def cluster_load(root: Path, database_url: str, redis_url: str, teachers: int = 
     try:
         definition = traffic.load_definition(store, paced_cohort)
         plans = traffic.make_plans(definition, teachers, seed)
-        boot = cluster.start()
         try:
+            boot = cluster.start()
             paced_run = traffic.Run(cluster.bases[0], paced_invite, cluster.key, bases=cluster.bases,
                                     think=tuple(think), ramp=ramp)
             paced, paced_outcomes = phase(cluster.servers, paced_run, plans, timeout)
@@ -312,9 +312,9 @@ def cluster_load(root: Path, database_url: str, redis_url: str, teachers: int = 
 
     template = load.baseline_template(paced_run.pages)
     base = baseline_servers(root, template, workers, len(definition.sections), database_url)
-    for server in base:
-        server.start()
     try:
+        for server in base:
+            server.start()
         bases = tuple(s.base for s in base)
         base_run = traffic.Run(bases[0], "baseline", None, bases=bases, check_fields=False)
         baseline, _ = phase(base, base_run, plans, timeout)

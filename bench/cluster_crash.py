@@ -150,8 +150,8 @@ def cluster_crash_run(root: Path, database_url: str, redis_url: str, teachers: i
                 load(), _killer(cluster.servers, run, kills, gap, hold, rng, finished, acknowledged, kill_after))
             return outcomes, wall, killed
 
-        cluster.start()
         try:
+            cluster.start()
             outcomes, wall, killed = asyncio.run(both())
             resume_links = asyncio.run(traffic.check_resume_links(list(cluster.bases), outcomes))
         finally:
