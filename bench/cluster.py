@@ -1,20 +1,21 @@
 """Load test on two app servers sharing one PostgreSQL database and one Redis, as two machines behind a balancer.
 
 Usage: .venv/bin/python bench/cluster.py [--quick] [--teachers N] [--workers W] [--think LOW HIGH] [--saves N]
-                                         [--postgres URL] [--redis URL]
+                                         [--repeats R] [--postgres URL] [--redis URL]
 
 Two `diagnostic serve --production --workers W` (gunicorn) on two ports of 127.0.0.1 stand for two machines:
 each has its own data directory, and both have the same DIAGNOSTIC_SECRET_KEY, DIAGNOSTIC_DATABASE_URL (a
 database made for this run on --postgres, schema by `diagnostic db upgrade`, dropped afterwards) and
 DIAGNOSTIC_RATELIMIT_STORAGE_URI (--redis, with a key prefix of this run's own, deleted afterwards). The
 simulated teachers of bench/traffic.py send EACH REQUEST to one of the two at random, so a session cookie made
-by one server is used on the other all the time. Three runs on the app, then two on the baseline:
-  paced       every teacher at once, each taking --think seconds over a page: the p99 page-save target.
-  saturation  the same teachers again, the whole questionnaire with no thinking: requests per second, flat out.
-  page saves  every teacher starts, then only saves pages (--saves each, no thinking): page saves per second,
-              flat out; the throughput target compares this with the baseline's.
-  baseline    a minimal Flask app under two gunicorns with the same workers, driven the same two ways
-              (saturation and page saves), writing one row to the same database per page save.
+by one server is used on the other all the time. The runs:
+  paced        every teacher at once, each taking --think seconds over a page: the p99 page-save target.
+  saturation   the same teachers again, the whole questionnaire with no thinking: requests per second, flat out.
+  baseline     a minimal Flask app under two gunicorns with the same workers, writing one row to the same
+               database per page save, driven as in saturation.
+  page saves   every teacher starts, then only saves pages (--saves each, no thinking): page saves per second,
+               flat out, on the app and on the baseline in turn, --repeats times each; the throughput target
+               compares the medians.
 After the app's runs the database is compared with every acknowledgement (traffic.check_store, on the store the
 app opens). Prints one JSON object (see bench/README.md).
 """
@@ -29,6 +30,7 @@ import json
 import os
 import platform
 import secrets
+import statistics
 import sys
 import tempfile
 import time
@@ -273,73 +275,92 @@ def _ratio(app: dict, baseline: dict, figure: str = "page_saves_per_second") -> 
 
 def cluster_load(root: Path, database_url: str, redis_url: str, teachers: int = 200, workers: int = 2,
                  think: tuple = (4.0, 12.0), ramp: float = 10.0, timeout: float = 240.0, seed: int = 2026,
-                 saves_each: int = 10) -> dict:
-    """The whole load test on two servers over `database_url` (already made) and Redis; returns figures and checks."""
+                 saves_each: int = 10, repeats: int = 3) -> dict:
+    """The whole load test on two servers over `database_url` (already made) and Redis; returns figures and checks.
+
+    The page-save runs of the app and of the baseline take turns, `repeats` times each, with both pairs of
+    servers up, so that whatever else the machine is doing meanwhile weighs on both alike.
+    """
     cluster = Cluster(root, database_url, redis_url, workers)
     upgraded = cluster.upgrade()
-    paced_cohort, paced_invite = cluster.create_cohort("Cluster load test: paced")
-    busy_cohort, busy_invite = cluster.create_cohort("Cluster load test: saturation")
-    save_cohort, save_invite = cluster.create_cohort("Cluster load test: page saves")
+    names = ["paced", "saturation", *(f"page saves {n + 1}" for n in range(repeats))]
+    cohorts = {name: cluster.create_cohort(f"Cluster load test: {name}") for name in names}
     saves_only = functools.partial(traffic.saver, saves=saves_each)
+    runs: dict[str, traffic.Run] = {}
+    figures: dict[str, dict] = {}
+    outcomes: dict[str, list] = {}
     store = cluster.store()
+    base: list[traffic.Server] = []
     try:
-        definition = traffic.load_definition(store, paced_cohort)
+        definition = traffic.load_definition(store, cohorts["paced"][0])
         plans = traffic.make_plans(definition, teachers, seed)
+
+        def app_phase(name: str, journey=None, **settings) -> None:  # noqa: ANN001
+            runs[name] = traffic.Run(cluster.bases[0], cohorts[name][1], cluster.key, bases=cluster.bases, **settings)
+            figures[name], outcomes[name] = phase(cluster.servers, runs[name], plans, timeout, journey)
+
+        def baseline_phase(journey=None) -> dict:  # noqa: ANN001
+            bases = tuple(s.base for s in base)
+            run = traffic.Run(bases[0], "baseline", None, bases=bases, check_fields=False)
+            return phase(base, run, plans, timeout, journey)[0]
+
         try:
             boot = cluster.start()
-            paced_run = traffic.Run(cluster.bases[0], paced_invite, cluster.key, bases=cluster.bases,
-                                    think=tuple(think), ramp=ramp)
-            paced, paced_outcomes = phase(cluster.servers, paced_run, plans, timeout)
-            busy_run = traffic.Run(cluster.bases[0], busy_invite, cluster.key, bases=cluster.bases)
-            busy, busy_outcomes = phase(cluster.servers, busy_run, plans, timeout)
-            save_run = traffic.Run(cluster.bases[0], save_invite, cluster.key, bases=cluster.bases)
-            saving, save_outcomes = phase(cluster.servers, save_run, plans, timeout, saves_only)
+            app_phase("paced", think=tuple(think), ramp=ramp)
+            app_phase("saturation")
+            template = load.baseline_template(runs["paced"].pages)
+            base = baseline_servers(root, template, workers, len(definition.sections), database_url)
+            for server in base:
+                server.start()
+            baseline = baseline_phase()
+            baseline_saving = []
+            for n in range(repeats):
+                app_phase(f"page saves {n + 1}", saves_only)
+                baseline_saving.append(baseline_phase(saves_only))
         finally:
             cluster.stop()
-        paced["store"] = traffic.check_store(store, paced_cohort, definition, paced_outcomes, exact=True)
-        busy["store"] = traffic.check_store(store, busy_cohort, definition, busy_outcomes, exact=True)
-        saving["store"] = traffic.check_store(store, save_cohort, definition, save_outcomes, exact=True)
-        limits = cluster.rate_limit_counts([paced_invite, busy_invite, save_invite])
+            for server in base:
+                server.stop()
+        for name in names:
+            figures[name]["store"] = traffic.check_store(store, cohorts[name][0], definition, outcomes[name],
+                                                         exact=True)
+            figures[name]["sessions_used_on_the_other_server"] = on_another_server(runs[name].samples)
+        limits = cluster.rate_limit_counts([invite for _, invite in cohorts.values()])
     finally:
         store.close()
         cluster.forget_rate_limits()
     limits["starts_acknowledged_per_invitation"] = {
-        invite: sum(o.response_id is not None for o in outcomes)
-        for invite, outcomes in ((paced_invite, paced_outcomes), (busy_invite, busy_outcomes),
-                                 (save_invite, save_outcomes))}
-    for figures, run in ((paced, paced_run), (busy, busy_run), (saving, save_run)):
-        figures["sessions_used_on_the_other_server"] = on_another_server(run.samples)
-
-    template = load.baseline_template(paced_run.pages)
-    base = baseline_servers(root, template, workers, len(definition.sections), database_url)
-    try:
-        for server in base:
-            server.start()
-        bases = tuple(s.base for s in base)
-        base_run = traffic.Run(bases[0], "baseline", None, bases=bases, check_fields=False)
-        baseline, _ = phase(base, base_run, plans, timeout)
-        base_save_run = traffic.Run(bases[0], "baseline", None, bases=bases, check_fields=False)
-        baseline_saving, _ = phase(base, base_save_run, plans, timeout, saves_only)
-    finally:
-        for server in base:
-            server.stop()
-    baseline_saving["rows_written_in_both_runs"] = baseline_rows(database_url)
+        cohorts[name][1]: sum(o.response_id is not None for o in outcomes[name]) for name in names}
     baseline["template_bytes"] = len(template.replace("{% raw %}", "").replace("{% endraw %}", ""))
+    app_saving = [figures[f"page saves {n + 1}"] for n in range(repeats)]
     return {
         "servers": len(cluster.servers), "workers_per_server": workers, "boot_seconds": [round(b, 2) for b in boot],
         "db_upgrade": upgraded,
-        "paced": paced, "saturation": busy, "page_saves": saving,
-        "baseline_saturation": baseline, "baseline_page_saves": baseline_saving,
-        "page_save_throughput_ratio_app_over_baseline": _ratio(saving, baseline_saving),
+        "paced": figures["paced"], "saturation": figures["saturation"], "baseline_saturation": baseline,
+        "page_saves": app_saving, "baseline_page_saves": baseline_saving,
+        "baseline_rows_written": baseline_rows(database_url),
+        "page_save_throughput": _throughputs(app_saving, baseline_saving),
+        "page_save_throughput_ratio_app_over_baseline": _throughputs(app_saving, baseline_saving)["ratio_of_medians"],
         "questionnaire_throughput_ratio_app_over_baseline": {
-            "requests": _ratio(busy, baseline, "requests_per_second"), "page_saves": _ratio(busy, baseline)},
+            "requests": _ratio(figures["saturation"], baseline, "requests_per_second"),
+            "page_saves": _ratio(figures["saturation"], baseline)},
         "rate_limits": limits, "data_dir_files": cluster.data_dir_files(),
     }
 
 
+def _throughputs(app: list[dict], baseline: list[dict]) -> dict:
+    """Page saves per second of each turn, their medians, and the ratio of the medians (the figure judged)."""
+    ours = [run["page_saves_per_second"] for run in app]
+    theirs = [run["page_saves_per_second"] for run in baseline]
+    return {"app_per_second": ours, "baseline_per_second": theirs,
+            "app_median": statistics.median(ours), "baseline_median": statistics.median(theirs),
+            "ratio_of_medians": round(statistics.median(ours) / max(statistics.median(theirs), 1e-9), 3),
+            "ratio_per_turn": [round(a / max(b, 1e-9), 3) for a, b in zip(ours, theirs, strict=True)]}
+
+
 def targets(result: dict) -> dict:
     """Each target, met or not."""
-    phases = [result["paced"], result["saturation"], result["page_saves"]]
+    phases = [result["paced"], result["saturation"], *result["page_saves"]]
     limits = result["rate_limits"]
     return {
         "no_5xx": all(not any(s.isdigit() and int(s) >= 500 for s in p["errors"]) for p in phases),
@@ -373,6 +394,7 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=10.0, help="teachers arrive over this many seconds (paced)")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds after which every teacher stops")
     parser.add_argument("--saves", type=int, default=10, help="page saves per teacher in the page-save runs")
+    parser.add_argument("--repeats", type=int, default=3, help="page-save runs of the app and the baseline, in turn")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--postgres", default=POSTGRES, help="a PostgreSQL server's admin URL: a database is made "
                         "on it for the run and dropped after (default: $DIAGNOSTIC_BENCH_POSTGRES or local)")
@@ -385,12 +407,12 @@ def main() -> None:
     began = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp, scratch_database(args.postgres) as url:
         result = cluster_load(Path(tmp), url, args.redis, teachers, args.workers, think, args.ramp, args.timeout,
-                              args.seed, args.saves)
+                              args.seed, args.saves, args.repeats)
     result["targets"] = targets(result)
     result["all_targets_met"] = all(result["targets"].values())
     result["settings"] = {"teachers": teachers, "workers_per_server": args.workers, "think_seconds": list(think),
                           "ramp_seconds": args.ramp, "timeout_seconds": args.timeout, "seed": args.seed,
-                          "saves_per_teacher": args.saves,
+                          "saves_per_teacher": args.saves, "repeats": args.repeats,
                           "postgres": args.postgres, "redis": args.redis}
     result["machine"] = {"python": platform.python_version(), "cpu_count": os.cpu_count(),
                          "usable_cpus": len(os.sched_getaffinity(0)), "platform": platform.platform(),
