@@ -232,13 +232,28 @@ def baseline_rows(database_url: str) -> int:
 
 
 # -- one run of every teacher, and its figures ---------------------------------------------------------------------
+def database_cpu_seconds() -> float:
+    """User + system CPU seconds of every PostgreSQL process on this machine (0 when the server is elsewhere)."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or (proc / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def phase(servers: list[traffic.Server], run: traffic.Run, plans: list, timeout: float,
           journey=None) -> tuple[dict, list]:  # noqa: ANN001
     """Drive every teacher once over the servers; the figures, and the outcomes for the store check."""
-    cpu = sum(s.group_cpu_seconds() for s in servers)
+    cpu, database_cpu = sum(s.group_cpu_seconds() for s in servers), database_cpu_seconds()
     client_cpu, load_before = time.process_time(), traffic.load_average()
     outcomes, wall = asyncio.run(traffic.drive(run, plans, timeout, journey))
     server_cpu = sum(s.group_cpu_seconds() for s in servers) - cpu
+    database_cpu = database_cpu_seconds() - database_cpu
     client_cpu = time.process_time() - client_cpu
     answered = traffic.throughput(run.samples)
     saves = [s for s in run.samples if s.step == "page_post" and s.status == 302]
@@ -257,6 +272,9 @@ def phase(servers: list[traffic.Server], run: traffic.Run, plans: list, timeout:
         "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, answered["requests"]), 2),
         "server_cores_used": round(server_cpu / max(wall, 1e-9), 2),
         "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, answered["requests"]), 2),
+        # PostgreSQL's own processes (a server on this machine only): what the queries cost on its side.
+        "database_cpu_ms_per_request": round(1000 * database_cpu / max(1, answered["requests"]), 2),
+        "database_cores_used": round(database_cpu / max(wall, 1e-9), 2),
         "load_average_before": load_before,
     }, outcomes
 
