@@ -48,7 +48,6 @@ TARGET_P99_SAVE_MS = 250
 TARGET_SAVE_RATIO = 0.5  # the app's saturated page saves per second over the baseline's
 POSTGRES = os.environ.get("DIAGNOSTIC_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("DIAGNOSTIC_BENCH_REDIS", "redis://127.0.0.1:6379/14")
-WRITES = ("join_post", "page_post", "submit_post")  # the requests whose redirect acknowledges a write
 
 
 # -- the servers: one database, one Redis, two app servers -------------------------------------------------------

@@ -34,7 +34,7 @@ import cluster as cluster_bench  # noqa: E402
 import traffic  # noqa: E402
 from crash import CUT_OFF  # noqa: E402
 
-WRITES = cluster_bench.WRITES
+WRITES = ("join_post", "page_post", "submit_post")  # the requests whose redirect acknowledges a write
 WAIT = 60.0  # seconds the killer waits for the live server to carry on, or the restarted one to answer
 
 
@@ -45,6 +45,7 @@ def _answered(run: traffic.Run, base: str, since: float, steps: tuple[str, ...] 
 
 
 def _acknowledged(run: traffic.Run, base: str, since: float) -> int:
+    """Writes (starts, saves, submissions) `base` acknowledged that were sent after `since`."""
     return sum(1 for s in run.samples if s.server == base and s.started >= since and s.step in WRITES
                and s.status == 302)
 
