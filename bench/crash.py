@@ -82,7 +82,7 @@ def crash_run(root: Path, teachers: int = 200, kills: int = 5, workers: int = 2,
     kills = len(kill_after) or kills
     data = root / "data"
     cohort, invite = traffic.create_cohort(data, "Crash test")
-    definition = traffic.load_definition(data, cohort)
+    definition = traffic.load_definition(traffic.open_store(data, None), cohort)
     plans = traffic.make_plans(definition, teachers, seed)
     key = traffic.new_key()
     server = traffic.app_server(data, workers, traffic.free_port(), key, root / "server.log")
@@ -114,7 +114,7 @@ def crash_run(root: Path, teachers: int = 200, kills: int = 5, workers: int = 2,
         server.stop()
     files = traffic.check_files(data)
     try:
-        store = traffic.check_store(data, cohort, definition, outcomes, exact=False)
+        store = traffic.check_store(traffic.open_store(data, None), cohort, definition, outcomes, exact=False)
     except Exception as exc:  # noqa: BLE001 - "the store loads" is what is being tested: report, don't crash
         store = {"ok": False, "problems": [f"the store does not load: {type(exc).__name__}: {exc}"]}
     resumes = [r for o in outcomes for r in o.resumes]

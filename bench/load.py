@@ -143,7 +143,8 @@ def run_workers(root: Path, workers: int, args: argparse.Namespace, key: str) ->
     data = root / f"workers-{workers}" / "data"
     paced_cohort, paced_invite = traffic.create_cohort(data, "Load test: paced")
     busy_cohort, busy_invite = traffic.create_cohort(data, "Load test: saturation")
-    definition = traffic.load_definition(data, paced_cohort)
+    store = traffic.open_store(data, None)
+    definition = traffic.load_definition(store, paced_cohort)
     plans = traffic.make_plans(definition, args.teachers, args.seed)
 
     server = traffic.app_server(data, workers, traffic.free_port(), key, root / f"server-{workers}.log")
@@ -155,8 +156,8 @@ def run_workers(root: Path, workers: int, args: argparse.Namespace, key: str) ->
         busy, busy_outcomes = phase(server, busy_run, plans, args.timeout)
     finally:
         server.stop()
-    paced["store"] = traffic.check_store(data, paced_cohort, definition, paced_outcomes, exact=True)
-    busy["store"] = traffic.check_store(data, busy_cohort, definition, busy_outcomes, exact=True)
+    paced["store"] = traffic.check_store(store, paced_cohort, definition, paced_outcomes, exact=True)
+    busy["store"] = traffic.check_store(store, busy_cohort, definition, busy_outcomes, exact=True)
 
     template = baseline_template(paced_run.pages)
     base = baseline_server(root / f"baseline-{workers}", template, workers, len(definition.sections),

@@ -50,7 +50,8 @@ from diagnostic.services.cohorts import published_definition  # noqa: E402
 from diagnostic.services.csvio import form_pairs  # noqa: E402
 from diagnostic.services.demo import DEMO_SCHOOLS, synthetic_teacher  # noqa: E402
 from diagnostic.services.journey import save_page, visible_sections  # noqa: E402
-from diagnostic.storage.tinydb_store import TinyDBStore as Store  # noqa: E402
+from diagnostic.storage.backends import open_store  # noqa: E402, F401  (re-exported: how callers open a store to check)
+from diagnostic.storage.interface import Store  # noqa: E402
 from forms.builder import build_page_form  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -76,23 +77,30 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def create_cohort(data: Path, name: str) -> tuple[str, str]:
-    """A demo-like cohort (the demo's four schools) made with `diagnostic cohort create`: (id, invitation code).
+def diagnostic_command(data: Path, args: list[str], database_url: str | None = None) -> str:
+    """Run `diagnostic --data DATA ARGS...` in this process (Click's test runner) and return its output.
 
-    The command runs in this process (Click's test runner): the same code path as from a shell, without
-    paying for another interpreter's imports.
+    The same code path as from a shell, without paying for another interpreter's imports; this process's own
+    DIAGNOSTIC_* settings are left out, and DIAGNOSTIC_DATABASE_URL is `database_url` (None: the TinyDB store).
     """
     from click.testing import CliRunner
 
     from diagnostic.cli import cli
 
-    args = ["--data", str(data), "cohort", "create", "--name", name, "--form", "starting_point",
-            "--schools", ",".join(DEMO_SCHOOLS)]
-    done = CliRunner().invoke(cli, args, env={k: None for k in os.environ if k.startswith("DIAGNOSTIC_")})
+    env = {k: None for k in os.environ if k.startswith("DIAGNOSTIC_")}
+    env["DIAGNOSTIC_DATABASE_URL"] = database_url
+    done = CliRunner().invoke(cli, ["--data", str(data), *args], env=env)
     if done.exit_code:
-        raise RuntimeError(f"diagnostic {' '.join(args)} failed: {done.output}")
-    cohort = re.search(r"^cohort: (\S+)$", done.output, re.M).group(1)
-    invite = re.search(r"/join/(\S+)$", done.output, re.M).group(1)
+        raise RuntimeError(f"diagnostic --data {data} {' '.join(args)} failed: {done.output}")
+    return done.output
+
+
+def create_cohort(data: Path, name: str, database_url: str | None = None) -> tuple[str, str]:
+    """A demo-like cohort (the demo's four schools) made with `diagnostic cohort create`: (id, invitation code)."""
+    done = diagnostic_command(data, ["cohort", "create", "--name", name, "--form", "starting_point",
+                                     "--schools", ",".join(DEMO_SCHOOLS)], database_url)
+    cohort = re.search(r"^cohort: (\S+)$", done, re.M).group(1)
+    invite = re.search(r"/join/(\S+)$", done, re.M).group(1)
     return cohort, invite
 
 
@@ -179,12 +187,17 @@ class Server:
         self.kill()
 
 
-def app_server(data: Path, workers: int, port: int, key: str, log: Path) -> Server:
-    """`diagnostic --data DATA serve --production --workers N` (gunicorn) on 127.0.0.1:PORT."""
+def app_server(data: Path, workers: int, port: int, key: str, log: Path, **settings: str) -> Server:
+    """`diagnostic --data DATA serve --production --workers N` (gunicorn) on 127.0.0.1:PORT.
+
+    `settings` are more DIAGNOSTIC_* variables by name without the prefix (DATABASE_URL=..., BASE_URL=...).
+    """
     argv = [sys.executable, "-c", "from diagnostic.cli import main; main()", "--data", str(data), "serve",
             "--production", "--workers", str(workers), "--host", HOST, "--port", str(port)]
     # The simulated teachers reach the server directly, so its own address stands for the public one.
-    return Server(argv, clean_env(DIAGNOSTIC_SECRET_KEY=key, DIAGNOSTIC_BASE_URL=f"https://{HOST}:{port}"), port, log)
+    env = {"DIAGNOSTIC_SECRET_KEY": key, "DIAGNOSTIC_BASE_URL": f"https://{HOST}:{port}",
+           **{f"DIAGNOSTIC_{name}": value for name, value in settings.items()}}
+    return Server(argv, clean_env(**env), port, log)
 
 
 # -- teachers' answers, decided before the run ------------------------------------------------------------
@@ -200,9 +213,8 @@ class Plan:
     path: list[str]  # the pages this teacher sees, in order, then the review page
 
 
-def load_definition(data: Path, cohort_id: str):  # noqa: ANN201
+def load_definition(store: Store, cohort_id: str):  # noqa: ANN201
     """The definition a cohort was published with, read from the store."""
-    store = Store(data)
     cohort = store.get_cohort(cohort_id)
     return published_definition(store, cohort["form_id"], cohort["form_version"])
 
@@ -237,6 +249,8 @@ class Sample:
     started: float  # monotonic
     seconds: float
     status: int | str  # HTTP status, or the exception's class name
+    server: str = ""  # the base address the request went to
+    teacher: int = -1  # the plan's index of the teacher who sent it
 
 
 @dataclass
@@ -273,10 +287,11 @@ class Run:
     max_in_flight: int = 0
     pages: dict[str, str] = field(default_factory=dict)  # one copy of each page's HTML (path -> text)
     outcomes: list = field(default_factory=list)  # every teacher's outcome, filled in as they go
+    bases: tuple[str, ...] = ()  # several servers: each request goes to one of them at random (else `base`)
 
 
 def _serializer(key: str):  # noqa: ANN202
-    app = Flask("bench")
+    app = Flask(__name__)  # this module: a name that is not a folder (bench/ may be on the path twice)
     app.secret_key = key
     return SecureCookieSessionInterface().get_signing_serializer(app)
 
@@ -296,8 +311,11 @@ class Browser:
     """One teacher's browser: a session cookie (managed here: it is `Secure`, and this is plain HTTP
     on the loopback, where a proxy would normally terminate HTTPS) and timed requests."""
 
-    def __init__(self, http: aiohttp.ClientSession, run: Run):
+    def __init__(self, http: aiohttp.ClientSession, run: Run, base: str | None = None):
         self.http, self.run, self.cookie, self.count = http, run, None, 0
+        self.base = base  # always this server; None: `run.base`, or one of `run.bases` at random per request
+        self.last_base = ""  # the server the latest request went to
+        self.teacher = -1  # whose browser this is (the plan's index), for the record of requests
 
     async def go(self, step: str, method: str, path: str, data: list | None = None) -> tuple[int, str, str]:
         """One request, not following redirects: (status, Location, body)."""
@@ -305,17 +323,19 @@ class Browser:
         if self.count > self.run.max_requests:
             raise Unexpected(f"more than {self.run.max_requests} requests")
         headers = {"Cookie": f"session={self.cookie}"} if self.cookie else {}
+        base = self.last_base = self.base or (random.choice(self.run.bases) if self.run.bases else self.run.base)
         began = time.monotonic()
         try:
-            async with self.http.request(method, self.run.base + path, data=data, headers=headers,
+            async with self.http.request(method, base + path, data=data, headers=headers,
                                          allow_redirects=False) as answer:
                 body = await answer.text()
                 status, location = answer.status, answer.headers.get("Location", "")
                 morsel = answer.cookies.get("session")
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            self.run.samples.append(Sample(step, began, time.monotonic() - began, type(exc).__name__))
+            self.run.samples.append(Sample(step, began, time.monotonic() - began, type(exc).__name__, base,
+                                           self.teacher))
             raise
-        self.run.samples.append(Sample(step, began, time.monotonic() - began, status))
+        self.run.samples.append(Sample(step, began, time.monotonic() - began, status, base, self.teacher))
         if morsel is not None:
             self.cookie = morsel.value or None  # an empty value deletes it
         if status >= 500 or status not in (200, 302, 303):
@@ -342,6 +362,7 @@ def _expected_resume(outcome: Outcome) -> list[str]:
 async def teacher(http: aiohttp.ClientSession, run: Run, plan: Plan) -> Outcome:
     """Drive one teacher through the whole questionnaire; returns what they did and were told."""
     outcome, browser = Outcome(plan), Browser(http, run)
+    browser.teacher = plan.index
     run.outcomes.append(outcome)
     await asyncio.sleep(random.uniform(0, run.ramp))
     run.in_flight += 1
@@ -401,7 +422,8 @@ async def _resume(browser: Browser, outcome: Outcome) -> str:
     status, location, _ = await browser.go("resume", "GET", f"/resume/{outcome.token}")
     expected = _expected_resume(outcome)
     ok = status == 302 and location in expected
-    outcome.resumes.append({"location": location, "expected": expected, "ok": ok})
+    outcome.resumes.append({"location": location, "expected": expected, "ok": ok, "server": browser.last_base,
+                            "at": time.monotonic()})
     if not ok:
         raise Unexpected(f"resume answered {status} {location}, expected one of {expected}")
     return location
@@ -446,14 +468,55 @@ async def _step(browser: Browser, run: Run, plan: Plan, outcome: Outcome, locati
     return redirect
 
 
-async def drive(run: Run, plans: list[Plan], timeout: float) -> tuple[list[Outcome], float]:
-    """Every teacher at once (arrivals spread over `run.ramp`); returns their outcomes and the wall seconds."""
+async def saver(http: aiohttp.ClientSession, run: Run, plan: Plan, saves: int = 10) -> Outcome:
+    """A teacher who starts, then saves their pages over and over with no thinking: page saves flat out.
+
+    After the start and one GET of the first page (its form's csrf_token and revision), every request is a save
+    of the next page of their path, round and round; the revision goes up by one with each acknowledged save,
+    as the page the redirect leads to would show it.
+    """
+    outcome, browser = Outcome(plan), Browser(http, run)
+    browser.teacher = plan.index
+    run.outcomes.append(outcome)
+    await asyncio.sleep(random.uniform(0, run.ramp))
+    run.in_flight += 1
+    run.max_in_flight = max(run.max_in_flight, run.in_flight)
+    pages = [int(p.rsplit("/", 1)[1]) for p in plan.path if p != REVIEW]
+    try:
+        first = await _join(browser, run, plan, outcome)
+        _, _, html = await browser.go("page_get", "GET", first)
+        hidden, _ = form_fields(html)
+        revision = int(hidden.get("revision") or 0)
+        for n in range(saves):
+            if time.monotonic() > run.deadline:
+                raise Unexpected("deadline")
+            number = pages[n % len(pages)]
+            status, _, _ = await browser.go("page_post", "POST", f"/questionnaire/page/{number}",
+                                            [("csrf_token", hidden.get("csrf_token", "")),
+                                             ("revision", str(revision)), *plan.posts[number]])
+            if status != 302:
+                raise Unexpected(f"page {number} save answered {status}")
+            outcome.saves.append((number, plan.page_answers[number]))
+            revision += 1
+        outcome.done = True
+    except (TimeoutError, aiohttp.ClientError, OSError, Unexpected) as exc:
+        outcome.failure = f"{type(exc).__name__}: {exc}"
+    finally:
+        run.in_flight -= 1
+    return outcome
+
+
+async def drive(run: Run, plans: list[Plan], timeout: float, journey=None) -> tuple[list[Outcome], float]:  # noqa: ANN001
+    """Every teacher at once (arrivals spread over `run.ramp`); returns their outcomes and the wall seconds.
+
+    `journey(http, run, plan)` is what each one does: by default `teacher`, the whole questionnaire.
+    """
     run.deadline = time.monotonic() + timeout
     connector = aiohttp.TCPConnector(limit=0, force_close=True)  # gunicorn's sync workers close every connection
     began = time.monotonic()
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
                                      timeout=aiohttp.ClientTimeout(total=60)) as http:
-        outcomes = await asyncio.gather(*(teacher(http, run, plan) for plan in plans))
+        outcomes = await asyncio.gather(*((journey or teacher)(http, run, plan) for plan in plans))
     return list(outcomes), time.monotonic() - began
 
 
@@ -514,15 +577,17 @@ def check_files(data: Path) -> dict[str, Any]:
     return {"json_files": len(files), "damaged": damaged, "temporary_files_left": leftovers, "ok": not damaged}
 
 
-def check_store(data: Path, cohort_id: str, definition, outcomes: list[Outcome], exact: bool) -> dict[str, Any]:  # noqa: ANN001
+def check_store(store: Store, cohort_id: str, definition, outcomes: list[Outcome], exact: bool) -> dict[str, Any]:  # noqa: ANN001
     """Compare the cohort's stored responses with every acknowledgement the teachers received.
+
+    `store` is any backend, opened as the app opens it (`open_store(data_dir, database_url)`).
 
     `exact` (no crashes): the store holds exactly the acknowledged responses, and each one's answers and
     revision are exactly the replay of its acknowledged saves. Otherwise (after kills) a write can be stored
     while its acknowledgement was lost: every acknowledged save and submission must still be there, no stored
     answer may be one the teacher never sent, and responses nobody was told about are only counted.
     """
-    stored = Store(data).list_responses(cohort_id)
+    stored = store.list_responses(cohort_id)
     ids = Counter(r["id"] for r in stored)
     by_id = {r["id"]: r for r in stored}
     acked = {o.response_id: o for o in outcomes if o.response_id}
@@ -585,25 +650,32 @@ def check_store(data: Path, cohort_id: str, definition, outcomes: list[Outcome],
     }
 
 
-async def check_resume_links(base: str, outcomes: list[Outcome]) -> dict[str, Any]:
-    """Every teacher's private link, opened in a fresh browser, leads to their response at the right page."""
-    run = Run(base=base, invite="", deadline=time.monotonic() + 120, max_requests=10)
+async def check_resume_links(base: str | list[str], outcomes: list[Outcome]) -> dict[str, Any]:
+    """Every teacher's private link, opened in a fresh browser, leads to their response at the right page.
+
+    With several servers (`base` a list), the links are shared out among them in turn, so each one is tried.
+    """
+    bases = [base] if isinstance(base, str) else list(base)
+    run = Run(base=bases[0], invite="", deadline=time.monotonic() + 120, max_requests=10)
     wrong = []
+    served: Counter = Counter()
     connector = aiohttp.TCPConnector(limit=20, force_close=True)
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
                                      timeout=aiohttp.ClientTimeout(total=60)) as http:
-        async def one(outcome: Outcome) -> None:
+        async def one(n: int, outcome: Outcome) -> None:
             copy = Outcome(outcome.plan, saves=outcome.saves, submitted=outcome.submitted, token=outcome.token)
-            browser = Browser(http, run)
+            browser = Browser(http, run, bases[n % len(bases)])
             try:
                 location = await _resume(browser, copy)
                 if location == SUMMARY:  # and the summary opens with that session
                     await browser.go("summary_get", "GET", SUMMARY)
+                served[browser.base] += 1
             except (TimeoutError, aiohttp.ClientError, OSError, Unexpected) as exc:
                 wrong.append(f"teacher {outcome.plan.index}: {exc}")
 
-        await asyncio.gather(*(one(o) for o in outcomes if o.token))
-    return {"links_opened": sum(1 for o in outcomes if o.token), "wrong": wrong[:20], "ok": not wrong}
+        await asyncio.gather(*(one(n, o) for n, o in enumerate(o for o in outcomes if o.token)))
+    found = {"links_opened": sum(1 for o in outcomes if o.token), "wrong": wrong[:20], "ok": not wrong}
+    return {**found, "opened_on": dict(served)} if len(bases) > 1 else found
 
 
 def new_key() -> str:

@@ -1,5 +1,5 @@
-"""bench/copy.py runs on a small cohort, copies every kind of record into its own database and checks each (no
-timings)."""
+"""bench/copy_from_tinydb.py runs on a small cohort, copies every kind of record into its own database and checks
+each (no timings)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import servers
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "copy.py"
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "copy_from_tinydb.py"
 
 
 def test_a_small_run_prints_json_and_every_kind_arrives():

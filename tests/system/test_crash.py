@@ -58,21 +58,21 @@ def test_the_store_check_notices_a_lost_save_a_lost_submission_and_a_stranger(tm
     crash = _crash_module()
     traffic = crash.traffic
     from diagnostic.services.journey import new_response
-    from diagnostic.storage.tinydb_store import TinyDBStore as Store
+    from diagnostic.storage.backends import open_store
 
     data = tmp_path / "data"
     cohort_id, _ = traffic.create_cohort(data, "Check the checker")
-    definition = traffic.load_definition(data, cohort_id)
+    store = open_store(data, None)
+    definition = traffic.load_definition(store, cohort_id)
     plan = traffic.make_plans(definition, 1, seed=1)[0]
-    store = Store(data)
     record, token = new_response(store.get_cohort(cohort_id))
     stranger, _ = new_response(store.get_cohort(cohort_id))
     store.add_responses(cohort_id, [record, stranger])
     first = plan.path[0].rsplit("/", 1)[1]
     told = traffic.Outcome(plan, response_id=record["id"], token=token, joins_sent=1, submitted=True,
                            saves=[(int(first), plan.page_answers[int(first)])])
-    found = traffic.check_store(data, cohort_id, definition, [told], exact=True)
+    found = traffic.check_store(store, cohort_id, definition, [told], exact=True)
     assert found["lost_saves"] == 1 and found["lost_submissions"] == 1
     assert found["stored_without_acknowledgement"] == 1 and not found["ok"]
-    assert traffic.check_store(data, cohort_id, definition, [traffic.Outcome(plan, response_id=record["id"],
+    assert traffic.check_store(store, cohort_id, definition, [traffic.Outcome(plan, response_id=record["id"],
                                                                              joins_sent=2)], exact=False)["ok"]

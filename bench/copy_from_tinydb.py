@@ -1,6 +1,6 @@
 """Benchmark: `diagnostic db copy-from-tinydb` for a cohort of 10,000 teachers, against plain reading and COPY.
 
-Usage: .venv/bin/python bench/copy.py [--teachers N] [--repeats R] [--postgres URL]
+Usage: .venv/bin/python bench/copy_from_tinydb.py [--teachers N] [--repeats R] [--postgres URL]
 
 A temporary TinyDB data directory is filled as bench/progress.py fills it (N planted teachers over two cycles,
 N/2 co-coaching partnerships with 5 coaching-log entries each), then grouped twice (a grouping with its model,
@@ -20,24 +20,19 @@ checking every record costs over moving the bytes. Prints JSON.
 
 from __future__ import annotations
 
+import argparse
+import importlib.util
+import json
 import os
+import secrets
+import statistics
 import sys
+import tempfile
+import time
+from pathlib import Path
 
-# Run as a script, this file's folder comes first on the path, where copy.py would stand in for the standard
-# library's `copy` for everything imported below: take the folder off before importing anything else.
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
-
-import argparse  # noqa: E402
-import importlib.util  # noqa: E402
-import json  # noqa: E402
-import secrets  # noqa: E402
-import statistics  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import psycopg  # noqa: E402
-from sqlalchemy import create_engine  # noqa: E402
+import psycopg
+from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
