@@ -24,9 +24,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, make_url, select, update
 from sqlalchemy.dialects.postgresql import insert as upsert
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from diagnostic.storage import migrate
 from diagnostic.storage import schema as t
@@ -73,26 +73,37 @@ class PostgresStore(Store):
     def __init__(self, data_dir: Any, url: str, check_schema: bool = True):
         super().__init__(data_dir)
         self.url = engine_url(url)
-        self._engine_pid: tuple[Engine, int] | None = None
+        self._engines: tuple[Engine, Engine, int] | None = None
         self._held = threading.local()  # the cohort locks this thread holds, and how many times
         if check_schema:
             with self.reachable():
                 migrate.check_current(self.engine)
+            # Let go at once: a gunicorn master builds the app before forking, and its workers must not inherit
+            # (and never use) the master's connection.
+            self.close()
+
+    def _pools(self) -> tuple[Engine, Engine]:
+        """This process's two connection pools, for writes and for reads (made again after a fork)."""
+        if self._engines is None or self._engines[2] != os.getpid():
+            # No ping before each use: it is a round trip per checkout on every page. A connection the server
+            # dropped fails once instead; SQLAlchemy then replaces the pool's connections, and reads retry.
+            options = {"pool_size": 5, "max_overflow": 10, "json_serializer": _dumps}
+            self._engines = (create_engine(self.url, **options),
+                             # Reads need no transaction: autocommit spares a BEGIN and a ROLLBACK per read.
+                             create_engine(self.url, isolation_level="AUTOCOMMIT", **options), os.getpid())
+        return self._engines[0], self._engines[1]
 
     @property
     def engine(self) -> Engine:
-        """The connection pool of this process (made again after a fork)."""
-        if self._engine_pid is None or self._engine_pid[1] != os.getpid():
-            engine = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10,
-                                   json_serializer=_dumps)
-            self._engine_pid = (engine, os.getpid())
-        return self._engine_pid[0]
+        """The pool for writes: each transaction is one `begin()` on it."""
+        return self._pools()[0]
 
     def close(self) -> None:
         """Close every pooled connection (tests dropping their database, a command that is done)."""
-        if self._engine_pid is not None and self._engine_pid[1] == os.getpid():
-            self._engine_pid[0].dispose()
-        self._engine_pid = None
+        if self._engines is not None and self._engines[2] == os.getpid():
+            for engine in self._engines[:2]:
+                engine.dispose()
+        self._engines = None
 
     @contextmanager
     def reachable(self) -> Iterator[None]:
@@ -101,7 +112,7 @@ class PostgresStore(Store):
             yield
         except (OperationalError, InterfaceError) as exc:
             reason = str(exc.orig or exc).strip().splitlines()[0]
-            where = self.engine.url.render_as_string(hide_password=True)
+            where = make_url(self.url).render_as_string(hide_password=True)
             raise StoreError(f"the database at {where} cannot be used just now ({reason})") from None
 
     @contextmanager
@@ -110,8 +121,15 @@ class PostgresStore(Store):
             yield connection
 
     def _read(self, query: Any) -> list[Any]:
-        with self.reachable(), self.engine.connect() as connection:
-            return list(connection.execute(query))
+        with self.reachable():
+            try:
+                with self._pools()[1].connect() as connection:
+                    return list(connection.execute(query))
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+            with self._pools()[1].connect() as connection:  # the server dropped that connection: once more
+                return list(connection.execute(query))
 
     # -- cohorts ---------------------------------------------------------
     def add_cohort(self, cohort: Record) -> Record:

@@ -1,0 +1,48 @@
+"""What the PostgreSQL store promises beyond the interface: no connection kept from start-up, and dropped
+connections replaced."""
+
+from __future__ import annotations
+
+import contextlib
+
+import psycopg
+import pytest
+import servers
+
+from diagnostic.storage.interface import StoreError
+from diagnostic.storage.postgres_store import PostgresStore
+
+
+@pytest.fixture
+def url():
+    with servers.fresh_database() as made:
+        yield made
+
+
+def connections(url: str) -> int:
+    with psycopg.connect(servers.ADMIN_URL, autocommit=True) as admin:
+        return admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
+                             (url.rsplit("/", 1)[1],)).fetchone()[0]
+
+
+def test_checking_the_schema_at_start_up_keeps_no_connection_a_forked_worker_could_inherit(url, tmp_path):
+    store = PostgresStore(tmp_path, url)
+    assert connections(url) == 0
+    store.add_cohort({"id": "north", "invite": "abc"})
+    assert store.get_cohort("north")["invite"] == "abc"
+    store.close()
+
+
+def test_connections_the_server_dropped_are_replaced_and_the_next_reads_and_writes_carry_on(url, tmp_path):
+    store = PostgresStore(tmp_path, url)
+    store.add_cohort({"id": "north", "invite": "abc"})
+    assert store.get_cohort("north")  # a pooled connection for reads, and one for writes, now open
+    with psycopg.connect(servers.ADMIN_URL, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                      (url.rsplit("/", 1)[1],))
+    assert store.get_cohort("north")["invite"] == "abc"  # a read is tried once more on a new connection
+    with contextlib.suppress(StoreError):  # a write is never repeated by the store: it may fail once, clearly
+        store.update_cohort("north", lambda c: {**c, "name": "North"})
+    store.update_cohort("north", lambda c: {**c, "name": "North"})
+    assert store.get_cohort("north")["name"] == "North"
+    store.close()
