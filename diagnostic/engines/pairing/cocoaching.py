@@ -11,21 +11,23 @@ matching is the best there is. A larger graph (a national cohort has
 thousands of teachers per focus) would cost time and memory with the square
 of its size, so it is built from blocks instead (`_block_edges`): the
 teachers are dealt into blocks of about `BLOCK`, a few schools each
-(`_blocks`), each block is matched exactly over every allowed pair in it,
-and then the pairs found are dealt into new blocks (other schools side by
-side) and matched again, `ROUNDS` times; a round never does worse than the
-one before, because each block holds the pairs it had. The graph is every pair any round
+(`_blocks`; one focus each when the shared-focus rule is relaxed), each
+block is matched exactly over every allowed pair in it, and then the pairs
+found are dealt into new blocks (other schools side by side) and matched
+again, `ROUNDS` times; a round never does worse than the one before, because
+each block holds the pairs it had. The graph is every pair any round
 matched, plus every allowed pair among the teachers the last round left
 alone, and its matching is again exact. What is given up: an edge no round
 put inside one block, so the total can fall a little short of the full
 graph's (about one part in a thousand on 2,000 teachers of one focus in
-the demo network; tests/engines/test_pairing_blocks.py and bench/pairing.py
-measure it).
+the demo network, two in ten thousand on bench/pairing.py's 2,000 in one
+graph; tests/engines/test_pairing_blocks.py measures it too).
 """
 
 from __future__ import annotations
 
 import zlib
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -139,17 +141,19 @@ def _block_edges(c: Cohort, idx: np.ndarray, weights: dict[str, float], options:
     """The edges of a large graph (positions in `idx`) and their weights: every pair a round of blocks matched,
     and every allowed pair among those the last round left alone (see the module's notes)."""
     ids = [c.teachers[i]["id"] for i in idx]
-    school = c.school[idx].tolist()
+    school, focus = c.school[idx].tolist(), c.focus[idx].tolist()
     kept: dict[tuple[int, int], int] = {}
     pairs: list[tuple[int, int]] = []
     for r in range(ROUNDS):
         used = {i for p in pairs for i in p}
         units = [list(p) for p in pairs] + [[i] for i in range(len(idx)) if i not in used]
         # Whole schools side by side, in an order of schools that changes every round (a pair from two schools
-        # goes by one, then the other); hashes of ids, so the order teachers come in changes nothing.
-        units.sort(key=lambda u, r=r: (_mix(school[u[r % len(u)]], r), _mix(ids[u[0]], r)))
+        # goes by one, then the other); hashes of ids, so the order teachers come in changes nothing. With the
+        # focus rule relaxed, each focus is dealt into blocks of its own: a shared focus counts most.
+        units.sort(key=lambda u, r=r: (focus[u[r % len(u)]], _mix(school[u[r % len(u)]], r), _mix(ids[u[0]], r)))
+        by_focus = groupby(units, key=lambda u, r=r: focus[u[r % len(u)]])
         pairs = []
-        for block in _blocks(units):
+        for block in (block for _, same in by_focus for block in _blocks(list(same))):
             local = np.array(block)
             whole, allowed = _graph(c, idx[local], idx[local], weights, options, apart)
             edges = np.argwhere(np.triu(allowed, 1))
