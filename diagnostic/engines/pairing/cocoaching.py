@@ -133,7 +133,16 @@ def _matching(n: int, edges: np.ndarray, weight: np.ndarray) -> list[tuple[int, 
     graph.add_nodes_from(range(n))
     first, second = np.asarray(edges).reshape(-1, 2).T
     graph.add_edges_from(list(zip(first.tolist(), second.tolist(), np.asarray(weight).tolist(), strict=True)))
-    return sorted(tuple(sorted(p)) for p in rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int))
+    if n <= FULL_GRAPH:
+        return sorted(tuple(sorted(p)) for p in rx.max_weight_matching(graph, max_cardinality=True, weight_fn=int))
+    # A sparse graph built from blocks falls apart into pieces; the best matching of the whole is the best of each
+    # piece, and the matching's cost grows faster than its size, so each piece is matched on its own.
+    found = []
+    for piece in rx.connected_components(graph):
+        if len(piece) > 1:
+            sub = graph.subgraph(sorted(piece))  # each node's payload is its index in the whole graph
+            found += [(sub[a], sub[b]) for a, b in rx.max_weight_matching(sub, max_cardinality=True, weight_fn=int)]
+    return sorted(tuple(sorted(p)) for p in found)
 
 
 def _block_edges(c: Cohort, idx: np.ndarray, weights: dict[str, float], options: dict[str, Any],
