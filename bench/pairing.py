@@ -11,7 +11,7 @@ some answers missing. The weights are the shipped questionnaire's.
 - `co_coaching`: `propose("co-coaching", ...)` for `--teachers` (2,000) teachers
   with the school rule "cross_preferred", ruled-out pairs and locked pairs: the
   allowed pairs and their scores, the maximum-weight matching per focus, trios,
-  reasons. Target: median at most 5 s. Baseline, timed in the same run on the
+  reasons. Target: median at most 5 s (15 s with `--teachers 20000`). Baseline, timed in the same run on the
   same teachers and rules: the same allowed pairs and integer weights per focus
   (`cocoaching.criteria`), sorted by weight and taken greedily (no trios, no
   reasons). `quality` compares the two totals.
@@ -29,7 +29,7 @@ some answers missing. The weights are the shipped questionnaire's.
   every allowed pair, solved by rustworkx (about 30 s at 2,000).
 - `memory`: the co-coaching proposal for `--teachers` and its greedy baseline,
   each in a child process of its own (`bench/measure.py`): seconds and peak
-  RSS. Target at 20,000 teachers: at most 15 s.
+  RSS, for how memory grows with the cohort.
 
 Runs alternate engine and baseline in every repetition, so drift of the
 machine hits both alike; medians are reported with every raw time.
@@ -58,7 +58,7 @@ from diagnostic.engines.pairing.facts import Cohort  # noqa: E402
 from diagnostic.services.partnerships import engine_config  # noqa: E402
 from forms.catalog import SHIPPED, find_definition  # noqa: E402
 
-CO_COACHING_TARGET_S = 5.0
+CO_COACHING_TARGET_S = {2_000: 5.0, 20_000: 15.0}  # by teachers: the largest size not below --teachers
 MENTORING_TARGET_S = 2.0
 FOCUSES = [f"focus{k}" for k in range(10)]
 SCHOOLS = [f"school{k}" for k in range(8)]
@@ -236,6 +236,7 @@ def main() -> None:
     children = {"engine": in_child("pairing:co_coaching_child", args.teachers),
                 "baseline_greedy": in_child("pairing:greedy_child", args.teachers)}
     median = {name: statistics.median(runs) for name, runs in times.items()}
+    target = CO_COACHING_TARGET_S[min((n for n in CO_COACHING_TARGET_S if n >= args.teachers), default=20_000)]
     print(json.dumps({
         "repeats": args.repeats, "cpu_count": os.cpu_count(),
         "load_average": {"start": load_start, "end": [round(x, 2) for x in os.getloadavg()]},
@@ -248,7 +249,7 @@ def main() -> None:
             "unpaired": len(proposal["unpaired"]),
             "quality": {"engine_pairs": len(proposal["pairs"]) - len(locked), "greedy_pairs": greedy[0],
                         "engine_total": proposal["matching_total"], "greedy_total": greedy[1] / cocoaching.SCALE},
-            "target_s": CO_COACHING_TARGET_S, "met": median["co_coaching"] <= CO_COACHING_TARGET_S},
+            "target_s": target, "met": median["co_coaching"] <= target},
         "mentoring": {
             "mentees": args.mentees, "mentors": args.mentors, "capacity": args.capacity,
             "locked": len(mentor_locks), "ruled_out": len(mentor_forbidden), "matrix": list(matrix.shape),
@@ -265,9 +266,8 @@ def main() -> None:
                                                                       full["matching_total"], 5)}}},
         "memory": {"teachers": args.teachers, **children,
                    "ratio_rss_over_baseline": round(children["engine"]["peak_rss_mb"] /
-                                                    children["baseline_greedy"]["peak_rss_mb"], 2),
-                   "target_s_at_20000": 15.0},
-        "all_targets_met": median["co_coaching"] <= CO_COACHING_TARGET_S and median["mentoring"] <= MENTORING_TARGET_S,
+                                                    children["baseline_greedy"]["peak_rss_mb"], 2)},
+        "all_targets_met": median["co_coaching"] <= target and median["mentoring"] <= MENTORING_TARGET_S,
     }, indent=2))
 
 
