@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import gc
 
 import click
 from flask.cli import with_appcontext
 
 from diagnostic.cli.common import cohort_or_exit
+from diagnostic.cli.jsonout import echo_list
 from diagnostic.cli.watching import steps
 from diagnostic.services import audit, menu
 from diagnostic.services.cohorts import published_definition
@@ -28,15 +29,26 @@ def recommend_cmd(cohort_id: str, respondent: str | None, as_json_: bool) -> Non
     say = steps()
     say("ranking the menu of learning focuses for " + (respondent or "every submitted teacher"))
     try:
-        found = menu.for_cohort(store, record, respondent)
+        # The responses read here live until the command ends: the collector is kept out while they are read,
+        # then they are frozen, so it never walks all of them again for every batch of menus made (a third of
+        # the time at 20,000 teachers). Reading makes no reference cycles for it to find.
+        gc.disable()
+        try:
+            count, menus = menu.each_for_cohort(store, record, respondent)
+        finally:
+            gc.freeze()
+            gc.enable()
+        if as_json_:
+            # Printed as each batch is ranked: a national cohort's menus never sit in memory all at once.
+            say(f"ranking for {audit.plural(count, 'teacher')}")
+            echo_list(menus)
+            return
+        found = list(menus)
         plan = menu.plan_for(store, record)
         groups = _group_names(store, record)
     except (LookupError, ValueError, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     say(f"ranked for {audit.plural(len(found), 'teacher')}")
-    if as_json_:
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
-        return
     # In words for the person reading: teachers by name, focuses and groups by title; --json keeps the ids.
     definition = published_definition(store, record["form_id"], record["form_version"])
     responses = {r["id"]: r for r in store.list_responses(cohort_id, status="submitted", cycle=1)}

@@ -161,12 +161,14 @@ def recommend(plan: dict[str, Any], answers: dict[str, Any], scores: dict[str, A
     return rank(plan, [{"answers": answers, "scores": scores, "school": school, "group": group}])[0]
 
 
-def rank(plan: dict[str, Any], teachers: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def rank(plan: dict[str, Any], teachers: Sequence[dict[str, Any]], brief: bool = False
+         ) -> list[list[dict[str, Any]]]:
     """`recommend` for many teachers at once: each a dict with "answers", "scores", "school" and "group".
 
     The components of every focus for every teacher are worked out together as
     arrays, and each distinct reason sentence is written once, which is what
-    keeps a whole network's menus quick to rank.
+    keeps a whole network's menus quick to rank. `brief` leaves out each item's
+    title and lighter start (a cohort's export has them once, in the menu).
     """
     focuses = [f for f in plan["focuses"] if f["offered"]]
     if not teachers or not focuses:
@@ -180,8 +182,16 @@ def rank(plan: dict[str, Any], teachers: Sequence[dict[str, Any]]) -> list[list[
     order = np.argsort(-score, axis=1, kind="stable")  # stable: ties keep the menu's order
     written = sentences(plan, focuses, teachers, facts, inputs, contributions)
     shown = (np.round(parts, 3) + 0.0).tolist()
-    return [_menu(focuses, row, facts[t]["pressure"], shown[t], written[t], scores_t)
+    menu = _brief if brief else _menu
+    return [menu(focuses, row, facts[t]["pressure"], shown[t], written[t], scores_t)
             for t, (row, scores_t) in enumerate(zip(order.tolist(), score.tolist(), strict=True))]
+
+
+def _brief(focuses: list[dict], order: list[int], pressure: float, parts: list[list[float]],
+           reasons: list[list[str]], scores: list[float]) -> list[dict[str, Any]]:
+    """One teacher's ranked menu, best first, without titles or lighter starts."""
+    return [{"focus": focuses[f]["id"], "score": scores[f], "components": dict(zip(COMPONENTS, parts[f], strict=True)),
+             "reasons": reasons[f]} for f in order]
 
 
 def _menu(focuses: list[dict], order: list[int], pressure: float, parts: list[list[float]],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from diagnostic.services import audit, grouping
@@ -20,12 +21,12 @@ def plan_for(store: Store, cohort: Record) -> dict[str, Any]:
     return prepare(definition, cohort.get("menu_settings"))
 
 
-def rank(plan: dict[str, Any], teachers: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def rank(plan: dict[str, Any], teachers: list[dict[str, Any]], brief: bool = False) -> list[list[dict[str, Any]]]:
     """`diagnostic.engines.recommend.rank`, imported when a menu is ranked: it loads numpy, which most pages
     and commands importing this module never need."""
     from diagnostic.engines.recommend import rank as ranked
 
-    return ranked(plan, teachers)
+    return ranked(plan, teachers, brief)
 
 
 class NothingOffered(JourneyError):
@@ -64,7 +65,7 @@ def group_contexts(store: Store, cohort: Record, responses: list[Record]) -> dic
     the engine then leaves the group out.
     """
     try:
-        current = grouping.current(store, cohort)
+        current = grouping.current(store, cohort, responses)  # the responses already read, not read again
     except DamagedGrouping:
         return {}
     if current is None:
@@ -80,10 +81,11 @@ def group_contexts(store: Store, cohort: Record, responses: list[Record]) -> dic
             m = member["id"]
             if m not in by_id:
                 continue
-            mine = Counter(chosen[m])
+            mine = chosen[m]  # at most one focus: the others' counts are the group's less their own
             # Teachers see the title written for them, never the specialists' planning name.
             contexts[m] = {"group": group["key"], "title": grouping.title_for_teacher(group, member),
-                           "others": len(members) - 1, "choosing": dict(counts - mine)}
+                           "others": len(members) - 1,
+                           "choosing": {f: n - (f in mine) for f, n in counts.items() if n - (f in mine) > 0}}
     return contexts
 
 
@@ -101,6 +103,19 @@ def for_cohort(store: Store, cohort: Record, respondent: str | None = None) -> l
     `respondent` picks one teacher by response id, else by the id given at import. Each teacher is named
     by `response_id` and `respondent` (the id given at import, None for a teacher who came through the web).
     """
+    return list(each_for_cohort(store, cohort, respondent)[1])
+
+
+BATCH = 2_000  # teachers ranked at once: enough for the engine's arrays to pay, few enough to keep memory flat
+
+
+def each_for_cohort(store: Store, cohort: Record, respondent: str | None = None
+                    ) -> tuple[int, Iterator[dict[str, Any]]]:
+    """`for_cohort` one teacher at a time: (how many, their menus, ranked a batch at a time as they are read).
+
+    The store is read and every error raised before this returns, so a caller printing the menus as they
+    come never stops half-way through.
+    """
     definition = published_definition(store, cohort["form_id"], cohort["form_version"])
     responses = store.list_responses(cohort["id"], status="submitted", cycle=1)
     chosen = responses if respondent is None else (
@@ -108,18 +123,24 @@ def for_cohort(store: Store, cohort: Record, respondent: str | None = None) -> l
     if respondent is not None and not chosen:
         raise LookupError(f"no submitted questionnaire from {respondent!r} in cohort {cohort['id']!r}")
     contexts = group_contexts(store, cohort, responses)
-    ranked = rank(plan_for(store, cohort), [_teacher(r, contexts.get(r["id"])) for r in chosen])
-    found = []
-    for r, menu in zip(chosen, ranked, strict=True):
-        context = contexts.get(r["id"])
-        choice = current_choice(r, definition)
-        found.append({
-            "response_id": r["id"], "respondent": r.get("respondent"), "school": r.get("school"),
-            "group": context["group"] if context else None,
-            "chosen": choice if choice["focuses"] else None,
-            "recommendations": [{k: item[k] for k in ("focus", "score", "components", "reasons")} for item in menu],
-        })
-    return found
+    plan = plan_for(store, cohort)
+    return len(chosen), _menus(plan, definition, chosen, contexts)
+
+
+def _menus(plan: dict[str, Any], definition: Any, chosen: list[Record], contexts: dict[str, dict[str, Any]]
+           ) -> Iterator[dict[str, Any]]:
+    for start in range(0, len(chosen), BATCH):
+        batch = chosen[start:start + BATCH]
+        ranked = rank(plan, [_teacher(r, contexts.get(r["id"])) for r in batch], brief=True)
+        for r, menu in zip(batch, ranked, strict=True):
+            context = contexts.get(r["id"])
+            choice = current_choice(r, definition)
+            yield {
+                "response_id": r["id"], "respondent": r.get("respondent"), "school": r.get("school"),
+                "group": context["group"] if context else None,
+                "chosen": choice if choice["focuses"] else None,
+                "recommendations": menu,
+            }
 
 
 def _teacher(record: Record, context: dict[str, Any] | None) -> dict[str, Any]:

@@ -150,23 +150,21 @@ def _usable_locks(locked: list[list[str]], forbid: set[frozenset], leads: set[st
     return usable
 
 
-def _partnership(c: Cohort, idx: list[int], found: dict[str, np.ndarray], local: list[int], score: np.ndarray,
-                 weights: dict, phrases: dict, locked: bool = False) -> dict[str, Any]:
-    """One proposed partnership: members, focus, score, criteria averaged over its pairs, and reasons."""
-    import numpy as np
-    pairs = [(a, b) for n, a in enumerate(local) for b in local[n + 1:]]
-    criteria = {k: round(float(np.mean([v[a, b] for a, b in pairs])), 3) for k, v in found.items()}
-    first = c.teachers[idx[local[0]]]
-    members = [c.teachers[idx[i]] for i in local]
-    reasons = sentences.explain(phrases, criteria, weights, members)
-    if len(local) == 3 and not locked:
-        reasons.insert(0, f"A trio: {members[2].get('name')} joins where they add most, as numbers are odd.")
+def _partnership(c: Cohort, members: list[int], criteria: dict[str, float], score: float, weights: dict,
+                 phrases: dict, locked: bool = False) -> dict[str, Any]:
+    """One proposed partnership: its members (indexes into c), focus, score, criteria (each averaged over its
+    pairs), and reasons."""
+    people = [c.teachers[i] for i in members]
+    first = people[0]
+    reasons = sentences.explain(phrases, criteria, weights, people)
+    if len(members) == 3 and not locked:
+        reasons.insert(0, f"A trio: {people[2].get('name')} joins where they add most, as numbers are odd.")
     if locked:
         reasons.insert(0, "Locked by the coordinator.")
-    return {"members": [m["id"] for m in members], "names": [m.get("name") for m in members],
-            "schools": [m.get("school") for m in members], "focus": first.get("focus"),
-            "focus_title": first.get("focus_title"), "score": round(float(np.mean([score[a, b] for a, b in pairs])), 3),
-            "criteria": criteria, "reasons": reasons[:4], "locked": locked}
+    return {"members": [m["id"] for m in people], "names": [m.get("name") for m in people],
+            "schools": [m.get("school") for m in people], "focus": first.get("focus"),
+            "focus_title": first.get("focus_title"), "score": score, "criteria": criteria, "reasons": reasons[:4],
+            "locked": locked}
 
 
 def _co_coaching(c: Cohort, weights: dict, options: dict, locks: list[list[str]], forbid: set[frozenset],
@@ -176,13 +174,8 @@ def _co_coaching(c: Cohort, weights: dict, options: dict, locks: list[list[str]]
     from diagnostic.engines.pairing import cocoaching
 
     in_lock = {m for members in locks for m in members}
-    pairs, unpaired, total = [], [], 0.0
-    for members in locks:
-        idx = np.array([c.index[m] for m in members])
-        found, allowed = cocoaching.criteria(c, idx, options["step"], options["school_rule"])
-        score = sum(weights[k] * found[k] for k in cocoaching.CRITERIA)
-        pairs.append(_partnership(c, list(idx), found, list(range(len(idx))), score, weights,
-                                  sentences.CO_COACHING, locked=True))
+    unpaired, total = [], 0.0
+    groups = [[c.index[m] for m in members] for members in locks]
     components: dict[Any, list[int]] = defaultdict(list)
     for i, t in enumerate(c.teachers):
         if t["id"] in in_lock:
@@ -195,12 +188,19 @@ def _co_coaching(c: Cohort, weights: dict, options: dict, locks: list[list[str]]
         idx = np.array(components[key])
         result = cocoaching.match(c, idx, weights, options, forbid)
         total += result["matching_total"] / cocoaching.SCALE
-        for group in result["groups"]:
-            pairs.append(_partnership(c, list(idx), result["criteria"], group, result["score"], weights,
-                                      sentences.CO_COACHING))
-        for t in result["left"]:
-            unpaired.append(_alone(c.teachers[idx[t]], cocoaching.why_alone(c, t, idx, result["allowed"], options,
-                                                                            forbid)))
+        groups += result["groups"]
+        unpaired += [_alone(c.teachers[t], cocoaching.why_alone(c, t, idx, options, forbid)) for t in result["left"]]
+    # Every pair inside every partnership, scored at once: one partnership at a time would cost ten times more.
+    inside = [(n, a, b) for n, g in enumerate(groups) for k, a in enumerate(g) for b in g[k + 1:]]
+    which, first, second = (np.array(column, dtype=int) for column in zip(*inside, strict=True)) if inside else \
+        (np.zeros(0, dtype=int),) * 3
+    found, _ = cocoaching.pair_criteria(c, first, second, options["step"], options["school_rule"])
+    found["score"] = sum(weights[k] * found[k] for k in cocoaching.CRITERIA)
+    starts = np.flatnonzero(np.r_[True, which[1:] != which[:-1]]) if len(which) else np.zeros(0, dtype=int)
+    counts = np.diff(np.r_[starts, len(which)])
+    mean = {k: (np.add.reduceat(v, starts) / counts).tolist() if len(which) else [] for k, v in found.items()}
+    pairs = [_partnership(c, g, {k: round(mean[k][n], 3) for k in found if k != "score"}, round(mean["score"][n], 3),
+                          weights, sentences.CO_COACHING, locked=n < len(locks)) for n, g in enumerate(groups)]
     return pairs, unpaired, total
 
 

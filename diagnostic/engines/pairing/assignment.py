@@ -26,9 +26,9 @@ def allocate(score: np.ndarray, allowed: np.ndarray, capacity: list[int]) -> lis
     if score.size == 0 or sum(capacity) == 0:
         return []
     places = np.repeat(np.arange(len(capacity)), capacity)
-    expanded = score[:, places]
     penalty = float(np.abs(score).sum() + 1) * (len(score) + 1)
-    expanded = np.where(allowed[:, places], expanded, -penalty)
+    # Penalised before it is widened to one column per place: one matrix of that size, not three.
+    expanded = np.where(allowed, score, -penalty)[:, places]
     rows, cols = linear_sum_assignment(expanded, maximize=True)
     return sorted((int(r), int(places[c])) for r, c in zip(rows, cols, strict=True) if allowed[r, places[c]])
 

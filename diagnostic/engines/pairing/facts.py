@@ -49,6 +49,13 @@ class Cohort:
         self.own[chose] = self.confidence[chose, self.focus[chose]]
         self.available = np.array([[x in (t.get("availability") or ()) for x in times] for t in teachers],
                                   dtype=float).reshape(n, len(times))
+        # The same times as bits, 64 to a word, so the times two teachers share are counted for many pairs at once
+        # without a teachers x teachers x times array.
+        words = np.zeros((n, max(1, -(-len(times) // 64))), dtype=np.uint64)
+        for i, k in zip(*np.nonzero(self.available), strict=True):
+            words[i, k // 64] |= np.uint64(1) << np.uint64(k % 64)
+        self.time_bits = words
+        self.time_count = self.available.sum(1)
         self.knows_times = np.array([bool(t.get("availability")) for t in teachers], dtype=bool)
         self.observation = _numbers(teachers, "observation")
         self.experience = _numbers(teachers, "experience")
@@ -68,22 +75,34 @@ def _flags(teachers: list[dict], key: str) -> np.ndarray:
 
 def common_times(c: Cohort, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Share of times in common (of the shorter list), and where both gave times but none match."""
-    both = c.knows_times[rows][:, None] & c.knows_times[cols][None, :]
-    overlap = c.available[rows] @ c.available[cols].T
-    shorter = np.minimum(c.available[rows].sum(1)[:, None], c.available[cols].sum(1)[None, :])
+    return shared_times(c, rows[:, None], cols[None, :])
+
+
+def shared_times(c: Cohort, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`common_times` for the pairs (a, b), index arrays broadcast against each other (rows by columns, or one
+    pair per place)."""
+    both = c.knows_times[a] & c.knows_times[b]
+    overlap = np.bitwise_count(c.time_bits[a] & c.time_bits[b]).sum(axis=-1).astype(float)
+    shorter = np.minimum(c.time_count[a], c.time_count[b])
     share = np.divide(overlap, shorter, out=np.zeros_like(overlap), where=shorter > 0)
     return np.where(both, share, UNKNOWN), both & (overlap == 0)
 
 
 def schools(c: Cohort, rows: np.ndarray, cols: np.ndarray, rule: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(the programme's school preference met, each one's own wish met, pairs the programme's rule forbids)."""
-    a, b = c.school[rows][:, None], c.school[cols][None, :]
+    return school_facts(c, rows[:, None], cols[None, :], rule)
+
+
+def school_facts(c: Cohort, rows: np.ndarray, cols: np.ndarray, rule: str
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`schools` for the pairs (rows, cols), index arrays broadcast against each other."""
+    a, b = c.school[rows], c.school[cols]
     known = (a >= 0) & (b >= 0)
     same = known & (a == b)
     other = known & (a != b)
     programme = np.where(known, other.astype(float), UNKNOWN) if rule == "cross_preferred" else np.ones(same.shape)
     forbidden = (rule == "same") & other | (rule == "cross_required") & same
-    wish_a, wish_b = c.wish[rows][:, None], c.wish[cols][None, :]
+    wish_a, wish_b = c.wish[rows], c.wish[cols]
 
     def met(wish: np.ndarray) -> np.ndarray:
         return np.where(wish == 0, 1.0, np.where(known, np.where(wish == 1, same, other).astype(float), UNKNOWN))
