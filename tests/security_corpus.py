@@ -342,7 +342,7 @@ def url_values(world: dict[str, Any]) -> dict[str, list[str]]:
         "token": [world["teacher"]["token"]], "number": [str(n) for n in range(1, world["pages"] + 1)],
         "name": ["members.csv", "profiles.csv", "grouping.json"], "filename": ["style.css"],
         "response_id": [world["teachers"][0]["id"], world["teacher"]["id"]], "earlier_id": ["1"],
-        "entry_id": world["entries"],
+        "entry_id": world["entries"], "job_id": world["jobs"],
     }
 
 
@@ -674,6 +674,11 @@ class Builder:
         assert all(late_id not in confirmed[mode] for mode in MODES)
 
         hostile = self.hostile(admin) if "admin.definitions" in app.view_functions else None
+        # A background pairing run that failed, its reason quoting what was typed (a refused run names teachers).
+        stamp = "2026-12-01T10:00:00+00:00"
+        job = store.add_job({"id": "job-1", "cohort": MAIN, "kind": "pairing", "subject": "co-coaching",
+                             "actor": EMAILS[2], "status": "failed", "step": " ".join(XSS), "outcome": " ".join(XSS),
+                             "started_at": stamp, "heartbeat_at": stamp, "finished_at": stamp})
 
         return {
             "hostile": hostile,
@@ -683,6 +688,7 @@ class Builder:
             "teachers": teachers, "teacher": teacher, "pair": pair, "web_token": web_token, "late_token": late_token,
             "late": late_id, "waiting": waiting, "groups": keys, "group_names": dict(zip(keys, names, strict=False)),
             "users": users, "pages": len(definition.sections), "agreement_texts": texts, "entries": entries,
+            "jobs": [job["id"]],
             "cookies": {"admin": cookie_of(admin), "specialist": cookie_of(specialist),
                         "coordinator": cookie_of(coordinator), "teacher": cookie_of(self.teacher(teacher["token"])),
                         "web": cookie_of(web), "late": cookie_of(late), "draft": cookie_of(draft),

@@ -73,6 +73,11 @@ def test_no_coordinator_page_or_download_shows_beliefs_or_barriers(coordinator):
                 if not found:
                     continue
                 url = url.replace("<partnership_id>", found[0])
+            if "<job_id>" in url:  # a background run's progress: the latest pairing run's, if there was one
+                found = [j["id"] for j in store.list_jobs(DEMO_COHORT)]
+                if not found:
+                    continue
+                url = url.replace("<job_id>", found[-1])
             query = {}
             if "move" in rule.rule:  # the move page needs a teacher in the mode's current proposal
                 pairs = (store.pairing_state(DEMO_COHORT, mode).get("proposal") or {}).get("pairs")
