@@ -24,7 +24,20 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, delete, func, insert, make_url, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    func,
+    insert,
+    literal,
+    make_url,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
@@ -316,8 +329,9 @@ class PostgresStore(Store):
         """Store a cohort's grouping (JSON) and its fitted model (bytes), replacing the previous ones."""
         with self._transaction() as db:
             statement = upsert(t.groupings).values(cohort_id=cohort_id, record=record, model=model)
-            db.execute(statement.on_conflict_do_update(index_elements=[t.groupings.c.cohort_id],
-                                                       set_={"record": record, "model": model}))
+            # `excluded` is the row just offered: a grouping of 20,000 teachers is sent (and encoded) once.
+            db.execute(statement.on_conflict_do_update(index_elements=[t.groupings.c.cohort_id], set_={
+                "record": statement.excluded.record, "model": statement.excluded.model}))
 
     def load_grouping(self, cohort_id: str) -> Record | None:
         """A cohort's stored grouping, or None if it has never been grouped."""
@@ -343,15 +357,18 @@ class PostgresStore(Store):
     def keep_earlier_grouping(self, cohort_id: str, labels: dict[str, Record], keep: int) -> str | None:
         """Copy the current grouping, its model and these names aside as an earlier grouping; keep the newest `keep`."""
         with self._transaction() as db:
-            row = db.execute(select(t.groupings).where(t.groupings.c.cohort_id == cohort_id).with_for_update()).first()
-            if row is None:
+            current = t.groupings.c.cohort_id == cohort_id
+            if db.execute(select(t.groupings.c.cohort_id).where(current).with_for_update()).first() is None:
                 return None
             numbers = db.execute(select(t.earlier_groupings.c.number)
                                  .where(t.earlier_groupings.c.cohort_id == cohort_id)
                                  .order_by(t.earlier_groupings.c.number.desc())).scalars().all()
             number = (numbers[0] if numbers else 0) + 1
-            db.execute(insert(t.earlier_groupings).values(cohort_id=cohort_id, number=number, record=row.record,
-                                                          model=row.model, labels=labels))
+            # Copied inside the database: the grouping and its model never travel to this server and back.
+            copied = select(literal(cohort_id), literal(number), t.groupings.c.record, t.groupings.c.model,
+                            bindparam("labels", labels, type_=JSONB)).where(current)
+            db.execute(insert(t.earlier_groupings).from_select(["cohort_id", "number", "record", "model", "labels"],
+                                                               copied))
             kept = [number, *numbers][:keep]
             db.execute(delete(t.earlier_groupings).where(t.earlier_groupings.c.cohort_id == cohort_id,
                                                          t.earlier_groupings.c.number.not_in(kept)))
