@@ -81,6 +81,9 @@ def planted_follow_ups(cohort: Record, later: Definition, number: int, firsts: l
                        answered: float = 0.8, lift: int = 1) -> list[Record]:
     """Submitted follow-ups of cycle `number` for about `answered` of these teachers, each naming its teacher."""
     rng = random.Random(seed)
+    # Ids from a stream of their own: drawn from `rng`, they could repeat the ids the starting point's planted
+    # teachers were given from the same seed, and the follow-ups would be refused as already taken.
+    ids = random.Random(f"{seed}-follow-up-ids")
     answering = {**cohort, "form_id": later.id, "form_version": later.version}
     made = []
     for first in firsts:
@@ -88,7 +91,7 @@ def planted_follow_ups(cohort: Record, later: Definition, number: int, firsts: l
             continue
         record = submitted_response(answering, later, follow_up_answers(later, first["answers"], rng, lift),
                                     first.get("respondent"), first.get("school"))
-        record.update(id=f"{rng.getrandbits(64):016x}", cycle=number, teacher=first["id"], token_hash="")
+        record.update(id=f"{ids.getrandbits(64):016x}", cycle=number, teacher=first["id"], token_hash="")
         made.append(record)
     return made
 
