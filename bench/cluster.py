@@ -133,75 +133,7 @@ class Cluster:
         return [sorted(str(p.relative_to(d)) for p in d.rglob("*") if p.is_file()) for d in self.data]
 
 
-# -- the baseline: the least a Flask app can do, with one row written per page save -------------------------------
-BASELINE_APP = '''"""The floor: Flask and gunicorn render a page-sized template; one row is written per page save."""
-import json
-import os
-import secrets
-
-import psycopg
-from flask import Flask, redirect, render_template, request
-
-app = Flask(__name__)
-PAGES = int(os.environ["BENCH_PAGES"])
-_connections = {}
-
-
-def database():
-    # One connection per worker process, made after gunicorn forked it; each save is its own transaction.
-    if os.getpid() not in _connections:
-        _connections.clear()
-        _connections[os.getpid()] = psycopg.connect(os.environ["BENCH_DATABASE_URL"], autocommit=True)
-    return _connections[os.getpid()]
-
-
-def page():
-    return render_template("page.html", csrf=secrets.token_urlsafe(32), revision=0)
-
-
-@app.get("/")
-def home():
-    return "ok"
-
-
-@app.route("/join/<invite>", methods=["GET", "POST"])
-def join(invite):
-    if request.method == "POST":
-        return redirect("/resume/base.0123456789abcdef." + secrets.token_hex(24) + "?new=1")
-    return page()
-
-
-@app.get("/resume/<token>")
-def private_link(token):
-    return page()
-
-
-@app.route("/questionnaire/page/<int:number>", methods=["GET", "POST"])
-def questionnaire_page(number):
-    if request.method == "POST":
-        answers = json.dumps(request.form.to_dict(flat=False))
-        database().execute("INSERT INTO baseline_saves (page, answers) VALUES (%s, %s)", (number, answers))
-        return redirect(f"/questionnaire/page/{number + 1}" if number < PAGES else "/questionnaire/review")
-    return page()
-
-
-@app.get("/questionnaire/review")
-def review():
-    return page()
-
-
-@app.post("/questionnaire/submit")
-def submit():
-    request.form
-    return redirect("/questionnaire/summary")
-
-
-@app.get("/questionnaire/summary")
-def summary():
-    return page()
-'''
-
-
+# -- the baseline: load.py's minimal Flask app, with one row written per page save --------------------------------
 def baseline_servers(root: Path, template: str, workers: int, pages: int, database_url: str) -> list[traffic.Server]:
     """Two gunicorns of the minimal app, the same workers each, writing to table baseline_saves of the database."""
     import psycopg
@@ -209,18 +141,8 @@ def baseline_servers(root: Path, template: str, workers: int, pages: int, databa
     with psycopg.connect(database_url, autocommit=True) as db:
         db.execute("CREATE TABLE baseline_saves (id bigserial PRIMARY KEY, page integer NOT NULL, "
                    "answers jsonb NOT NULL, saved_at timestamptz NOT NULL DEFAULT now())")
-    folder = root / "baseline"
-    (folder / "templates").mkdir(parents=True, exist_ok=True)
-    (folder / "baseline.py").write_text(BASELINE_APP)
-    (folder / "templates" / "page.html").write_text(template)
-    env = traffic.clean_env(BENCH_PAGES=str(pages), BENCH_DATABASE_URL=database_url)
-    servers = []
-    for n in range(2):
-        port = traffic.free_port()
-        argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{traffic.HOST}:{port}",
-                "--no-control-socket", "baseline:app"]
-        servers.append(traffic.Server(argv, env, port, root / f"baseline-{n}.log", cwd=folder))
-    return servers
+    return [load.baseline_server(root / "baseline", template, workers, pages, root / f"baseline-{n}.log",
+                                 database_url) for n in range(2)]
 
 
 def baseline_rows(database_url: str) -> int:

@@ -31,8 +31,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import cluster as cluster_bench  # noqa: E402
+import crash  # noqa: E402
 import traffic  # noqa: E402
-from crash import CUT_OFF  # noqa: E402
 
 WRITES = ("join_post", "page_post", "submit_post")  # the requests whose redirect acknowledges a write
 WAIT = 60.0  # seconds the killer waits for the live server to carry on, or the restarted one to answer
@@ -134,26 +134,11 @@ def cluster_crash_run(root: Path, database_url: str, redis_url: str, teachers: i
         run = traffic.Run(cluster.bases[0], invite, cluster.key, bases=cluster.bases, think=think, ramp=ramp,
                           recover=True, max_requests=250)
         rng = random.Random(seed)
-
-        async def both() -> tuple[list, float, list]:
-            finished = asyncio.Event()
-
-            async def load() -> tuple[list, float]:
-                try:
-                    return await traffic.drive(run, plans, timeout)
-                finally:
-                    finished.set()
-
-            def acknowledged() -> int:
-                return sum(len(o.saves) + o.submitted + (o.response_id is not None) for o in run.outcomes)
-
-            (outcomes, wall), killed = await asyncio.gather(
-                load(), _killer(cluster.servers, run, kills, gap, hold, rng, finished, acknowledged, kill_after))
-            return outcomes, wall, killed
-
         try:
             cluster.start()
-            outcomes, wall, killed = asyncio.run(both())
+            outcomes, wall, killed = asyncio.run(crash.drive_and_kill(
+                run, plans, timeout, lambda finished, acknowledged: _killer(
+                    cluster.servers, run, kills, gap, hold, rng, finished, acknowledged, kill_after)))
             resume_links = asyncio.run(traffic.check_resume_links(list(cluster.bases), outcomes))
         finally:
             cluster.stop()
@@ -166,36 +151,21 @@ def cluster_crash_run(root: Path, database_url: str, redis_url: str, teachers: i
         cluster.forget_rate_limits()
     for kill in killed:
         _window_figures(run, kill)
-    resumes = [r for o in outcomes for r in o.resumes]
     result = {
-        "teachers": teachers, "teachers_completed": sum(o.done for o in outcomes),
-        "servers": len(cluster.servers), "workers_per_server": workers, "kills": killed, "kills_wanted": kills,
-        "interruptions": sum(o.interruptions for o in outcomes),
-        "requests_cut_off_by_a_kill": sum(s.status in CUT_OFF for s in run.samples),
-        "teachers_interrupted": sum(o.interruptions > 0 for o in outcomes),
-        "resumes_during_load": {"count": len(resumes), "to_the_right_page": sum(r["ok"] for r in resumes),
-                                "wrong": [r for r in resumes if not r["ok"]][:5]},
-        "errors": traffic.errors(run.samples), "failures": [o.failure for o in outcomes if o.failure][:5],
-        **traffic.throughput(run.samples), "wall_seconds": round(wall, 2),
-        "latency_ms": traffic.latency(run.samples),
+        **crash.figures(run, outcomes, wall, teachers, killed, kills),
+        "servers": len(cluster.servers), "workers_per_server": workers,
         "store": checked, "resume_links_after": resume_links, "data_dir_files": cluster.data_dir_files(),
         "elapsed_seconds": round(time.monotonic() - began, 1),
     }
     opened_on = resume_links.get("opened_on", {})
     result["checks"] = {
-        "killed_as_often_as_wanted": len(killed) == kills,
-        "every_teacher_completed": result["teachers_completed"] == teachers,
-        "every_acknowledged_write_survived": checked.get("lost_saves") == 0 and checked.get("lost_submissions") == 0
-        and checked.get("ok", False),
+        **crash.checks(result, checked, resume_links),
         "the_other_carried_on_during_every_kill": all(k["held_down_until_the_other_carried_on"]
                                                       and k["while_down"]["writes_acknowledged_by_the_other"] > 0
                                                       for k in killed),
         "interrupted_teachers_resumed_on_the_other": all(k["while_down"]["resumes_on_the_other"] > 0 for k in killed),
-        "resumes_led_to_the_right_page": len(resumes) == result["resumes_during_load"]["to_the_right_page"],
         "every_killed_server_rejoined": all(k["rejoined_during_the_load"] for k in killed)
         and all(opened_on.get(base, 0) > 0 for base in cluster.bases),
-        "every_private_link_opens_the_response": resume_links["ok"],
-        "no_5xx": not any(s.isdigit() and int(s) >= 500 for s in result["errors"]),
     }
     result["all_ok"] = all(result["checks"].values())
     return result
@@ -203,27 +173,13 @@ def cluster_crash_run(root: Path, database_url: str, redis_url: str, teachers: i
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smoke test: 20 teachers, 2 kills")
-    parser.add_argument("--teachers", type=int, help="simulated teachers (default 200; --quick 20)")
-    parser.add_argument("--kills", type=int, help="SIGKILLs of one server, the two in turn (default 5; --quick 2)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
-    parser.add_argument("--think", type=float, nargs=2, default=[0.0, 0.3], metavar=("LOW", "HIGH"),
-                        help="seconds a teacher takes over a page, uniform")
-    parser.add_argument("--gap", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                        help="seconds between a rejoin and the next kill, uniform (default 2 5; --quick 0.5 1.5)")
-    parser.add_argument("--kill-after", type=int, nargs="+", metavar="N",
-                        help="kill once N writes (starts, saves, submissions) are acknowledged, for each N, "
-                             "instead of after random gaps (sets --kills)")
+    crash.add_arguments(parser, "SIGKILLs of one server, the two in turn", "a rejoin")
     parser.add_argument("--hold", type=int, default=10,
                         help="keep a killed server down until the other has acknowledged this many writes")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds after which every teacher stops")
-    parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--postgres", default=cluster_bench.POSTGRES, help="a PostgreSQL server's admin URL")
     parser.add_argument("--redis", default=cluster_bench.REDIS, help="the Redis for rate-limit counts")
     args = parser.parse_args()
-    teachers = args.teachers or (20 if args.quick else 200)
-    kills = args.kills if args.kills is not None else (2 if args.quick else 5)
-    gap = tuple(args.gap or ([0.5, 1.5] if args.quick else [2.0, 5.0]))
+    teachers, kills, gap = crash.chosen(args)
 
     with tempfile.TemporaryDirectory(prefix="bench-cluster-crash-") as tmp, \
             cluster_bench.scratch_database(args.postgres) as url:

@@ -89,26 +89,12 @@ def crash_run(root: Path, teachers: int = 200, kills: int = 5, workers: int = 2,
     run = traffic.Run(server.base, invite, key, think=think, ramp=ramp, recover=True, max_requests=250)
     rng = random.Random(seed)
 
-    async def both() -> tuple[list, float, list]:
-        finished = asyncio.Event()
-
-        async def load() -> tuple[list, float]:
-            try:
-                return await traffic.drive(run, plans, timeout)
-            finally:
-                finished.set()
-
-        def acknowledged() -> int:
-            return sum(len(o.saves) + o.submitted + (o.response_id is not None) for o in run.outcomes)
-
-        (outcomes, wall), killed = await asyncio.gather(
-            load(), _killer(server, run, kills, gap, rng, finished, acknowledged, kill_after))
-        return outcomes, wall, killed
-
     began = time.monotonic()
     server.start()
     try:
-        outcomes, wall, killed = asyncio.run(both())
+        outcomes, wall, killed = asyncio.run(drive_and_kill(
+            run, plans, timeout,
+            lambda finished, acknowledged: _killer(server, run, kills, gap, rng, finished, acknowledged, kill_after)))
         resume_links = asyncio.run(traffic.check_resume_links(server.base, outcomes))
     finally:
         server.stop()
@@ -117,10 +103,44 @@ def crash_run(root: Path, teachers: int = 200, kills: int = 5, workers: int = 2,
         store = traffic.check_store(traffic.open_store(data, None), cohort, definition, outcomes, exact=False)
     except Exception as exc:  # noqa: BLE001 - "the store loads" is what is being tested: report, don't crash
         store = {"ok": False, "problems": [f"the store does not load: {type(exc).__name__}: {exc}"]}
-    resumes = [r for o in outcomes for r in o.resumes]
     result = {
+        **figures(run, outcomes, wall, teachers, killed, kills), "workers": workers,
+        "store": store, "files": files, "resume_links_after": resume_links,
+        "elapsed_seconds": round(time.monotonic() - began, 1),
+    }
+    result["checks"] = checks(result, store, resume_links)
+    result["checks"]["store_loads_every_file_parses"] = files["ok"] and "responses_stored" in store
+    result["all_ok"] = all(result["checks"].values())
+    return result
+
+
+async def drive_and_kill(run: traffic.Run, plans: list, timeout: float, killer) -> tuple[list, float, list]:  # noqa: ANN001
+    """Drive every teacher while `killer(finished, acknowledged)` kills servers; (outcomes, wall seconds, kills).
+
+    `finished` is set once every teacher is done; `acknowledged()` counts the writes (starts, saves, submissions)
+    teachers have been told were stored so far.
+    """
+    finished = asyncio.Event()
+
+    async def load() -> tuple[list, float]:
+        try:
+            return await traffic.drive(run, plans, timeout)
+        finally:
+            finished.set()
+
+    def acknowledged() -> int:
+        return sum(len(o.saves) + o.submitted + (o.response_id is not None) for o in run.outcomes)
+
+    (outcomes, wall), killed = await asyncio.gather(load(), killer(finished, acknowledged))
+    return outcomes, wall, killed
+
+
+def figures(run: traffic.Run, outcomes: list, wall: float, teachers: int, killed: list[dict], kills: int) -> dict:
+    """What every crash test reports of its run: teachers, kills, interruptions, resumes, errors, speed."""
+    resumes = [r for o in outcomes for r in o.resumes]
+    return {
         "teachers": teachers, "teachers_completed": sum(o.done for o in outcomes),
-        "kills": killed, "kills_wanted": kills, "workers": workers,
+        "kills": killed, "kills_wanted": kills,
         "interruptions": sum(o.interruptions for o in outcomes),
         "requests_cut_off_by_a_kill": sum(s.status in CUT_OFF for s in run.samples),
         "teachers_interrupted": sum(o.interruptions > 0 for o in outcomes),
@@ -129,43 +149,53 @@ def crash_run(root: Path, teachers: int = 200, kills: int = 5, workers: int = 2,
         "errors": traffic.errors(run.samples), "failures": [o.failure for o in outcomes if o.failure][:5],
         **traffic.throughput(run.samples), "wall_seconds": round(wall, 2),
         "latency_ms": traffic.latency(run.samples),
-        "store": store, "files": files, "resume_links_after": resume_links,
-        "elapsed_seconds": round(time.monotonic() - began, 1),
     }
-    result["checks"] = {
-        "killed_as_often_as_wanted": len(killed) == kills,
-        "every_teacher_completed": result["teachers_completed"] == teachers,
+
+
+def checks(result: dict, store: dict, resume_links: dict) -> dict:
+    """The checks every crash test makes of `figures`, the store's check and the private links opened after."""
+    resumes = result["resumes_during_load"]
+    return {
+        "killed_as_often_as_wanted": len(result["kills"]) == result["kills_wanted"],
+        "every_teacher_completed": result["teachers_completed"] == result["teachers"],
         "every_acknowledged_write_survived": store.get("lost_saves") == 0 and store.get("lost_submissions") == 0
         and store.get("ok", False),
-        "store_loads_every_file_parses": files["ok"] and "responses_stored" in store,
-        "resumes_led_to_the_right_page": len(resumes) == result["resumes_during_load"]["to_the_right_page"],
+        "resumes_led_to_the_right_page": resumes["count"] == resumes["to_the_right_page"],
         "every_private_link_opens_the_response": resume_links["ok"],
         "no_5xx": not any(s.isdigit() and int(s) >= 500 for s in result["errors"]),
     }
-    result["all_ok"] = all(result["checks"].values())
-    return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser, kills_help: str, gap_help: str) -> None:
+    """The options both crash tests take (bench/crash.py and bench/cluster_crash.py)."""
     parser.add_argument("--quick", action="store_true", help="smoke test: 20 teachers, 2 kills")
     parser.add_argument("--teachers", type=int, help="simulated teachers (default 200; --quick 20)")
-    parser.add_argument("--kills", type=int, help="SIGKILLs of the whole server (default 5; --quick 2)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--kills", type=int, help=f"{kills_help} (default 5; --quick 2)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (per server)")
     parser.add_argument("--think", type=float, nargs=2, default=[0.0, 0.3], metavar=("LOW", "HIGH"),
                         help="seconds a teacher takes over a page, uniform")
     parser.add_argument("--gap", type=float, nargs=2, metavar=("LOW", "HIGH"),
-                        help="seconds between a restart and the next kill, uniform (default 2 5; --quick 0.5 1.5)")
+                        help=f"seconds between {gap_help} and the next kill, uniform (default 2 5; --quick 0.5 1.5)")
     parser.add_argument("--kill-after", type=int, nargs="+", metavar="N",
                         help="kill once N writes (starts, saves, submissions) are acknowledged, for each N, "
                              "instead of after random gaps (sets --kills)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds after which every teacher stops")
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--tmp", help="where to create the temporary data directory (default: system temp)")
-    args = parser.parse_args()
+
+
+def chosen(args: argparse.Namespace) -> tuple[int, int, tuple[float, float]]:
+    """Teachers, kills and the gap between kills, from `add_arguments`' options and their --quick defaults."""
     teachers = args.teachers or (20 if args.quick else 200)
     kills = args.kills if args.kills is not None else (2 if args.quick else 5)
-    gap = tuple(args.gap or ([0.5, 1.5] if args.quick else [2.0, 5.0]))
+    return teachers, kills, tuple(args.gap or ([0.5, 1.5] if args.quick else [2.0, 5.0]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser, "SIGKILLs of the whole server", "a restart")
+    parser.add_argument("--tmp", help="where to create the temporary data directory (default: system temp)")
+    args = parser.parse_args()
+    teachers, kills, gap = chosen(args)
 
     with tempfile.TemporaryDirectory(prefix="bench-crash-", dir=args.tmp) as tmp:
         result = crash_run(Path(tmp), teachers, kills, args.workers, tuple(args.think), gap,

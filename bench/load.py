@@ -34,7 +34,11 @@ import traffic  # noqa: E402
 
 TARGET_P99_SAVE_MS = 250
 
-BASELINE_APP = '''"""The floor to compare with: Flask, Jinja and gunicorn rendering one template the size of a page."""
+BASELINE_APP = '''"""The floor to compare with: Flask, Jinja and gunicorn rendering one template the size of a page.
+
+With BENCH_DATABASE_URL set (bench/cluster.py), each page save also writes one row to that PostgreSQL database.
+"""
+import json
 import os
 import secrets
 
@@ -42,6 +46,18 @@ from flask import Flask, redirect, render_template, request
 
 app = Flask(__name__)
 PAGES = int(os.environ["BENCH_PAGES"])
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL")
+_connections = {}
+
+
+def database():
+    # One connection per worker process, made after gunicorn forked it; each save is its own transaction.
+    if os.getpid() not in _connections:
+        import psycopg
+
+        _connections.clear()
+        _connections[os.getpid()] = psycopg.connect(DATABASE_URL, autocommit=True)
+    return _connections[os.getpid()]
 
 
 def page():
@@ -68,7 +84,9 @@ def private_link(token):
 @app.route("/questionnaire/page/<int:number>", methods=["GET", "POST"])
 def questionnaire_page(number):
     if request.method == "POST":
-        request.form  # parse what was posted, as a form would
+        answers = json.dumps(request.form.to_dict(flat=False))  # parse what was posted, as a form would
+        if DATABASE_URL:
+            database().execute("INSERT INTO baseline_saves (page, answers) VALUES (%s, %s)", (number, answers))
         return redirect(f"/questionnaire/page/{number + 1}" if number < PAGES else "/questionnaire/review")
     return page()
 
@@ -108,15 +126,17 @@ def baseline_template(pages: dict[str, str]) -> str:
     return "".join(out)
 
 
-def baseline_server(folder: Path, template: str, workers: int, pages: int, log: Path) -> traffic.Server:
-    """The minimal Flask app under gunicorn, with the same number of workers."""
+def baseline_server(folder: Path, template: str, workers: int, pages: int, log: Path,
+                    database_url: str | None = None) -> traffic.Server:
+    """The minimal Flask app under gunicorn, with the same number of workers (writing to `database_url`, if given)."""
     (folder / "templates").mkdir(parents=True, exist_ok=True)
     (folder / "baseline.py").write_text(BASELINE_APP)
     (folder / "templates" / "page.html").write_text(template)
     port = traffic.free_port()
     argv = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{traffic.HOST}:{port}",
             "--no-control-socket", "baseline:app"]
-    return traffic.Server(argv, traffic.clean_env(BENCH_PAGES=str(pages)), port, log, cwd=folder)
+    env = traffic.clean_env(BENCH_PAGES=str(pages), **({"BENCH_DATABASE_URL": database_url} if database_url else {}))
+    return traffic.Server(argv, env, port, log, cwd=folder)
 
 
 def phase(server: traffic.Server, run: traffic.Run, plans: list, timeout: float) -> tuple[dict, list]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from benches import bench_module
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -377,17 +378,6 @@ def test_recovers_the_four_planted_profiles_on_the_shipped_questionnaire(planted
 # -- a rare starting point (issue 13) -------------------------------------------------------------------------
 
 
-def bench_grouping():
-    """bench/grouping.py as a module, for its planted-cohort generator."""
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[2] / "bench" / "grouping.py"
-    spec = importlib.util.spec_from_file_location("bench_grouping", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def rare_cohorts():
     """Planted cohorts of 600 with profiles of 40, 30, 20 and 10%, from the benchmark's generator.
@@ -395,7 +385,7 @@ def rare_cohorts():
     The seeds are tuning seeds (the benchmark holds out 2000 and up), chosen where the silhouette alone
     merged the 10% profile into another.
     """
-    bench = bench_grouping()
+    bench = bench_module("grouping")
     spec = feature_spec(load_definition(SHIPPED))
 
     def make(difference, scatter, seed):

@@ -8,32 +8,20 @@ in turn loses its whole process group to SIGKILL and is started again.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import servers
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-def _bench_module():
-    spec = importlib.util.spec_from_file_location("bench_cluster_crash", BENCH / "cluster_crash.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benches import bench_module, without_server_settings
 
 
 @pytest.mark.slow
 def test_two_servers_share_one_database_and_survive_sigkills_in_turn(tmp_path, monkeypatch):
     servers.require_postgres()
     servers.require_redis()
-    for name in ("DIAGNOSTIC_SECRET_KEY", "DIAGNOSTIC_PRODUCTION", "DIAGNOSTIC_TRUSTED_HOSTS", "DIAGNOSTIC_DATA",
-                 "DIAGNOSTIC_DATABASE_URL", "DIAGNOSTIC_RATELIMIT_STORAGE_URI"):
-        monkeypatch.delenv(name, raising=False)
-    bench = _bench_module()
+    without_server_settings(monkeypatch)
+    bench = bench_module("cluster_crash")
     # Each teacher's start, 8 pages and submission are 10 acknowledged writes, 160 in all; thinking 1 to 2.5 s a
     # page keeps them busy for 17 s or more, so both kills (after the 16th and the 40th write) come mid-load, and the
     # killer itself waits (boundedly) for the live server to carry on and for the restarted one to answer again.

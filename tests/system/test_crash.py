@@ -8,28 +8,17 @@ private link, which must lead them to the right page.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-
-
-def _crash_module():
-    spec = importlib.util.spec_from_file_location("bench_crash", BENCH / "crash.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benches import bench_module, without_server_settings
 
 
 @pytest.mark.slow
 def test_acknowledged_writes_survive_sigkill_of_the_whole_server(tmp_path, monkeypatch):
-    for name in ("DIAGNOSTIC_SECRET_KEY", "DIAGNOSTIC_PRODUCTION", "DIAGNOSTIC_TRUSTED_HOSTS", "DIAGNOSTIC_DATA"):
-        monkeypatch.delenv(name, raising=False)
-    crash = _crash_module()
+    without_server_settings(monkeypatch)
+    crash = bench_module("crash")
     # In a thread of its own: the run uses asyncio.run, and the browser tests' Playwright may already have an
     # event loop running in this thread.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -55,7 +44,7 @@ def test_acknowledged_writes_survive_sigkill_of_the_whole_server(tmp_path, monke
 
 
 def test_the_store_check_notices_a_lost_save_a_lost_submission_and_a_stranger(tmp_path):
-    crash = _crash_module()
+    crash = bench_module("crash")
     traffic = crash.traffic
     from diagnostic.services.journey import new_response
     from diagnostic.storage.backends import open_store
