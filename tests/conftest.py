@@ -327,7 +327,8 @@ def make_two_cycles(make_grouped):
 def app_on_copy(tmp_path, backend):
     """The app on this test's own copy of a data directory its module made once (so tests cannot see each other).
 
-    Modules make their data once on TinyDB; on PostgreSQL each test's copy is moved into a database of its own.
+    Modules make their data once on TinyDB; on PostgreSQL each test's copy is moved into a database of its own
+    (cloned from the one its module's data was moved into once).
     """
     apps, urls = [], []
 
@@ -335,7 +336,7 @@ def app_on_copy(tmp_path, backend):
         copy = tmp_path / "data"
         shutil.copytree(data, copy)
         if backend == "postgresql":
-            urls.append(servers.move_into_database(copy))
+            urls.append(servers.moved_copy(copy, data))
         apps.append(create_app({"TESTING": True, "DATA": str(copy), "DATABASE_URL": urls[-1] if urls else None}))
         return apps[-1]
 

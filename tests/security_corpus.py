@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import servers
 import yaml
 from pages import page_fields
 from werkzeug.datastructures import MultiDict
@@ -725,4 +726,5 @@ def copy_world(tmp_path_factory, name: str) -> tuple[Any, dict[str, Any]]:  # no
     shutil.copytree(source / "data", target / "data")
     world = json.loads((source / "world.json").read_text(encoding="utf-8"))
     world["data"] = str(target / "data")
-    return create_app({"TESTING": True, "DATA": str(target / "data")}), world
+    url = servers.on_the_test_backend(target / "data", source / "data")
+    return create_app({"TESTING": True, "DATA": str(target / "data"), "DATABASE_URL": url}), world

@@ -21,6 +21,8 @@ import pytest
 
 ADMIN_URL = os.environ.get("DIAGNOSTIC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("DIAGNOSTIC_TEST_REDIS", "redis://127.0.0.1:6379/15")
+_KEPT_FOR_THE_SESSION: list[str] = []  # databases of module-wide worlds, dropped with the template
+_MOVED: dict[tuple, str] = {}  # (a data directory, its store files) -> the database its store was moved into
 
 
 def _missing(what: str, reason: str) -> None:
@@ -91,17 +93,25 @@ def _template() -> str:
 
 
 def drop_template() -> None:
-    """Drop this process's template database, if it made one (at the end of the test session, or at exit)."""
+    """Drop this process's template database, if it made one, and the databases kept for the session.
+
+    Called at the end of the test session, or at exit.
+    """
+    while _KEPT_FOR_THE_SESSION:
+        drop_database(_KEPT_FOR_THE_SESSION.pop())
     if _template.cache_info().currsize and _template().split("_")[2] == str(os.getpid()):
         drop_database(_template())
         _template.cache_clear()
 
 
-def create_database(empty: bool = False) -> str:
-    """A new database on the test server, at the current schema (or `empty`, with no tables): its name."""
+def create_database(empty: bool = False, like: str | None = None) -> str:
+    """A new database on the test server: its name.
+
+    At the current schema, empty of records; or `empty`, with no tables; or a copy of database `like`.
+    """
     require_postgres()
     name = f"sp_test_{secrets.token_hex(6)}"
-    _admin(f'CREATE DATABASE "{name}"' + ("" if empty else f' TEMPLATE "{_template()}"'))
+    _admin(f'CREATE DATABASE "{name}"' + ("" if empty else f' TEMPLATE "{like or _template()}"'))
     return name
 
 
@@ -141,3 +151,52 @@ def move_into_database(data) -> str:  # noqa: ANN001 - a Path
     assert all(r.verified for r in reports), [r.problems for r in reports if not r.verified]
     shutil.rmtree(data / "store")
     return url
+
+
+def _on_postgres_pass() -> bool:
+    return os.environ.get("DIAGNOSTIC_TEST_BACKEND", "tinydb") != "tinydb"
+
+
+def _kept(url: str) -> str:
+    _KEPT_FOR_THE_SESSION.append(url.rsplit("/", 1)[1])
+    return url
+
+
+def session_database() -> str | None:
+    """The DATABASE_URL for a world a module builds once, on the backend this test run is for.
+
+    None on the TinyDB pass; on the PostgreSQL pass (DIAGNOSTIC_TEST_BACKEND=postgresql), a fresh database kept
+    until the end of the test session, as the module's app outlives any one test.
+    """
+    return _kept(database_url(create_database())) if _on_postgres_pass() else None
+
+
+def on_the_test_backend(data, source=None) -> str | None:  # noqa: ANN001 - Paths
+    """The DATABASE_URL for `data`, a data directory a module built on TinyDB (or a copy of `source`), on this run's
+    backend: None on the TinyDB pass; on the PostgreSQL pass, `move_into_database` or `moved_copy`, the database
+    kept until the end of the test session.
+    """
+    if not _on_postgres_pass():
+        return None
+    return _kept(move_into_database(data) if source is None else moved_copy(data, source))
+
+
+def moved_copy(data, source) -> str:  # noqa: ANN001 - Paths
+    """`move_into_database` for `data`, a copy of the data directory `source`, made quicker by cloning.
+
+    The source is moved once (for as long as its store files stay as they are) and each copy's database is
+    cloned from that one by CREATE DATABASE ... TEMPLATE, instead of copying record by record again.
+    """
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    store = Path(source) / "store"
+    state = (str(source), tuple(sorted((str(f), f.stat().st_size, f.stat().st_mtime_ns)
+                                       for f in store.rglob("*") if f.is_file())))
+    if state not in _MOVED:
+        with tempfile.TemporaryDirectory(prefix="moved-") as scratch:
+            shutil.copytree(source, Path(scratch) / "data")
+            _MOVED[state] = _kept(move_into_database(Path(scratch) / "data")).rsplit("/", 1)[1]
+    shutil.rmtree(Path(data) / "store")  # as move_into_database does: what is under DATA is PostgreSQL's doing
+    return database_url(create_database(like=_MOVED[state]))

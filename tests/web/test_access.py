@@ -10,6 +10,7 @@ import tempfile
 from datetime import date
 
 import pytest
+import servers
 
 from diagnostic import create_app
 from diagnostic.services import coaching_log, partnerships
@@ -90,7 +91,8 @@ def world(tmp_path_factory):
     data = tmp_path_factory.mktemp("access") / "data"
     # CSRF is off here so each request measures access alone (tests/web/test_security_csrf.py covers CSRF);
     # rate limits are off so hundreds of requests from one address are not throttled.
-    app = create_app({"TESTING": True, "DATA": str(data), "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    app = create_app({"TESTING": True, "DATA": str(data), "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
+                      "DATABASE_URL": servers.session_database()})
     store = app.extensions["store"]
     with app.app_context():
         shipped, _ = find_definition("starting_point", None, definition_dirs(data))

@@ -353,9 +353,10 @@ def test_any_post_to_the_learning_agreement_saves_valid_answers_or_changes_nothi
 
 
 @pytest.fixture
-def sign_in_app(tmp_path):
+def sign_in_app(tmp_path, database_url):
     """An app without rate limits (so every post reaches the form), with one account that can sign in."""
-    app = create_app({"TESTING": True, "DATA": str(tmp_path / "data"), "RATELIMIT_ENABLED": False})
+    app = create_app({"TESTING": True, "DATA": str(tmp_path / "data"), "RATELIMIT_ENABLED": False,
+                      "DATABASE_URL": database_url})
     with app.app_context():
         create_user(app.extensions["store"], "rees@example.org", "specialist", [], "a long enough password")
     return app

@@ -5,11 +5,9 @@ from __future__ import annotations
 import copy
 import json
 import re
-import shutil
 
 import pytest
 
-from diagnostic import create_app
 from diagnostic.cli import cli
 from diagnostic.services import menu
 from diagnostic.services.choice import BadChoice, ChoiceLocked, choose, current_choice
@@ -18,10 +16,9 @@ CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 @pytest.fixture
-def app(tmp_path, seeded_demo):
+def app(app_on_copy, seeded_demo):
     """The app on this test's own copy of the demo cohort, seeded once per test process (tests/conftest.py)."""
-    shutil.copytree(seeded_demo.data, tmp_path / "data")
-    return create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+    return app_on_copy(seeded_demo.data)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+import servers
 
 from diagnostic import create_app
 from diagnostic.services import partnerships
@@ -32,7 +33,8 @@ def template(tmp_path_factory, seeded_demo):
 @pytest.fixture
 def coordinator(tmp_path, template):
     shutil.copytree(template, tmp_path / "data")
-    app = create_app({"TESTING": True, "DATA": str(tmp_path / "data")})
+    app = create_app({"TESTING": True, "DATA": str(tmp_path / "data"),
+                      "DATABASE_URL": servers.on_the_test_backend(tmp_path / "data", template)})
     store = app.extensions["store"]
     browser = app.test_client()
     with app.app_context():

@@ -25,10 +25,10 @@ ELSEWHERE = "198.51.100.20"
 
 
 @pytest.fixture
-def make_app(tmp_path):
+def make_app(tmp_path, database_url):
     """An app with these settings (the rest as shipped), and a cohort in two schools on it."""
     def make(**settings):
-        app = create_app({"TESTING": True, "DATA": str(tmp_path / "data"), **settings})
+        app = create_app({"TESTING": True, "DATA": str(tmp_path / "data"), "DATABASE_URL": database_url, **settings})
         store = app.extensions["store"]
         definition, _ = find_definition("starting_point", None, definition_dirs(app.config["DATA"]))
         return app, create_cohort(store, definition, "Test network", ["Ashfield", "Brook Lane"])
