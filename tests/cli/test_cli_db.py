@@ -241,6 +241,14 @@ def test_a_server_with_a_data_directory_of_its_own_finds_the_copied_definitions(
         assert made.exit_code == 0, made.output
     finally:
         app.extensions["store"].close()
+    # The old server keeps its data directory: the file in its definitions/ folder and its copy are one definition.
+    shutil.copytree(source.data, tmp_path / "old-server")
+    old = create_app({"TESTING": True, "DATA": str(tmp_path / "old-server"), "DATABASE_URL": target.url})
+    try:
+        listed = [(d.get("id"), d.get("version")) for d in available(old.extensions["store"])]
+        assert listed.count(("starting_point", "4")) == 1 and listed.count(("starting_point", "3")) == 1
+    finally:
+        old.extensions["store"].close()
 
 
 # Staff pages whose figures come from every kind of record, with who opens them: cohorts and drafts, groups and
