@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from diagnostic.services.cohorts import definition_dirs
+from diagnostic.services.definitions import kind_of
 from diagnostic.storage.interface import Record, Store
 from forms.catalog import SHIPPED, definition_files, load_checked
 from forms.loader import load_menu
@@ -184,7 +185,7 @@ def folder_files(data_dir: Path) -> tuple[dict[Key, Record], list[str]]:
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
         try:
             data, _ = read_yaml(path)
-            if isinstance(data, dict) and "focuses" in data and "sections" not in data:
+            if kind_of(data) == "menu":
                 menu = load_menu(path)
                 key = ("menu", menu.id, menu.version)
             else:

@@ -163,7 +163,7 @@ def add_upload(store: Store, name: str, content: bytes, actor: str = "system") -
                 shutil.copyfile(menu, Path(tmp) / menu.name)
         try:
             data, _ = read_yaml(checked)
-            if isinstance(data, dict) and "focuses" in data and "sections" not in data:
+            if kind_of(data) == "menu":
                 menu = load_menu(checked)
                 record = {"kind": "menu", "id": menu.id, "version": menu.version}
                 added = f"menu {menu.id} version {menu.version}"
@@ -208,9 +208,14 @@ def _refuse_a_second(store: Store, shown: str, kind: str, file_id: str, version:
                 data, _ = read_yaml(path)
             except FileProblems:
                 continue  # not one the installation can use
-            found = "definition" if isinstance(data, dict) and "sections" in data else "menu" \
-                if isinstance(data, dict) and "focuses" in data else None
-            if found == kind and data.get("id") == file_id and str(data.get("version")) == version:
+            if kind_of(data) == kind and data.get("id") == file_id and str(data.get("version")) == version:
                 where = "shipped with the app" if folder == SHIPPED else "in the data directory's definitions folder"
                 raise UploadProblems([f"{shown}:1: {named} is already {where}; give the new {kind} another "
                                       "version"])
+
+
+def kind_of(data: object) -> str | None:
+    """What a YAML file holds: "definition" (it has sections), "menu" (it has focuses) or None (neither)."""
+    if isinstance(data, dict) and "sections" in data:
+        return "definition"
+    return "menu" if isinstance(data, dict) and "focuses" in data else None
