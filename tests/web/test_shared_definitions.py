@@ -10,6 +10,7 @@ operator puts by hand into `DATA/definitions/` still count.
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -130,3 +131,14 @@ def test_an_uploaded_questionnaire_is_written_out_again_when_this_servers_copy_g
     assert create_on_the_page(client, "West 2027", "starting_point|3").status_code == 302
     assert copy.read_text(encoding="utf-8") == START_3
     assert [c["form_version"] for c in store.list_cohorts()] == ["3"]
+
+
+def test_a_copy_the_store_does_not_hold_is_not_offered(client, app):
+    # Left by a database this data directory was used with before, say: the store is what counts.
+    copies = Path(app.config["DATA"]) / "uploaded-definitions"
+    copies.mkdir(exist_ok=True)
+    stale = copies / "starting_point-7.yaml"
+    stale.write_text(START_3.replace('version: "3"', 'version: "7"', 1), encoding="utf-8")
+    os.utime(stale, (1_700_000_000, 1_700_000_000))
+    assert "starting_point|7" not in offered(client.get("/admin/cohorts").text)
+    assert not stale.exists()
