@@ -4,7 +4,8 @@ Usage: .venv/bin/python bench/copy_from_tinydb.py [--teachers N] [--repeats R] [
 
 A temporary TinyDB data directory is filled as bench/progress.py fills it (N planted teachers over two cycles,
 N/2 co-coaching partnerships with 5 coaching-log entries each), then grouped twice (a grouping with its model,
-and an earlier one), with a group name, a pairing state, staff accounts and their audit entries. Each repeat
+and an earlier one), with a group name, a pairing state, staff accounts, an uploaded definition and their
+audit entries. Each repeat
 makes a fresh PostgreSQL database (CREATE DATABASE on the server `--postgres` names, upgraded with
 `diagnostic.storage.migrate.upgrade`, dropped at the end) and times, interleaved:
 
@@ -40,9 +41,11 @@ sys.path.insert(0, str(ROOT))
 from diagnostic.services import grouping  # noqa: E402
 from diagnostic.services.accounts import create_user  # noqa: E402
 from diagnostic.services.copying import copy_store, snapshot  # noqa: E402
+from diagnostic.services.definitions import add_upload  # noqa: E402
 from diagnostic.storage import migrate  # noqa: E402
 from diagnostic.storage.postgres_store import PostgresStore, engine_url  # noqa: E402
 from diagnostic.storage.tinydb_store import TinyDBStore  # noqa: E402
+from forms.catalog import SHIPPED  # noqa: E402
 
 ADMIN_URL = os.environ.get("DIAGNOSTIC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -55,7 +58,7 @@ def _progress_bench():  # noqa: ANN202 - bench/progress.py as a module, for its 
 
 
 def fill(store: TinyDBStore, teachers: int) -> dict:
-    """bench/progress.py's cohort, grouped twice, with a group name, a pairing state and staff accounts."""
+    """bench/progress.py's cohort, grouped twice, with a group name, a pairing state, staff accounts and an upload."""
     cohort = _progress_bench().fill(store, teachers)
     for role in ("specialist", "coordinator", "admin"):
         create_user(store, f"{role}@bench.example", role, [cohort["id"]] if role != "admin" else [])
@@ -63,6 +66,8 @@ def fill(store: TinyDBStore, teachers: int) -> dict:
     grouping.refit(store, cohort)  # the first grouping is kept as an earlier one
     grouping.rename(store, cohort, record["groups"][0]["key"], "Careful planners", "Meet on Tuesdays")
     store.update_pairing_state(cohort["id"], "co-coaching", lambda state: {**state, "options": {"relax_focus": True}})
+    upload = (SHIPPED / "starting-point.yaml").read_bytes().replace(b'version: "2"', b'version: "3"', 1)
+    add_upload(store, "ours.yaml", upload, actor="admin@bench.example")
     return cohort
 
 

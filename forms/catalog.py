@@ -44,7 +44,7 @@ def load_checked(path: Path | str, dirs: list[Path]) -> Definition:
     Raises `FileProblems` with every problem at its line: the follow-up's own first, then, if it has
     none, what names an unknown questionnaire or differs from it.
     """
-    definition = load_definition(path)
+    definition = load_definition(path, dirs)
     wanted = definition.follows
     if wanted is None:
         return definition
@@ -80,7 +80,7 @@ def find_definition(form_id: str, version: str | None, dirs: list[Path],
         data, _ = read_yaml(path)
         available.setdefault(str(data.get("id")), set()).add(str(data.get("version")))
         if data.get("id") == form_id and (version is None or str(data.get("version")) == version):
-            matches.append((load_checked(path, dirs) if checked else load_definition(path), path))
+            matches.append((load_checked(path, dirs) if checked else load_definition(path, dirs), path))
     if not matches:
         wanted = f"{form_id!r}" + (f" version {version!r}" if version else "")
         folders = ", ".join(str(d) for d in dirs)

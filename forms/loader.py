@@ -65,19 +65,25 @@ def _read_menu(path: Path | str) -> tuple[Menu, dict]:
 SHIPPED_MENUS = Path(__file__).parent / "definitions"
 
 
-def menu_path(definition_path: Path | str, menu_id: str) -> Path:
-    """Where a definition's `menu:` lives: a YAML file of that name beside the definition, else a shipped one.
+def menu_path(definition_path: Path | str, menu_id: str, folders: list[Path] = ()) -> Path:
+    """Where a definition's `menu:` lives: a YAML file of that name beside the definition, else in the first of
+    `folders` (where definitions are looked up) that has one, else a shipped one.
 
-    The shipped menus are the fallback because an admin's upload is checked with them available
-    (diagnostic/definitions.py), so a definition kept in `DATA/definitions/` must find them too.
+    The other folders and the shipped menus are the fallback because an admin's upload is checked with them
+    available (diagnostic/services/definitions.py), so a definition kept apart from them must find them too.
     """
     beside = Path(definition_path).with_name(f"{menu_id.replace('_', '-')}.yaml")
-    shipped = SHIPPED_MENUS / beside.name
-    return shipped if not beside.exists() and shipped.is_file() else beside
+    if beside.exists():
+        return beside
+    elsewhere = [Path(folder) / beside.name for folder in folders] + [SHIPPED_MENUS / beside.name]
+    return next((path for path in elsewhere if path.is_file()), beside)
 
 
-def load_definition(path: Path | str) -> Definition:
-    """Read, validate and normalise a definition; raise `DefinitionError` listing every problem."""
+def load_definition(path: Path | str, folders: list[Path] = ()) -> Definition:
+    """Read, validate and normalise a definition; raise `DefinitionError` listing every problem.
+
+    Its menu is found beside it, else in `folders` (`menu_path`).
+    """
     path = Path(path)
     data, lines = read_yaml(path)
     if not isinstance(data, dict):
@@ -88,7 +94,7 @@ def load_definition(path: Path | str) -> Definition:
         problems.append((line_of(lines, ("menu",)), f"menu {data['menu']!r} must be the name of a YAML file "
                                                      "beside the definition, without '.yaml' (e.g. learning-focuses)"))
     elif isinstance(data.get("menu"), str):
-        where = menu_path(path, data["menu"])
+        where = menu_path(path, data["menu"], folders)
         try:
             menu, menu_lines = _read_menu(where)
             found = FileProblems(where, [(line_of(menu_lines, p.where), p.message) for p in menu_problems(menu, data)])

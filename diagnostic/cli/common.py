@@ -52,12 +52,12 @@ def cohort_or_exit(cohort_id: str) -> dict:
 
 def definition_or_exit(form_id: str, version: str | None):  # noqa: ANN201 - a forms.schema.Definition
     """The definition with this id (and version, else the highest), or one line saying why not (exit 1)."""
-    from diagnostic.services.cohorts import definition_dirs
+    from diagnostic.services.definitions import current_dirs
     from forms.catalog import UnknownForm, find_definition
     from forms.yamlfile import FileProblems
 
     try:
-        definition, _ = find_definition(form_id, version, definition_dirs(data_dir()))
+        definition, _ = find_definition(form_id, version, current_dirs(get_store()))
     except UnknownForm as exc:
         raise click.ClickException(str(exc)) from None
     except FileProblems as exc:

@@ -72,11 +72,13 @@ def db_status() -> None:
 def db_copy_from_tinydb(source_dir: str, into_nonempty: bool) -> None:
     """Copy every record of the TinyDB data directory SOURCE_DIR into this database, then check each kind.
 
-    Cohorts, published forms, responses of every cycle, groupings and their models, partnerships, coaching
-    logs, accounts and the audit log. Running it again copies nothing. The data directory's own files (its
-    config.py, secret key and added definitions) stay where they are: point DIAGNOSTIC_DATA at it.
+    Cohorts, published forms, the definition files admins added, responses of every cycle, groupings and their
+    models, partnerships, coaching logs, accounts and the audit log. The definitions and menus in SOURCE_DIR's
+    definitions/ folder are copied as definition files too, so every server finds them. Running it again copies
+    nothing. The data directory's own files (its config.py, secret key and definitions/ folder) stay where they
+    are: point DIAGNOSTIC_DATA at it.
     """
-    from diagnostic.services.copying import CopyRefused, copy_store
+    from diagnostic.services.copying import CopyRefused, copy_store, folder_files
     from diagnostic.storage import migrate
     from diagnostic.storage.backends import open_store
 
@@ -85,16 +87,23 @@ def db_copy_from_tinydb(source_dir: str, into_nonempty: bool) -> None:
     if not (source_root / "store").is_dir():
         raise click.ClickException(f"{source_root} is not a TinyDB data directory (it has no store/ folder)")
     source = open_store(source_root, None)
+    files, left = folder_files(source_root)
     try:
         with target.reachable():
             migrate.check_current(target.engine)  # these commands skip the app's own check: without it, no tables
-            reports = copy_store(source, target, into_nonempty=into_nonempty)
+            reports = copy_store(source, target, into_nonempty=into_nonempty, files=files)
     except (CopyRefused, StoreError) as exc:
         raise click.ClickException(str(exc)) from None
     for r in reports:
         state = "verified" if r.verified else "DIFFERS: " + "; ".join(r.problems)
         click.echo(f"{r.kind:18} {r.source:7} in the source, {r.copied:7} copied, {r.already:7} already there  "
                    f"sha256 {r.checksum[:16]}  {state}")
+    if files:
+        click.echo(f"the {len(files)} definition and menu file(s) in {source_root / 'definitions'} are among the "
+                   "definition files: every server now finds them (a server whose data directory still holds "
+                   "one reads that file first, so leave it unchanged or remove it)")
+    for name in left:
+        click.echo(f"not copied from {source_root / 'definitions'}: {name}")
     if not all(r.verified for r in reports):
         raise click.ClickException("the copy does not match its source: see the lines above")
     copied = sum(r.copied for r in reports)

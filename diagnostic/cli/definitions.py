@@ -10,7 +10,7 @@ import click
 from flask.cli import AppGroup
 
 from diagnostic.cli.common import data_dir, definition_or_exit
-from diagnostic.services.cohorts import definition_dirs
+from diagnostic.services.definitions import current_dirs
 from diagnostic.web.pages import get_store
 from forms.catalog import definition_files, load_checked
 from forms.loader import as_json, digest
@@ -29,7 +29,7 @@ def forms_check(path: Path) -> None:
     """Validate a definition file: a one-line summary, or every problem as PATH:LINE: message."""
     try:
         # A follow-up is also checked against the questionnaire it follows, found where `forms show` looks.
-        definition = load_checked(path, definition_dirs(data_dir()))
+        definition = load_checked(path, current_dirs(get_store()))
     except FileProblems as exc:
         click.echo("\n".join(exc.lines()))
         sys.exit(1)
@@ -74,7 +74,7 @@ def forms_show(form_id: str, version: str | None, as_json_: bool) -> None:
 @forms.command("list")
 def forms_list() -> None:
     """List the definitions available and the versions published in the data directory."""
-    dirs = definition_dirs(data_dir())
+    dirs = current_dirs(get_store())
     for path in definition_files(dirs):
         try:
             definition = load_checked(path, dirs)

@@ -18,9 +18,16 @@ Record = dict
 COHORT_NAME_LIMIT = 120  # characters, for the admin's form and `cohort create` alike
 
 
+UPLOADED = "uploaded-definitions"  # this server's copy of the definition files kept in the store
+
+
 def definition_dirs(data_dir: Path | str) -> list[Path]:
-    """Where definitions are looked up: the data directory's own first, then the shipped ones."""
-    return [Path(data_dir) / "definitions", SHIPPED]
+    """Where definitions are looked up: the data directory's own first, then the store's, then the shipped ones.
+
+    The store's are read from this server's copy of them, which `services.definitions.current_dirs` brings up
+    to date: call that instead wherever another server may have added one.
+    """
+    return [Path(data_dir) / "definitions", Path(data_dir) / UPLOADED, SHIPPED]
 
 
 def publish(store: Store, definition: Definition) -> bool:

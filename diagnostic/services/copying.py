@@ -4,6 +4,10 @@ Each kind of record is read through the store interface from both sides, keyed b
 copy is exact (compared as canonical JSON, models by their bytes), a second run finds nothing to do, and a
 target holding other data is refused unless the operator says to add to it. Nothing is overwritten: a record
 whose key is in the target with other content stops the copy before anything is written.
+
+The definition and menu files an operator or an admin put into the source's `DATA/definitions/` folder are not
+records of its store, but every server of the target should find them too, so they can be copied with the
+store's own definition files (`folder_files`).
 """
 
 from __future__ import annotations
@@ -13,9 +17,16 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from diagnostic.services.cohorts import definition_dirs
+from diagnostic.services.definitions import kind_of
 from diagnostic.storage.interface import Record, Store
+from forms.catalog import SHIPPED, definition_files, load_checked
+from forms.loader import load_menu
+from forms.yamlfile import FileProblems, read_yaml
 
 BATCH = 1000  # responses per transaction: a 20,000-teacher cohort is 20 short writes, not one long one
 Key = tuple[str, ...]
@@ -49,6 +60,9 @@ def snapshot(store: Store) -> dict[str, dict[Key, Any]]:
     kinds: dict[str, dict[Key, Any]] = {
         "cohorts": {(c["id"],): c for c in cohorts},
         "published forms": {(f["id"], f["version"]): store.get_form(f["id"], f["version"]) for f in store.list_forms()},
+        "definition files": {(f["kind"], f["id"], f["version"]): store.get_definition_file(f["kind"], f["id"],
+                                                                                          f["version"])
+                             for f in store.list_definition_files()},
         "accounts": {(u["id"],): u for u in store.list_users()},
         "audit log": _audit_keys(store.audit_log()),
     }
@@ -158,10 +172,51 @@ def _taken(kind: str, records: dict[Key, Any], there: dict[Key, Any], todo: list
             f"(first: {'/'.join(taken[0])})"]
 
 
+def folder_files(data_dir: Path) -> tuple[dict[Key, Record], list[str]]:
+    """The definitions and menus in a data directory's `definitions/` folder, as definition files to copy.
+
+    Only what an upload would take: a file with problems, or a definition with a shipped one's id and version,
+    is left out (and named in the second part of the answer, with why).
+    """
+    folder, dirs = Path(data_dir) / "definitions", definition_dirs(data_dir)
+    shipped = {(d["id"], str(d["version"])) for d in (read_yaml(p)[0] for p in definition_files([SHIPPED]))}
+    found: dict[Key, Record] = {}
+    left: list[str] = []
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        try:
+            data, _ = read_yaml(path)
+            if kind_of(data) == "menu":
+                menu = load_menu(path)
+                key = ("menu", menu.id, menu.version)
+            else:
+                definition = load_checked(path, dirs)
+                key = ("definition", definition.id, definition.version)
+        except FileProblems:
+            left.append(f"{path.name} (it has problems: run diagnostic forms check on it)")
+            continue
+        if key[0] == "definition" and key[1:] in shipped:
+            left.append(f"{path.name} (it has the id and version of a shipped definition)")
+            continue
+        when = datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds")
+        found.setdefault(key, {"kind": key[0], "id": key[1], "version": key[2],
+                               "content": path.read_text(encoding="utf-8"),
+                               "added_by": f"copied from definitions/{path.name}", "added_at": when})
+    return found, left
+
+
 def copy_store(source: Store, target: Store, into_nonempty: bool = False,
-               progress: Callable[[str, int], None] = lambda kind, n: None) -> list[KindReport]:
-    """Copy what `target` lacks of `source`, then check every kind arrived exactly; returns a report per kind."""
+               progress: Callable[[str, int], None] = lambda kind, n: None,
+               files: dict[Key, Record] | None = None) -> list[KindReport]:
+    """Copy what `target` lacks of `source`, then check every kind arrived exactly; returns a report per kind.
+
+    `files` (from `folder_files`) are copied as definition files too, unless the source's store has one of
+    that kind, id and version; one the target holds with the same text is already there, however it came.
+    """
     before, there = snapshot(source), snapshot(target)
+    kept = there["definition files"]
+    for key, record in (files or {}).items():
+        same = key in kept and kept[key]["content"] == record["content"]
+        before["definition files"].setdefault(key, kept[key] if same else record)
     todo = plan(before, there, into_nonempty)
     for kind, write in WRITERS.items():
         keys = todo[kind]
@@ -201,6 +256,11 @@ def _forms(source: Store, target: Store, records: dict[Key, Any], keys: list[Key
     for key in keys:
         form = records[key]
         target.publish_form(form["id"], form["version"], form["digest"], form["definition"])
+
+
+def _definition_files(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
+    for key in keys:
+        target.add_definition_file(records[key])
 
 
 def _responses(source: Store, target: Store, records: dict[Key, Any], keys: list[Key]) -> None:
@@ -259,7 +319,7 @@ def _audit_log(source: Store, target: Store, records: dict[Key, Any], keys: list
 
 # In the order records depend on each other: a cohort before its responses, a grouping after its earlier ones.
 WRITERS: dict[str, Callable[[Store, Store, dict[Key, Record], list[Key]], None]] = {
-    "cohorts": _cohorts, "published forms": _forms, "responses": _responses,
+    "cohorts": _cohorts, "published forms": _forms, "definition files": _definition_files, "responses": _responses,
     "earlier groupings": _earlier_groupings, "groupings": _groupings, "group names": _group_names,
     "pairing states": _pairing_states, "partnerships": _partnerships, "coaching log": _coaching_log,
     "accounts": _accounts, "audit log": _audit_log,

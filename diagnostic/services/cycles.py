@@ -14,8 +14,9 @@ from pathlib import Path
 
 from diagnostic.services import audit
 from diagnostic.services.choice import current_choice, refine_goal
-from diagnostic.services.cohorts import definition_dirs, is_closed, publish, published_definition
+from diagnostic.services.cohorts import is_closed, publish, published_definition
 from diagnostic.services.csvio import export_cycles_csv, import_csv
+from diagnostic.services.definitions import current_dirs
 from diagnostic.services.journey import new_response, now
 from diagnostic.storage.interface import Record, Store, whole_cohort
 from forms.catalog import UnknownForm, find_definition
@@ -218,7 +219,7 @@ def follow_ups(cohort: Record, available: list[Record]) -> list[Record]:
 def open_follow_up(store: Store, cohort: Record, form_id: str, version: str, actor: str = "system") -> Record:
     """`open_next` on the follow-up with this id and version, found where `forms check` looks for definitions."""
     try:
-        definition, _ = find_definition(form_id, version, definition_dirs(store.data_dir))
+        definition, _ = find_definition(form_id, version, current_dirs(store))
     except (UnknownForm, FileProblems) as exc:
         raise CycleError(f"the questionnaire {form_id} version {version} cannot be used: {exc}") from None
     return open_next(store, cohort, definition, actor=actor)

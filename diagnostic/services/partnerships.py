@@ -16,7 +16,8 @@ from typing import Any
 from diagnostic.engines.pairing import MODES, SPECIALIST_CAPACITY, PairingError, propose
 from diagnostic.services import audit, cycles, grouping
 from diagnostic.services.choice import current_choice
-from diagnostic.services.cohorts import definition_dirs, publish, published_definition
+from diagnostic.services.cohorts import publish, published_definition
+from diagnostic.services.definitions import current_dirs
 from diagnostic.services.journey import JourneyError, now
 from diagnostic.storage.interface import DamagedGrouping, Record, Store, VersionConflict, whole_cohort
 from forms.catalog import UnknownForm, find_definition
@@ -409,7 +410,7 @@ def _agreement_form(store: Store, cohort: Record) -> list[str] | None:
     if not form_id:
         return None
     try:
-        agreement, _ = find_definition(form_id, None, definition_dirs(store.data_dir))
+        agreement, _ = find_definition(form_id, None, current_dirs(store))
         publish(store, agreement)
     except UnknownForm as exc:
         raise PairingError(f"the learning agreement form cannot be found: {exc}") from None

@@ -35,7 +35,7 @@ class NotFound(StoreError):
 
 
 class VersionConflict(StoreError):
-    """A form id and version is already published with different content."""
+    """A form id and version is already published with different content (or a kept file is there already)."""
 
 
 class DamagedGrouping(StoreError):
@@ -69,10 +69,11 @@ def whole_cohort(operation: Callable) -> Callable:
 
 
 class Store(ABC):
-    """The records of one installation: cohorts, published forms, responses, groupings, partnerships, staff, audit.
+    """The records of one installation: cohorts, forms, definition files, responses, groupings, partnerships, staff.
 
-    `data_dir` is the installation's data directory, whatever the backend: its config.py, secret key and
-    the definitions admins add live there, and services look definitions up in it.
+    `data_dir` is this server's data directory, whatever the backend: its config.py, its secret key and the
+    definitions an operator puts in by hand live there, and services look definitions up in it (and in a copy
+    of the definition files kept in the store, written beside them).
     """
 
     def __init__(self, data_dir: Path | str):
@@ -122,6 +123,23 @@ class Store(ABC):
     @abstractmethod
     def list_forms(self) -> list[Record]:
         """Every published form version (id, version, digest), without the definitions."""
+
+    @abstractmethod
+    def add_definition_file(self, record: Record) -> Record:
+        """Keep a definition or menu file an admin added, so that every app server can read it.
+
+        `record` is {"kind": "definition" or "menu", "id", "version", "content": the YAML text exactly as
+        checked, "added_by", "added_at"}. Raises `VersionConflict` if a file of that kind, id and version
+        is already kept: a kept file never changes.
+        """
+
+    @abstractmethod
+    def list_definition_files(self) -> list[Record]:
+        """Every definition and menu file kept, oldest first: kind, id, version, added_by, added_at (no content)."""
+
+    @abstractmethod
+    def get_definition_file(self, kind: str, file_id: str, version: str) -> Record | None:
+        """One kept definition or menu file, with its content, or None."""
 
     @abstractmethod
     def add_responses(self, cohort_id: str, responses: list[Record]) -> None:

@@ -211,6 +211,31 @@ class PostgresStore(Store):
         rows = self._read(select(t.forms.c.id, t.forms.c.version, t.forms.c.digest).order_by(t.forms.c.position))
         return [{"id": r.id, "version": r.version, "digest": r.digest} for r in rows]
 
+    # -- definition and menu files admins added -------------------------------------------------
+    def add_definition_file(self, record: Record) -> Record:
+        """Keep a definition or menu file an admin added (`VersionConflict` if its kind, id and version is kept)."""
+        columns = ("kind", "id", "version", "added_by", "added_at", "content")
+        with self._transaction() as db:
+            added = db.execute(upsert(t.definition_files).values({k: record[k] for k in columns})
+                               .on_conflict_do_nothing().returning(t.definition_files.c.id)).first()
+        if added is None:
+            raise VersionConflict(f"{record['kind']} {record['id']!r} version {record['version']!r} is already "
+                                  "kept; a kept file never changes: give the changed file a new version")
+        return record
+
+    def list_definition_files(self) -> list[Record]:
+        """Every definition and menu file kept, oldest first, without their content."""
+        c = t.definition_files.c
+        rows = self._read(select(c.kind, c.id, c.version, c.added_by, c.added_at).order_by(c.position))
+        return [dict(row._mapping) for row in rows]
+
+    def get_definition_file(self, kind: str, file_id: str, version: str) -> Record | None:
+        """One kept definition or menu file, with its content, or None."""
+        c = t.definition_files.c
+        rows = self._read(select(c.kind, c.id, c.version, c.added_by, c.added_at, c.content)
+                          .where(c.kind == kind, c.id == file_id, c.version == version))
+        return dict(rows[0]._mapping) if rows else None
+
     # -- responses ---------------------------------------------------------
     def add_responses(self, cohort_id: str, responses: list[Record]) -> None:
         """Store new responses in one transaction (all or none)."""

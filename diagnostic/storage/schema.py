@@ -53,6 +53,18 @@ forms = Table(
     Column("definition", JSONB, nullable=False),
 )
 
+# Definition and menu files admins added, kept as the YAML text that was checked (never changed afterwards).
+definition_files = Table(
+    "definition_files", metadata,
+    Column("kind", Text, primary_key=True),
+    Column("id", Text, primary_key=True),
+    Column("version", Text, primary_key=True),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", Text, nullable=False),
+    _position(),
+    Column("content", Text, nullable=False),
+)
+
 responses = Table(
     "responses", metadata,
     Column("cohort_id", Text, primary_key=True),

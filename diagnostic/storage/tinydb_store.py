@@ -154,6 +154,27 @@ class TinyDBStore(Store):
         with self._table(self.root / "forms.json", "forms") as table:
             return [{k: f[k] for k in ("id", "version", "digest")} for f in table.all()]
 
+    # -- definition and menu files admins added -------------------------------------------------
+    def add_definition_file(self, record: Record) -> Record:
+        """Keep a definition or menu file an admin added (`VersionConflict` if its kind, id and version is kept)."""
+        with self._table(self.root / "definition-files.json", "files") as table:
+            if table.contains(_definition_file(record["kind"], record["id"], record["version"])):
+                raise VersionConflict(f"{record['kind']} {record['id']!r} version {record['version']!r} is already "
+                                      "kept; a kept file never changes: give the changed file a new version")
+            table.insert(record)
+        return record
+
+    def list_definition_files(self) -> list[Record]:
+        """Every definition and menu file kept, oldest first, without their content."""
+        with self._table(self.root / "definition-files.json", "files") as table:
+            return [{k: v for k, v in f.items() if k != "content"} for f in table.all()]
+
+    def get_definition_file(self, kind: str, file_id: str, version: str) -> Record | None:
+        """One kept definition or menu file, with its content, or None."""
+        with self._table(self.root / "definition-files.json", "files") as table:
+            found = table.get(_definition_file(kind, file_id, version))
+        return dict(found) if found else None
+
     # -- responses ---------------------------------------------------------
     def _shard(self, cohort_id: str, response_id: str) -> Path:
         return self.root / "cohorts" / cohort_id / f"responses-{int(response_id[:2], 16) % SHARDS:02x}.json"
@@ -617,6 +638,10 @@ class TinyDBStore(Store):
         """The audit log, oldest first."""
         with self._table(self.root / "audit.json", "audit") as table:
             return [dict(e) for e in table.all()]
+
+
+def _definition_file(kind: str, file_id: str, version: str) -> Any:
+    return (Query().kind == kind) & (Query().id == file_id) & (Query().version == version)
 
 
 def _replacing(new: Record) -> Callable[[dict], None]:

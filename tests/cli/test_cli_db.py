@@ -25,6 +25,7 @@ from diagnostic.services import grouping, partnerships
 from diagnostic.services.accounts import create_user
 from diagnostic.services.cohorts import create_cohort, definition_dirs
 from diagnostic.services.copying import snapshot
+from diagnostic.services.definitions import add_upload, available
 from diagnostic.services.demo import seed_demo
 from diagnostic.services.demo_cycles import seed_second_cycle
 from diagnostic.services.journey import new_response
@@ -32,11 +33,14 @@ from diagnostic.storage import migrate
 from diagnostic.storage.backends import open_store
 from diagnostic.storage.interface import StoreError
 from diagnostic.storage.postgres_store import engine_url
-from forms.catalog import find_definition
+from forms.catalog import SHIPPED, find_definition
 
 ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
 UPGRADE_LOCK = 0x53505550  # the key migrations/env.py takes, so a test can hold it as another server would
+START = (SHIPPED / "starting-point.yaml").read_text(encoding="utf-8")
+UPLOADED = START.replace('version: "2"', 'version: "3"', 1)  # an admin's upload, kept in the TinyDB store
+BY_HAND = START.replace('version: "2"', 'version: "4"', 1)  # in DATA/definitions/: by hand, or uploaded before
 
 
 def run(data: Path, url: str | None, *args: str):
@@ -173,6 +177,10 @@ def source(tmp_path_factory):
         regrouped = grouping.refit(store, cohort)  # the first grouping is kept as an earlier one
         grouping.rename(store, cohort, regrouped["groups"][0]["key"], "Careful planners", "Meet on Tuesdays",
                         actor="specialist@demo.example")
+        add_upload(store, "ours.yaml", UPLOADED.encode(), actor="admin@demo.example")
+    (data / "definitions").mkdir()
+    (data / "definitions" / "ours-4.yaml").write_text(BY_HAND, encoding="utf-8")
+    (data / "definitions" / "broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
     kinds = snapshot(store)
     assert all(kinds.values()), {kind: len(records) for kind, records in kinds.items()}  # every kind is there
     assert {r.get("cycle") or 1 for r in kinds["responses"].values()} == {1, 2}
@@ -197,9 +205,15 @@ def test_copying_moves_every_kind_of_record_and_a_second_run_copies_nothing(tmp_
     assert first.exit_code == 0, first.output
     copied = snapshot(target.store)
     for kind, records in source.kinds.items():
-        assert len(copied[kind]) == len(records), kind
-        assert copied[kind] == records, kind
+        assert {key: copied[kind][key] for key in records} == records, kind
         assert kind in first.output
+    # ... the definition files, with the valid ones of the source's definitions/ folder among them, as written
+    for kind in set(copied) - {"definition files"}:
+        assert len(copied[kind]) == len(source.kinds[kind]), kind
+    assert set(copied["definition files"]) - set(source.kinds["definition files"]) == {
+        ("definition", "starting_point", "4")}
+    assert copied["definition files"][("definition", "starting_point", "4")]["content"] == BY_HAND
+    assert "broken.yaml" in first.output  # left out, and said so
     assert "DIFFERS" not in first.output
     for cycle in (1, 2):
         assert target.store.list_responses("demo", cycle=cycle) == source.store.list_responses("demo", cycle=cycle)
@@ -210,9 +224,31 @@ def test_copying_moves_every_kind_of_record_and_a_second_run_copies_nothing(tmp_
                                                                                                         earlier[0])
     assert target.store.pairing_state("demo", "co-coaching") == source.store.pairing_state("demo", "co-coaching")
 
+    os.utime(source.data / "definitions" / "ours-4.yaml")  # touched, not changed: still the same file
     again = copy(tmp_path, target.url, source.data)
     assert again.exit_code == 0 and "nothing to copy" in again.output
     assert snapshot(target.store) == copied
+
+
+def test_a_server_with_a_data_directory_of_its_own_finds_the_copied_definitions(tmp_path, source, target):
+    assert copy(tmp_path, target.url, source.data).exit_code == 0
+    app = create_app({"TESTING": True, "DATA": str(tmp_path / "new-server"), "DATABASE_URL": target.url})
+    try:
+        found = {(d.get("id"), d.get("version")) for d in available(app.extensions["store"])}
+        assert {("starting_point", "3"), ("starting_point", "4")} <= found
+        made = app.test_cli_runner().invoke(cli, ["cohort", "create", "--name", "Copied", "--form", "starting_point",
+                                                  "--version", "4"])
+        assert made.exit_code == 0, made.output
+    finally:
+        app.extensions["store"].close()
+    # The old server keeps its data directory: the file in its definitions/ folder and its copy are one definition.
+    shutil.copytree(source.data, tmp_path / "old-server")
+    old = create_app({"TESTING": True, "DATA": str(tmp_path / "old-server"), "DATABASE_URL": target.url})
+    try:
+        listed = [(d.get("id"), d.get("version")) for d in available(old.extensions["store"])]
+        assert listed.count(("starting_point", "4")) == 1 and listed.count(("starting_point", "3")) == 1
+    finally:
+        old.extensions["store"].close()
 
 
 # Staff pages whose figures come from every kind of record, with who opens them: cohorts and drafts, groups and

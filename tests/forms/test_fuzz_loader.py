@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from diagnostic.services.cohorts import create_cohort
-from diagnostic.services.definitions import UploadProblems, add_upload
+from diagnostic.services.definitions import UploadProblems, add_upload, current_dirs, file_name
 from diagnostic.storage.tinydb_store import TinyDBStore as Store
 from forms.builder import build_page_form
 from forms.loader import digest, load_definition, load_menu, snapshot
@@ -242,34 +242,33 @@ NAMES = st.one_of(st.sampled_from(["form.yaml", "", "../../etc/passwd", "/abs/pa
 def test_an_upload_is_added_or_refused_with_located_problems_and_nothing_written(upload_world, name, content):
     store, data = upload_world
     before, published = file_snapshot(data / "definitions"), file_snapshot(store.root)
+    kept = store.list_definition_files()
     logged = len(store.audit_log())
     try:
-        added = add_upload(store, data, name, content)
+        added = add_upload(store, name, content)
     except UploadProblems as problems:
         assert len(store.audit_log()) == logged, "a refused upload was logged as added"
         assert problems.lines, "refused without a reason"
         assert all(re.fullmatch(r".*:\d+: \S.*", line) and len(line.splitlines()) == 1
                    for line in problems.lines), problems.lines
-        assert file_snapshot(data / "definitions") == before, "a refused upload changed the definitions folder"
+        assert store.list_definition_files() == kept, "a refused upload was kept"
     else:
-        after = file_snapshot(data / "definitions")
-        changed = [f for f in after if before.get(f) != after[f]]
-        assert len(changed) <= 1 and set(before) <= set(after), changed
-        assert all("/" not in f for f in after), after  # written inside DATA/definitions, nowhere else
+        (new,) = store.list_definition_files()[len(kept):]
         assert added
-        for written in changed:  # what was kept loads from where it was kept, with the menus it names
-            path = data / "definitions" / written
-            if added.startswith("menu "):
-                assert isinstance(load_menu(path), Menu)
-            else:
-                assert_usable(load_definition(path))
+        # what was kept loads from where this server writes it out, with the menus it names
+        path = current_dirs(store)[1] / file_name(new)
+        if added.startswith("menu "):
+            assert isinstance(load_menu(path), Menu)
+        else:
+            assert_usable(load_definition(path, current_dirs(store)))
         assert [e["action"] for e in store.audit_log()[logged:]] == ["add definition"]
-    # Uploading never publishes or changes a published version (the audit log aside).
+    assert file_snapshot(data / "definitions") == before, "an upload changed the operator's definitions folder"
+    # Uploading never publishes or changes a published version (the audit log and the kept files aside).
     assert without_log(file_snapshot(store.root)) == without_log(published)
 
 
 def without_log(snapshot: dict[str, str]) -> dict[str, str]:
-    return {path: digest for path, digest in snapshot.items() if path != "audit.json"}
+    return {path: digest for path, digest in snapshot.items() if path not in ("audit.json", "definition-files.json")}
 
 
 # -- bugs the fuzzing found, kept as plain examples --------------------------------------------------------
@@ -351,16 +350,16 @@ def test_an_uploaded_definition_naming_a_shipped_menu_can_be_used_where_it_is_ke
     # The upload was checked with the shipped menus beside it, then kept where no menu was: it could not be loaded.
     store, data = upload_world
     content = SHIPPED.read_bytes().replace(b'version: "2"', b'version: "3"')
-    assert add_upload(store, data, "mine.yaml", content) == "starting_point version 3"
-    definition = load_definition(data / "definitions" / "starting_point-3.yaml")
+    assert add_upload(store, "mine.yaml", content) == "starting_point version 3"
+    definition = load_definition(data / "uploaded-definitions" / "starting_point-3.yaml")
     assert definition.version == "3" and definition.learning_focuses.id == "learning_focuses"
 
 
 @pytest.mark.parametrize("name", ["\n", "bad\nname.yaml", "x\ry.yaml", "a\u2028b.yaml", "a\x85b\x0c.yaml"])
 def test_an_upload_named_with_line_breaks_is_reported_one_line_per_problem(upload_world, name):
     # The browser's file name was put into each problem as it came, so "\n" split one problem over two lines.
-    store, data = upload_world
+    store, _ = upload_world
     with pytest.raises(UploadProblems) as caught:
-        add_upload(store, data, name, b"id: [unclosed\n")
+        add_upload(store, name, b"id: [unclosed\n")
     (line,) = caught.value.lines
     assert len(line.splitlines()) == 1 and re.fullmatch(r".+:\d+: not valid YAML: .+", line), line

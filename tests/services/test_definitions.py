@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from diagnostic.services import definitions
+from diagnostic.storage.tinydb_store import TinyDBStore
 
 SMALL = """\
 id: small_check
@@ -32,11 +33,11 @@ def test_the_definitions_are_read_once_and_again_when_a_file_changes_appears_or_
                         lambda path, dirs: read.append(Path(path).name) or load(path, dirs))
 
     def titles() -> list[str]:
-        return sorted(d.get("title", d["file"]) for d in definitions.available(tmp_path / "data"))
+        return sorted(d.get("title", d["file"]) for d in definitions.available(TinyDBStore(tmp_path / "data")))
 
     assert "Check-in" in titles() and "small-check-1.yaml" in read
     read.clear()
-    first = definitions.available(tmp_path / "data")
+    first = definitions.available(TinyDBStore(tmp_path / "data"))
     assert read == [] and sorted(d.get("title", d["file"]) for d in first) == titles()  # nothing read again
     first[0]["title"] = "changed by a caller"  # what a caller does with its list does not reach the next one
     assert "changed by a caller" not in titles()
@@ -55,7 +56,8 @@ def test_a_file_that_stops_being_valid_is_shown_with_its_problems(tmp_path):
     folder.mkdir(parents=True)
     small = folder / "small-check-1.yaml"
     small.write_text(SMALL.format(title="Check-in"), encoding="utf-8")
-    assert [d.get("problems") for d in definitions.available(tmp_path / "data") if d["file"] == small.name] == [None]
+    store = TinyDBStore(tmp_path / "data")
+    assert [d.get("problems") for d in definitions.available(store) if d["file"] == small.name] == [None]
     small.write_text(SMALL.format(title="Check-in").replace("type: likert", "type: no_such_type"), encoding="utf-8")
-    (found,) = [d for d in definitions.available(tmp_path / "data") if d["file"] == small.name]
+    (found,) = [d for d in definitions.available(store) if d["file"] == small.name]
     assert found["problems"] >= 1 and "title" not in found

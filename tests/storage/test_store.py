@@ -132,6 +132,23 @@ def test_a_published_version_cannot_change(backend_store):
     assert backend_store.get_form("f", "1")["definition"] == {"x": 1}
 
 
+def test_a_definition_file_is_kept_exactly_listed_in_order_and_never_replaced(backend_store):
+    text = "# ours\r\nid: mine\nversion: \"1\"\ntitle: Caf\u00e9 \u2013 ours\n"  # line ends and non-ASCII kept
+    first = {"kind": "definition", "id": "mine", "version": "1", "content": text, "added_by": "a@example.org",
+             "added_at": "2026-12-04T10:00:00+00:00"}
+    menu = {**first, "kind": "menu", "content": "focuses: []\n"}  # a menu may share a definition's id and version
+    backend_store.add_definition_file(first)
+    backend_store.add_definition_file(menu)
+    backend_store.add_definition_file({**first, "version": "2"})
+    with pytest.raises(VersionConflict, match="new version"):
+        backend_store.add_definition_file({**first, "content": "changed"})
+    assert backend_store.get_definition_file("definition", "mine", "1") == first
+    assert backend_store.get_definition_file("menu", "mine", "1") == menu
+    assert backend_store.get_definition_file("definition", "mine", "3") is None
+    assert backend_store.list_definition_files() == [
+        {k: v for k, v in r.items() if k != "content"} for r in (first, menu, {**first, "version": "2"})]
+
+
 def test_updating_many_responses_writes_each_once_and_a_missing_one_leaves_its_shard_untouched(backend_store):
     records = [new_response(COHORT, respondent=f"t{n}")[0] for n in range(40)]
     backend_store.add_responses("north", records)

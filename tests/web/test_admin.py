@@ -50,19 +50,21 @@ def test_bad_cohorts_are_refused_and_nothing_is_created(client, store, fields, m
     assert store.list_cohorts() == []
 
 
-def test_a_valid_definition_is_added_under_its_own_id_and_version(client, app):
+def test_a_valid_definition_is_kept_in_the_store_under_its_own_id_and_version(client, app, store):
     content = SHIPPED_TEXT.replace('version: "2"', 'version: "3"', 1).encode()
     answer = upload(client, "../../evil name.yaml", content)
     assert answer.status_code == 302
-    kept = Path(app.config["DATA"]) / "definitions"
-    assert [p.name for p in kept.iterdir()] == ["starting_point-3.yaml"]
+    assert [(f["kind"], f["id"], f["version"]) for f in store.list_definition_files()] == [
+        ("definition", "starting_point", "3")]
+    assert store.get_definition_file("definition", "starting_point", "3")["content"].encode() == content
+    assert not (Path(app.config["DATA"]) / "definitions").exists()  # the operator's own folder is left alone
     assert "starting_point-3.yaml" in client.get("/admin/definitions").text
 
 
-def test_a_menu_can_be_added(client, app):
+def test_a_menu_can_be_added(client, store):
     menu = (SHIPPED / "learning-focuses.yaml").read_bytes().replace(b"title: ", b"title: Our ", 1)
     assert upload(client, "menu.yaml", menu).status_code == 302
-    assert (Path(app.config["DATA"]) / "definitions" / "learning-focuses.yaml").read_bytes() == menu
+    assert store.get_definition_file("menu", "learning_focuses", "1")["content"].encode() == menu
 
 
 @pytest.mark.parametrize(("content", "shown"), [
@@ -85,6 +87,7 @@ def test_a_bad_or_hostile_file_is_refused_with_its_problems_and_nothing_is_kept(
     answer = upload(client, "my-form.yaml", content)
     assert answer.status_code == 422 and shown in answer.text
     assert "/tmp" not in answer.text and "upload.yaml" not in answer.text  # the server's own paths never show
+    assert store.list_definition_files() == []
     assert not (Path(app.config["DATA"]) / "definitions").exists() or \
         not list((Path(app.config["DATA"]) / "definitions").iterdir())
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -13,17 +11,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from diagnostic.services import drafts
-from diagnostic.services.cohorts import COHORT_NAME_LIMIT, create_cohort, definition_dirs
-from diagnostic.services.definitions import UploadProblems, add_upload, available
+from diagnostic.services.cohorts import COHORT_NAME_LIMIT, create_cohort
+from diagnostic.services.definitions import UploadProblems, add_upload, available, current_dirs
 from diagnostic.storage.interface import StoreError
 from diagnostic.web.admin import bp
 from diagnostic.web.pages import get_store
 from forms.catalog import UnknownForm, find_definition
 from forms.yamlfile import FileProblems
-
-
-def _data_dir() -> Path:
-    return Path(current_app.config["DATA"])
 
 
 def _cohort_form(definitions: list[dict]) -> FlaskForm:
@@ -57,14 +51,15 @@ def _errors(form: FlaskForm) -> list[tuple[str, str]]:
 @bp.route("/cohorts", methods=["GET", "POST"])
 def cohorts():  # noqa: ANN201
     """Every cohort with its invitation link, and a form to create one."""
-    store, definitions = get_store(), available(_data_dir())
+    store = get_store()
+    definitions = available(store)
     form = _cohort_form(definitions)
     errors = []
     if form.validate_on_submit():
         form_id, _, version = form.form.data.partition("|")
         schools = [line.strip() for line in (form.schools.data or "").splitlines() if line.strip()]
         try:
-            definition, _ = find_definition(form_id, version, definition_dirs(_data_dir()))
+            definition, _ = find_definition(form_id, version, current_dirs(store))
             made = create_cohort(store, definition, form.name.data, schools, form.closes.data,
                                  actor=current_user.email)
         except (ValueError, StoreError, UnknownForm, FileProblems) as exc:
@@ -88,7 +83,7 @@ def definitions():  # noqa: ANN201
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            added = add_upload(store, _data_dir(), upload.filename, upload.read(), actor=current_user.email)
+            added = add_upload(store, upload.filename, upload.read(), actor=current_user.email)
         except UploadProblems as exc:
             problems = exc.lines
         else:
@@ -98,5 +93,5 @@ def definitions():  # noqa: ANN201
     if problems:
         errors = [("The file was not added: fix the problems listed below and upload it again.", "problems")]
     return render_template("admin/definitions.html", form=form, errors=errors, problems=problems,
-                           definitions=available(_data_dir()), published=store.list_forms()), \
+                           definitions=available(store), published=store.list_forms()), \
         422 if errors else 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from flask import current_app, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
@@ -30,7 +30,7 @@ class CloseForm(FlaskForm):
 def _open_form() -> OpenForm:
     form = OpenForm(prefix="open")
     form.form.choices = [SelectChoice(f"{d['id']}|{d['version']}", f"{d['title']} ({d['id']} version {d['version']})")
-                         for d in cycles.follow_ups(g.cohort, available(current_app.config["DATA"]))]
+                         for d in cycles.follow_ups(g.cohort, available(get_store()))]
     return form
 
 
