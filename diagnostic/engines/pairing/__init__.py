@@ -245,6 +245,8 @@ def _mentoring(c: Cohort, weights: dict, options: dict, locks: list[list[str]], 
     # Places already taken by confirmed partnerships (`places_used`) and by locks are not offered again.
     capacity = [max(0, int(options["capacity"]) - taken[m] - int(c.teachers[c.index[m]].get("places_used") or 0))
                 for m in mentor_ids]
+    if len(mentees) * sum(capacity) > assignment.DENSE_UP_TO:
+        return _mentoring_graph(c, weights, options, forbid, mentors, mentees, capacity, pairs)
     found, allowed = assignment.mentoring_criteria(c, mentors, mentees, options["strong"], options["school_rule"])
     _forbid(allowed, [[c.teachers[i]["id"]] for i in mentees], mentor_ids, forbid)
     score = sum(weights[k] * found[k] for k in assignment.MENTORING)
@@ -255,6 +257,52 @@ def _mentoring(c: Cohort, weights: dict, options: dict, locks: list[list[str]], 
     unpaired = [_alone(c.teachers[mentees[r]], _why_no_mentor(c, mentees[r], allowed[r], len(mentors)))
                 for r in range(len(mentees)) if r not in placed]
     return pairs, unpaired, float(sum(score[r, k] for r, k in chosen))
+
+
+def _mentoring_graph(c: Cohort, weights: dict, options: dict, forbid: set[frozenset], mentors: np.ndarray,
+                     mentees: np.ndarray, capacity: list[int], pairs: list) -> tuple[list, list, float]:
+    """Mentoring for a cohort too large for one table: each mentee's best allowed mentors, solved exactly.
+
+    The criteria are worked out for a few mentees at a time against every mentor; each keeps its
+    `assignment.CANDIDATES` best allowed mentors with a place to offer, and the allocation is the optimum of
+    that graph (`assignment.allocate_candidates`).
+    """
+    import numpy as np
+
+    from diagnostic.engines.pairing import assignment
+
+    mentor_ids = [c.teachers[i]["id"] for i in mentors]
+    offering = np.asarray(capacity) > 0
+    keep = min(assignment.CANDIDATES, len(mentors))
+    rows, cols, scores, criteria = [], [], [], []
+    any_allowed = np.zeros(len(mentees), dtype=bool)
+    step = max(1, 1_000_000 // max(1, len(mentors)))  # mentees at a time: tables of about a million pairs
+    for start in range(0, len(mentees), step):
+        some = mentees[start:start + step]
+        found, allowed = assignment.mentoring_criteria(c, mentors, some, options["strong"], options["school_rule"])
+        _forbid(allowed, [[c.teachers[i]["id"]] for i in some], mentor_ids, forbid)
+        any_allowed[start:start + len(some)] = allowed.any(axis=1)
+        score = np.where(allowed & offering[None, :], sum(weights[k] * found[k] for k in assignment.MENTORING),
+                         -np.inf)
+        best = np.argpartition(-score, keep - 1, axis=1)[:, :keep]
+        r, k = np.nonzero(np.isfinite(np.take_along_axis(score, best, axis=1)))
+        k = best[r, k]
+        rows.append(r + start)
+        cols.append(k)
+        scores.append(score[r, k])
+        criteria.append({name: v[r, k] for name, v in found.items()})
+    rows, cols, scores = (np.concatenate(x) for x in (rows, cols, scores))
+    criteria = {name: np.concatenate([f[name] for f in criteria]) for name in criteria[0]}
+    edge = {(r, k): e for e, (r, k) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True))}
+    chosen = assignment.allocate_candidates(rows, cols, scores, len(mentees), capacity)
+    for r, k in chosen:
+        e = edge[(r, k)]
+        found = {name: v[e:e + 1][:, None] for name, v in criteria.items()}  # the pair's criteria, as a 1 x 1 table
+        pairs.append(_assigned(c, found, 0, 0, [mentors[k]], [mentees[r]], weights))
+    placed = {r for r, _ in chosen}
+    unpaired = [_alone(c.teachers[mentees[r]], _why_no_mentor(c, mentees[r], any_allowed[r:r + 1], len(mentors)))
+                for r in range(len(mentees)) if r not in placed]
+    return pairs, unpaired, float(sum(scores[edge[(r, k)]] for r, k in chosen))
 
 
 def _assigned(c: Cohort, found: dict, r: int, k: int, leads: Any, learners: list[int], weights: dict,
