@@ -261,48 +261,78 @@ def _mentoring(c: Cohort, weights: dict, options: dict, locks: list[list[str]], 
 
 def _mentoring_graph(c: Cohort, weights: dict, options: dict, forbid: set[frozenset], mentors: np.ndarray,
                      mentees: np.ndarray, capacity: list[int], pairs: list) -> tuple[list, list, float]:
-    """Mentoring for a cohort too large for one table: each mentee's best allowed mentors, solved exactly.
+    """Mentoring for a cohort too large for one table: a graph of each mentee's best allowed mentors, solved exactly.
 
-    The criteria are worked out for a few mentees at a time against every mentor; each keeps its
-    `assignment.CANDIDATES` best allowed mentors with a place to offer, and the allocation is the optimum of
-    that graph (`assignment.allocate_candidates`).
+    Each mentee brings its `assignment.CANDIDATES` best allowed mentors with a place to offer, and the allocation
+    is the optimum of that graph (`assignment.allocate_candidates`). Where everyone's best are the same few mentors,
+    some mentees are left without a place although others have places free: those mentees then bring their best
+    mentors among those with places left, and the graph is solved again, until none is left so or none can be helped.
+    """
+    import numpy as np
+
+    from diagnostic.engines.pairing import assignment
+
+    free = np.asarray(capacity) > 0
+    edges = _mentoring_candidates(c, weights, options, forbid, mentors, mentees, np.arange(len(mentees)), free)
+    any_allowed = edges.pop("any_allowed")
+    while True:
+        rows, cols, scores = edges["rows"], edges["cols"], edges["score"]
+        chosen = assignment.allocate_candidates(rows, cols, scores, len(mentees), capacity)
+        placed = {r for r, _ in chosen}
+        used = np.bincount(np.array([k for _, k in chosen], dtype=int), minlength=len(mentors))
+        waiting = np.array([r for r in np.flatnonzero(any_allowed) if r not in placed], dtype=int)
+        free = np.asarray(capacity) > used
+        if not len(waiting) or not free.any():
+            break
+        more = _mentoring_candidates(c, weights, options, forbid, mentors, mentees, waiting, free)
+        more.pop("any_allowed")
+        known = set(zip(rows.tolist(), cols.tolist(), strict=True))
+        new = np.array([(r, k) not in known for r, k in zip(more["rows"].tolist(), more["cols"].tolist(),
+                                                             strict=True)], dtype=bool)
+        if not new.any():
+            break
+        edges = {name: np.concatenate([edges[name], more[name][new]]) for name in edges}
+    edge = {(r, k): e for e, (r, k) in enumerate(zip(edges["rows"].tolist(), edges["cols"].tolist(), strict=True))}
+    criteria = [name for name in edges if name not in ("rows", "cols", "score")]
+    for r, k in chosen:
+        e = edge[(r, k)]
+        found = {name: edges[name][e:e + 1][:, None] for name in criteria}  # the pair's criteria, as a 1 x 1 table
+        pairs.append(_assigned(c, found, 0, 0, [mentors[k]], [mentees[r]], weights))
+    unpaired = [_alone(c.teachers[mentees[r]], _why_no_mentor(c, mentees[r], any_allowed[r:r + 1], len(mentors)))
+                for r in range(len(mentees)) if r not in placed]
+    return pairs, unpaired, float(sum(edges["score"][edge[(r, k)]] for r, k in chosen))
+
+
+def _mentoring_candidates(c: Cohort, weights: dict, options: dict, forbid: set[frozenset], mentors: np.ndarray,
+                          mentees: np.ndarray, which: np.ndarray, offering: np.ndarray) -> dict[str, np.ndarray]:
+    """For the mentees `which` (positions in `mentees`), their best allowed mentors among those `offering`:
+    the pairs as ``rows`` (positions in `mentees`), ``cols`` (in `mentors`), ``score`` and each criterion, and
+    ``any_allowed``, per mentee of `which`, whether any mentor at all is allowed for them.
+
+    Worked out a few mentees at a time, against every mentor: tables of about a million pairs.
     """
     import numpy as np
 
     from diagnostic.engines.pairing import assignment
 
     mentor_ids = [c.teachers[i]["id"] for i in mentors]
-    offering = np.asarray(capacity) > 0
     keep = min(assignment.CANDIDATES, len(mentors))
-    rows, cols, scores, criteria = [], [], [], []
-    any_allowed = np.zeros(len(mentees), dtype=bool)
-    step = max(1, 1_000_000 // max(1, len(mentors)))  # mentees at a time: tables of about a million pairs
-    for start in range(0, len(mentees), step):
-        some = mentees[start:start + step]
+    parts, any_allowed = [], []
+    step = max(1, 1_000_000 // max(1, len(mentors)))
+    for start in range(0, len(which), step):
+        rows = which[start:start + step]
+        some = mentees[rows]
         found, allowed = assignment.mentoring_criteria(c, mentors, some, options["strong"], options["school_rule"])
         _forbid(allowed, [[c.teachers[i]["id"]] for i in some], mentor_ids, forbid)
-        any_allowed[start:start + len(some)] = allowed.any(axis=1)
+        any_allowed.append(allowed.any(axis=1))
         score = np.where(allowed & offering[None, :], sum(weights[k] * found[k] for k in assignment.MENTORING),
                          -np.inf)
         best = np.argpartition(-score, keep - 1, axis=1)[:, :keep]
         r, k = np.nonzero(np.isfinite(np.take_along_axis(score, best, axis=1)))
         k = best[r, k]
-        rows.append(r + start)
-        cols.append(k)
-        scores.append(score[r, k])
-        criteria.append({name: v[r, k] for name, v in found.items()})
-    rows, cols, scores = (np.concatenate(x) for x in (rows, cols, scores))
-    criteria = {name: np.concatenate([f[name] for f in criteria]) for name in criteria[0]}
-    edge = {(r, k): e for e, (r, k) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True))}
-    chosen = assignment.allocate_candidates(rows, cols, scores, len(mentees), capacity)
-    for r, k in chosen:
-        e = edge[(r, k)]
-        found = {name: v[e:e + 1][:, None] for name, v in criteria.items()}  # the pair's criteria, as a 1 x 1 table
-        pairs.append(_assigned(c, found, 0, 0, [mentors[k]], [mentees[r]], weights))
-    placed = {r for r, _ in chosen}
-    unpaired = [_alone(c.teachers[mentees[r]], _why_no_mentor(c, mentees[r], any_allowed[r:r + 1], len(mentors)))
-                for r in range(len(mentees)) if r not in placed]
-    return pairs, unpaired, float(sum(scores[edge[(r, k)]] for r, k in chosen))
+        parts.append({"rows": rows[r], "cols": k, "score": score[r, k], **{name: v[r, k] for name, v in found.items()}})
+    found = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else {}
+    return {**found, "any_allowed": np.concatenate(any_allowed) if any_allowed else np.zeros(0, dtype=bool)}
 
 
 def _assigned(c: Cohort, found: dict, r: int, k: int, leads: Any, learners: list[int], weights: dict,
