@@ -309,30 +309,44 @@ def _mentoring_candidates(c: Cohort, weights: dict, options: dict, forbid: set[f
     the pairs as ``rows`` (positions in `mentees`), ``cols`` (in `mentors`), ``score`` and each criterion, and
     ``any_allowed``, per mentee of `which`, whether any mentor at all is allowed for them.
 
-    Worked out a few mentees at a time, against every mentor: tables of about a million pairs.
+    Mentees are taken by focus, against only the mentors willing to coach and strong in it (a hard rule: no
+    other is ever allowed), a few at a time: tables of about a million pairs.
     """
     import numpy as np
 
     from diagnostic.engines.pairing import assignment
 
-    mentor_ids = [c.teachers[i]["id"] for i in mentors]
-    keep = min(assignment.CANDIDATES, len(mentors))
-    parts, any_allowed = [], []
-    step = max(1, 1_000_000 // max(1, len(mentors)))
-    for start in range(0, len(which), step):
-        rows = which[start:start + step]
-        some = mentees[rows]
-        found, allowed = assignment.mentoring_criteria(c, mentors, some, options["strong"], options["school_rule"])
-        _forbid(allowed, [[c.teachers[i]["id"]] for i in some], mentor_ids, forbid)
-        any_allowed.append(allowed.any(axis=1))
-        score = np.where(allowed & offering[None, :], sum(weights[k] * found[k] for k in assignment.MENTORING),
-                         -np.inf)
-        best = np.argpartition(-score, keep - 1, axis=1)[:, :keep]
-        r, k = np.nonzero(np.isfinite(np.take_along_axis(score, best, axis=1)))
-        k = best[r, k]
-        parts.append({"rows": rows[r], "cols": k, "score": score[r, k], **{name: v[r, k] for name, v in found.items()}})
-    found = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]} if parts else {}
-    return {**found, "any_allowed": np.concatenate(any_allowed) if any_allowed else np.zeros(0, dtype=bool)}
+    strong, willing = options["strong"], c.coach[mentors] == 1
+    parts, any_allowed = [], np.zeros(len(which), dtype=bool)
+    focus = c.focus[mentees[which]]
+    for f in np.unique(focus):
+        able = willing if f < 0 or strong is None else willing & (np.nan_to_num(c.confidence[mentors, f], nan=-1)
+                                                                   >= strong)
+        cols = np.flatnonzero(able)
+        if not len(cols):
+            continue
+        ids = [c.teachers[i]["id"] for i in mentors[cols]]
+        keep = min(assignment.CANDIDATES, len(cols))
+        step = max(1, 1_000_000 // len(cols))
+        positions = np.flatnonzero(focus == f)
+        for start in range(0, len(positions), step):
+            at = positions[start:start + step]
+            rows = which[at]
+            some = mentees[rows]
+            found, allowed = assignment.mentoring_criteria(c, mentors[cols], some, strong, options["school_rule"])
+            _forbid(allowed, [[c.teachers[i]["id"]] for i in some], ids, forbid)
+            any_allowed[at] = allowed.any(axis=1)
+            score = np.where(allowed & offering[cols][None, :],
+                             sum(weights[k] * found[k] for k in assignment.MENTORING), -np.inf)
+            best = np.argpartition(-score, keep - 1, axis=1)[:, :keep]
+            r, k = np.nonzero(np.isfinite(np.take_along_axis(score, best, axis=1)))
+            k = best[r, k]
+            parts.append({"rows": rows[r], "cols": cols[k], "score": score[r, k],
+                          **{name: v[r, k] for name, v in found.items()}})
+    names = ["rows", "cols", "score", *assignment.MENTORING]
+    found = {name: np.concatenate([p[name] for p in parts]) if parts else np.zeros(0, dtype=int if name in (
+        "rows", "cols") else float) for name in names}
+    return {**found, "any_allowed": any_allowed}
 
 
 def _assigned(c: Cohort, found: dict, r: int, k: int, leads: Any, learners: list[int], weights: dict,
