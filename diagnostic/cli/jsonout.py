@@ -1,16 +1,18 @@
 """JSON for the terminal, written as it is made: the same text as `json.dumps(..., indent=2, ensure_ascii=False)`.
 
 Python 3.11's json module encodes indented JSON in pure Python, one generator
-per value, which is most of the time a national cohort's menus take to print;
+per value, which was most of the time a national cohort's menus took to print;
 and `json.dumps` of the whole list holds every teacher's menu and its text in
-memory at once. `echo_list` writes one item at a time, plainly: values of
-the built-in types by exact type, each dict shape's keys and indentation
-worked out once, each repeated string (a reason shared by thousands of
-teachers) encoded once.
+memory at once. `echo_list` writes a few items at a time with orjson, which
+writes the same indented text as json for the values menus hold, ten times
+faster; `dumps` (and `echo_list`, for items orjson refuses) writes any value
+plainly: the built-in types by exact type, each dict shape's keys and
+indentation worked out once, each repeated string encoded once.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -21,13 +23,31 @@ INDENT = "  "
 
 
 def echo_list(items: Iterable[Any]) -> None:
-    """Print `items` as one indented JSON list (and a newline, as click.echo does), item by item."""
+    """Print `items` as one indented JSON list (and a newline, as click.echo does), a few items at a time.
+
+    The text is json.dumps's for every value but a float below 1e-4 in size (orjson writes 1e-05 as 0.00001,
+    and 1e-07 as 1e-7: the same numbers), NaN and the infinities (not JSON: null here). A menu's scores,
+    rounded to thousandths, are never such floats.
+    """
+    import orjson
+
     write = _Writer()
+    # Dates and dataclasses, which json refuses, are handed to the slower writer, which refuses them too.
+    option = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    items = iter(items)
     first = True
-    for item in items:
-        click.echo(("[\n  " if first else ",\n  ") + write(item, 1), nl=False)
+    while chunk := list(itertools.islice(items, CHUNK)):
+        try:
+            # A list of the chunk's items, without its brackets, is the chunk's part of the whole list.
+            click.echo((b"[\n" if first else b",\n") + orjson.dumps(chunk, option=option)[2:-2], nl=False)
+        except orjson.JSONEncodeError:  # a key not a string, an int beyond 64 bits, a lone surrogate, a date...
+            for n, item in enumerate(chunk):
+                click.echo(("[\n  " if first and not n else ",\n  ") + write(item, 1), nl=False)
         first = False
     click.echo("[]" if first else "\n]")
+
+
+CHUNK = 100  # items written at once: enough for orjson's calls to pay, few enough to print as they come
 
 
 def dumps(value: Any) -> str:

@@ -58,11 +58,13 @@ def save_settings(store: Store, cohort: Record, settings: dict[str, Any], actor:
     return saved
 
 
-def group_contexts(store: Store, cohort: Record, responses: list[Record]) -> dict[str, dict[str, Any]]:
+def group_contexts(store: Store, cohort: Record, responses: list[Record],
+                   choices: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
     """For each teacher, their starting-point group and what the other members are choosing.
 
     Empty when the cohort has not been grouped (or its grouping cannot be read):
-    the engine then leaves the group out.
+    the engine then leaves the group out. `choices`: each response's `current_choice`, by response id, if the
+    caller has them already.
     """
     try:
         current = grouping.current(store, cohort, responses)  # the responses already read, not read again
@@ -75,7 +77,8 @@ def group_contexts(store: Store, cohort: Record, responses: list[Record]) -> dic
     contexts = {}
     for group in current["groups"]:
         members = [m["id"] for m in group["members"] if m["id"] in by_id]
-        chosen = {m: current_choice(by_id[m], definition)["focuses"][:1] for m in members}
+        chosen = {m: (choices[m] if choices else current_choice(by_id[m], definition))["focuses"][:1]
+                  for m in members}
         counts = Counter(f for focuses in chosen.values() for f in focuses)
         for member in group["members"]:
             m = member["id"]
@@ -122,19 +125,20 @@ def each_for_cohort(store: Store, cohort: Record, respondent: str | None = None
         [r for r in responses if r["id"] == respondent] or [r for r in responses if r.get("respondent") == respondent])
     if respondent is not None and not chosen:
         raise LookupError(f"no submitted questionnaire from {respondent!r} in cohort {cohort['id']!r}")
-    contexts = group_contexts(store, cohort, responses)
+    choices = {r["id"]: current_choice(r, definition) for r in responses}  # worked out once, for both uses
+    contexts = group_contexts(store, cohort, responses, choices)
     plan = plan_for(store, cohort)
-    return len(chosen), _menus(plan, definition, chosen, contexts)
+    return len(chosen), _menus(plan, chosen, contexts, choices)
 
 
-def _menus(plan: dict[str, Any], definition: Any, chosen: list[Record], contexts: dict[str, dict[str, Any]]
-           ) -> Iterator[dict[str, Any]]:
+def _menus(plan: dict[str, Any], chosen: list[Record], contexts: dict[str, dict[str, Any]],
+           choices: dict[str, dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for start in range(0, len(chosen), BATCH):
         batch = chosen[start:start + BATCH]
         ranked = rank(plan, [_teacher(r, contexts.get(r["id"])) for r in batch], brief=True)
         for r, menu in zip(batch, ranked, strict=True):
             context = contexts.get(r["id"])
-            choice = current_choice(r, definition)
+            choice = choices[r["id"]]
             yield {
                 "response_id": r["id"], "respondent": r.get("respondent"), "school": r.get("school"),
                 "group": context["group"] if context else None,

@@ -67,6 +67,27 @@ def test_a_list_printed_item_by_item_reads_as_the_whole_list(runner, items):
     assert runner.invoke(show).output == json.dumps(items, indent=2, ensure_ascii=False) + "\n"
 
 
+# What echo_list writes as json.dumps does: every value but floats below 1e-4 in size, NaN and the infinities.
+shown_floats = st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: x == 0 or abs(x) >= 1e-4)
+shown = st.recursive(st.none() | st.booleans() | st.integers() | shown_floats | st.text(),
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+                     | st.dictionaries(keys, inner, max_size=3), max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.lists(shown, max_size=250))
+def test_a_list_printed_in_chunks_reads_as_json_dumps_writes_it(items):
+    # Keys that are not strings and integers beyond 64 bits, which orjson refuses, are written as json writes them.
+    import click
+    from click.testing import CliRunner
+
+    @click.command()
+    def show():
+        jsonout.echo_list(iter(items))
+
+    assert CliRunner().invoke(show).output == json.dumps(items, indent=2, ensure_ascii=False) + "\n"
+
+
 @pytest.fixture
 def app(demo_app):
     return demo_app

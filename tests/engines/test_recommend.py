@@ -115,6 +115,15 @@ def test_a_teacher_who_skipped_everything_still_gets_the_whole_menu(plan):
     assert all(v == 0 for i in ranked for k, v in i["components"].items() if k != "programme")
 
 
+def test_answers_on_a_scale_that_are_not_numbers_count_as_skipped(plan):
+    skipped = teacher()
+    del skipped["value_feedback"]
+    odd = [teacher(value_feedback=v) for v in (True, "5", None, [4])]
+    ranked = rank(plan, [{"answers": a, "scores": {"efficacy": s}, "school": None, "group": None}
+                         for a, s in zip([skipped, *odd], [None, False, "4", True, None], strict=True)])
+    assert ranked[1:] == [ranked[0]] * 4
+
+
 likert = st.integers(1, 5)
 teachers = st.fixed_dictionaries({
     "values": st.fixed_dictionaries({f: likert for f in FOCUSES}),

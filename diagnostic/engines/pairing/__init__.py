@@ -245,6 +245,8 @@ def _mentoring(c: Cohort, weights: dict, options: dict, locks: list[list[str]], 
     # Places already taken by confirmed partnerships (`places_used`) and by locks are not offered again.
     capacity = [max(0, int(options["capacity"]) - taken[m] - int(c.teachers[c.index[m]].get("places_used") or 0))
                 for m in mentor_ids]
+    if len(mentees) * sum(capacity) > assignment.DENSE_UP_TO:
+        return _mentoring_graph(c, weights, options, forbid, mentors, mentees, capacity, pairs)
     found, allowed = assignment.mentoring_criteria(c, mentors, mentees, options["strong"], options["school_rule"])
     _forbid(allowed, [[c.teachers[i]["id"]] for i in mentees], mentor_ids, forbid)
     score = sum(weights[k] * found[k] for k in assignment.MENTORING)
@@ -255,6 +257,96 @@ def _mentoring(c: Cohort, weights: dict, options: dict, locks: list[list[str]], 
     unpaired = [_alone(c.teachers[mentees[r]], _why_no_mentor(c, mentees[r], allowed[r], len(mentors)))
                 for r in range(len(mentees)) if r not in placed]
     return pairs, unpaired, float(sum(score[r, k] for r, k in chosen))
+
+
+def _mentoring_graph(c: Cohort, weights: dict, options: dict, forbid: set[frozenset], mentors: np.ndarray,
+                     mentees: np.ndarray, capacity: list[int], pairs: list) -> tuple[list, list, float]:
+    """Mentoring for a cohort too large for one table: a graph of each mentee's best allowed mentors, solved exactly.
+
+    Each mentee brings its `assignment.CANDIDATES` best allowed mentors with a place to offer, and the allocation
+    is the optimum of that graph (`assignment.allocate_candidates`). Where everyone's best are the same few mentors,
+    some mentees are left without a place although others have places free: those mentees then bring their best
+    mentors among those with places left, and the graph is solved again, until none is left so or none can be helped.
+    """
+    import numpy as np
+
+    from diagnostic.engines.pairing import assignment
+
+    free = np.asarray(capacity) > 0
+    edges = _mentoring_candidates(c, weights, options, forbid, mentors, mentees, np.arange(len(mentees)), free)
+    any_allowed = edges.pop("any_allowed")
+    while True:
+        rows, cols, scores = edges["rows"], edges["cols"], edges["score"]
+        chosen = assignment.allocate_candidates(rows, cols, scores, len(mentees), capacity)
+        placed = {r for r, _ in chosen}
+        used = np.bincount(np.array([k for _, k in chosen], dtype=int), minlength=len(mentors))
+        waiting = np.array([r for r in np.flatnonzero(any_allowed) if r not in placed], dtype=int)
+        free = np.asarray(capacity) > used
+        if not len(waiting) or not free.any():
+            break
+        more = _mentoring_candidates(c, weights, options, forbid, mentors, mentees, waiting, free)
+        more.pop("any_allowed")
+        known = set(zip(rows.tolist(), cols.tolist(), strict=True))
+        new = np.array([(r, k) not in known for r, k in zip(more["rows"].tolist(), more["cols"].tolist(),
+                                                             strict=True)], dtype=bool)
+        if not new.any():
+            break
+        edges = {name: np.concatenate([edges[name], more[name][new]]) for name in edges}
+    edge = {(r, k): e for e, (r, k) in enumerate(zip(edges["rows"].tolist(), edges["cols"].tolist(), strict=True))}
+    criteria = [name for name in edges if name not in ("rows", "cols", "score")]
+    for r, k in chosen:
+        e = edge[(r, k)]
+        found = {name: edges[name][e:e + 1][:, None] for name in criteria}  # the pair's criteria, as a 1 x 1 table
+        pairs.append(_assigned(c, found, 0, 0, [mentors[k]], [mentees[r]], weights))
+    unpaired = [_alone(c.teachers[mentees[r]], _why_no_mentor(c, mentees[r], any_allowed[r:r + 1], len(mentors)))
+                for r in range(len(mentees)) if r not in placed]
+    return pairs, unpaired, float(sum(edges["score"][edge[(r, k)]] for r, k in chosen))
+
+
+def _mentoring_candidates(c: Cohort, weights: dict, options: dict, forbid: set[frozenset], mentors: np.ndarray,
+                          mentees: np.ndarray, which: np.ndarray, offering: np.ndarray) -> dict[str, np.ndarray]:
+    """For the mentees `which` (positions in `mentees`), their best allowed mentors among those `offering`:
+    the pairs as ``rows`` (positions in `mentees`), ``cols`` (in `mentors`), ``score`` and each criterion, and
+    ``any_allowed``, per mentee of `which`, whether any mentor at all is allowed for them.
+
+    Mentees are taken by focus, against only the mentors willing to coach and strong in it (a hard rule: no
+    other is ever allowed), a few at a time: tables of about a million pairs.
+    """
+    import numpy as np
+
+    from diagnostic.engines.pairing import assignment
+
+    strong, willing = options["strong"], c.coach[mentors] == 1
+    parts, any_allowed = [], np.zeros(len(which), dtype=bool)
+    focus = c.focus[mentees[which]]
+    for f in np.unique(focus):
+        able = willing if f < 0 or strong is None else willing & (np.nan_to_num(c.confidence[mentors, f], nan=-1)
+                                                                   >= strong)
+        cols = np.flatnonzero(able)
+        if not len(cols):
+            continue
+        ids = [c.teachers[i]["id"] for i in mentors[cols]]
+        keep = min(assignment.CANDIDATES, len(cols))
+        step = max(1, 1_000_000 // len(cols))
+        positions = np.flatnonzero(focus == f)
+        for start in range(0, len(positions), step):
+            at = positions[start:start + step]
+            rows = which[at]
+            some = mentees[rows]
+            found, allowed = assignment.mentoring_criteria(c, mentors[cols], some, strong, options["school_rule"])
+            _forbid(allowed, [[c.teachers[i]["id"]] for i in some], ids, forbid)
+            any_allowed[at] = allowed.any(axis=1)
+            score = np.where(allowed & offering[cols][None, :],
+                             sum(weights[k] * found[k] for k in assignment.MENTORING), -np.inf)
+            best = np.argpartition(-score, keep - 1, axis=1)[:, :keep]
+            r, k = np.nonzero(np.isfinite(np.take_along_axis(score, best, axis=1)))
+            k = best[r, k]
+            parts.append({"rows": rows[r], "cols": cols[k], "score": score[r, k],
+                          **{name: v[r, k] for name, v in found.items()}})
+    names = ["rows", "cols", "score", *assignment.MENTORING]
+    found = {name: np.concatenate([p[name] for p in parts]) if parts else np.zeros(0, dtype=int if name in (
+        "rows", "cols") else float) for name in names}
+    return {**found, "any_allowed": any_allowed}
 
 
 def _assigned(c: Cohort, found: dict, r: int, k: int, leads: Any, learners: list[int], weights: dict,
