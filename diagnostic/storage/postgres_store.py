@@ -28,6 +28,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     bindparam,
+    cast,
     create_engine,
     delete,
     func,
@@ -133,16 +134,16 @@ class PostgresStore(Store):
         with self.reachable(), self.engine.begin() as connection:
             yield connection
 
-    def _read(self, query: Any) -> list[Any]:
+    def _read(self, query: Any, values: dict | None = None) -> list[Any]:
         with self.reachable():
             try:
                 with self._pools()[1].connect() as connection:
-                    return list(connection.execute(query))
+                    return list(connection.execute(query, values))
             except DBAPIError as exc:
                 if not exc.connection_invalidated:
                     raise
             with self._pools()[1].connect() as connection:  # the server dropped that connection: once more
-                return list(connection.execute(query))
+                return list(connection.execute(query, values))
 
     # -- cohorts ---------------------------------------------------------
     def add_cohort(self, cohort: Record) -> Record:
@@ -156,7 +157,8 @@ class PostgresStore(Store):
 
     def get_cohort(self, cohort_id: str) -> Record | None:
         """The cohort with this id, or None."""
-        return self._one(t.cohorts, t.cohorts.c.id == cohort_id)
+        rows = self._read(GET_COHORT, {"which_cohort": cohort_id})
+        return rows[0].doc if rows else None
 
     def list_cohorts(self) -> list[Record]:
         """Every cohort, oldest first."""
@@ -224,10 +226,31 @@ class PostgresStore(Store):
 
     def get_response(self, cohort_id: str, response_id: str) -> Record | None:
         """One response, or None."""
-        return self._one(t.responses, _response(cohort_id, response_id))
+        rows = self._read(GET_RESPONSE, {"which_cohort": cohort_id, "which_response": response_id})
+        return rows[0].doc if rows else None
 
-    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a response in one transaction holding its row lock; what it returns replaces it."""
+    def get_cohort_and_response(self, cohort_id: str, response_id: str) -> tuple[Record | None, Record | None]:
+        """A cohort and one of its responses, in one statement: (None, None) without the cohort."""
+        rows = self._read(GET_COHORT_AND_RESPONSE, {"which_cohort": cohort_id, "which_response": response_id})
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record],
+                        known: Record | None = None) -> Record:
+        """Apply `change` to a response; what it returns replaces it, with no other writer in between.
+
+        With `known` (the response as the caller just read it), `change` runs on a copy of it and the result is
+        written in one statement only if the stored response is still exactly `known` (a compare-and-swap:
+        a page save is then one round trip). Otherwise, or if it changed meanwhile, one transaction reads the
+        response holding its row lock, runs `change` on it and writes the result.
+        """
+        if known is not None:
+            seen = _dumps(known)
+            new = change(json.loads(seen))  # a copy: `change` may change it in place, and may have to run again
+            with self.reachable(), self._pools()[1].connect() as connection:
+                swapped = connection.execute(SWAP_RESPONSE, {"which_cohort": cohort_id, "which_response": response_id,
+                                                             "seen": seen, **_response_row(cohort_id, new)})
+            if swapped.rowcount == 1:
+                return new
         with self._transaction() as db:
             found = _locked(db, t.responses, _response(cohort_id, response_id))
             if found is None:
@@ -601,6 +624,22 @@ class PostgresStore(Store):
     def audit_log(self) -> list[Record]:
         """The audit log, oldest first."""
         return [row.doc for row in self._read(select(t.audit.c.doc).order_by(t.audit.c.position))]
+
+
+# The statements every teacher's page sends, built once: building a statement anew costs more CPU than sending it.
+_THE_RESPONSE = ((t.responses.c.cohort_id == bindparam("which_cohort"))
+                 & (t.responses.c.id == bindparam("which_response")))
+GET_COHORT = select(t.cohorts.c.doc).where(t.cohorts.c.id == bindparam("which_cohort"))
+GET_RESPONSE = select(t.responses.c.doc).where(_THE_RESPONSE)
+GET_COHORT_AND_RESPONSE = (
+    select(t.cohorts.c.doc, t.responses.c.doc)
+    .select_from(t.cohorts.outerjoin(t.responses, (t.responses.c.cohort_id == t.cohorts.c.id)
+                                     & (t.responses.c.id == bindparam("which_response"))))
+    .where(t.cohorts.c.id == bindparam("which_cohort")))
+# Each column the values name is set (every typed column and the document), only while the stored document is
+# still the one `seen` (JSONB equality: the same values, whatever the key order or spacing).
+SWAP_RESPONSE = update(t.responses).where(_THE_RESPONSE,
+                                          t.responses.c.doc == cast(bindparam("seen", type_=t.Text), JSONB))
 
 
 def _locked(db: Connection, table: Any, where: Any) -> Record | None:

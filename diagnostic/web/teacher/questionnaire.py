@@ -102,8 +102,7 @@ def resume(token: str):  # noqa: ANN201
     """A private resume link: reopen this teacher's response where they left off."""
     parts = parse_token(token)
     store = get_store()
-    cohort = store.get_cohort(parts[0]) if parts else None
-    record = store.get_response(parts[0], parts[1]) if cohort else None
+    cohort, record = store.get_cohort_and_response(parts[0], parts[1]) if parts else (None, None)
     if record is None or not token_matches(record, parts[2]):
         abort(404, BAD_LINK)
     if record["status"] == "draft" and is_closed(cohort):
@@ -204,7 +203,8 @@ def page(number: int):  # noqa: ANN201
                        and any(a not in answers for a in q.answer_ids())]
             saved = get_store().update_response(
                 record["cohort"], record["id"],
-                lambda current: save_page(current, definition, index, answers, record["revision"], to_warn))
+                lambda current: save_page(current, definition, index, answers, record["revision"], to_warn),
+                known=record)
             if to_warn:
                 return redirect(url_for(".page", number=number, check=1))
             return redirect(_next_url(definition, saved["answers"], index))
@@ -227,7 +227,8 @@ def _go_back(form: FlaskForm, definition: Any, record: dict, index: int, shown: 
     answers, dropped = draft_answers(form, shown)
     saved = get_store().update_response(
         record["cohort"], record["id"],
-        lambda current: save_page(current, definition, index, answers, record["revision"], advance=False))
+        lambda current: save_page(current, definition, index, answers, record["revision"], advance=False),
+        known=record)
     notes = {k: v for k, v in session.get("not_kept", {}).items() if k != str(index + 1)}
     if dropped:
         notes[str(index + 1)] = [[f"q-{question_id}", label, why] for question_id, label, why in dropped]
@@ -299,7 +300,7 @@ def submit_response():  # noqa: ANN201
         abort(400, "The form was sent without a valid revision number.")
     try:
         get_store().update_response(g.response["cohort"], g.response["id"],
-                                    lambda current: submit(current, g.definition, revision))
+                                    lambda current: submit(current, g.definition, revision), known=g.response)
     except Incomplete:
         return _render_review(422, "Answer the questions marked below before you submit.")
     except StaleRevision:
