@@ -36,7 +36,7 @@ from diagnostic.web.limits import limit_failures, limit_starts
 from diagnostic.web.links import public_url
 from diagnostic.web.pages import get_store
 from diagnostic.web.teacher import bp
-from forms.builder import apply_visibility, build_page_form, draft_answers, error_links, form_data, read_answers
+from forms.builder import apply_visibility, draft_answers, error_links, form_data, page_form, read_answers
 from forms.conditions import holds
 
 BAD_LINK = "This private link is not recognised. Check that you copied all of it, or ask your coordinator."
@@ -186,14 +186,14 @@ def page(number: int):  # noqa: ANN201
     section = definition.sections[index]
     if index not in visible_sections(definition, record["answers"]):
         return redirect(_next_url(definition, record["answers"], index))
-    page_form = build_page_form(section)
+    form_class = page_form(section)
     message, status, answers = None, 200, record["answers"]
     if request.method == "POST":
-        form = page_form()
+        form = form_class()
         shown = apply_visibility(form, section, record["answers"])
         answers = {k: v for q in shown for k, v in read_answers(form, q).items()}
         if form.revision.data != str(record["revision"]):
-            form = page_form(formdata=None, data=form_data(section, record["answers"]))
+            form = form_class(formdata=None, data=form_data(section, record["answers"]))
             message, status = ("You changed these answers in another window or tab since this page was opened, so "
                                "nothing from this copy was saved. These are your latest saved answers."), 409
         elif request.form.get("go") == "back":
@@ -213,7 +213,7 @@ def page(number: int):  # noqa: ANN201
             status = 422
             answers = {**{k: v for k, v in record["answers"].items() if k not in on_page}, **answers}
     else:
-        form = page_form(formdata=None, data=form_data(section, record["answers"]))
+        form = form_class(formdata=None, data=form_data(section, record["answers"]))
     form.revision.data = str(record["revision"])
     return _render_page(form, definition, record, index, message, status, answers)
 
