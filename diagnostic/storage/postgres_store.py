@@ -5,8 +5,11 @@ the tables are in `schema.py`, created and upgraded by Alembic (`diagnostic db u
 
 Why it is shaped like this:
 - every read-modify-write the interface promises (`update_*`) is one transaction that reads the row with
-  SELECT ... FOR UPDATE, so two app servers can never interleave them, and a page save is one short
-  transaction touching one row;
+  SELECT ... FOR UPDATE, so two app servers can never interleave them;
+- a page save, the most frequent write by far, is one statement instead: the teacher's page has just read the
+  response (with its cohort, in one statement), so the save is an UPDATE that applies only while the stored
+  document is still that one (a compare-and-swap; otherwise the locked transaction above does it), and the
+  statements every page sends are built once, not per call;
 - `cohort_lock` is a PostgreSQL advisory lock held on a connection of its own for the whole operation, so a
   pairing run, a confirm or a re-grouping on one server waits for the same on any other; if a server dies,
   its connection closes and the lock goes with it;
@@ -40,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from diagnostic.storage import migrate
@@ -135,15 +139,16 @@ class PostgresStore(Store):
             yield connection
 
     def _read(self, query: Any, values: dict | None = None) -> list[Any]:
+        """The rows of a query (a Core statement, or SQL compiled once with `_sql` and its `_plain` values)."""
         with self.reachable():
             try:
                 with self._pools()[1].connect() as connection:
-                    return list(connection.execute(query, values))
+                    return list(_run(connection, query, values))
             except DBAPIError as exc:
                 if not exc.connection_invalidated:
                     raise
             with self._pools()[1].connect() as connection:  # the server dropped that connection: once more
-                return list(connection.execute(query, values))
+                return list(_run(connection, query, values))
 
     # -- cohorts ---------------------------------------------------------
     def add_cohort(self, cohort: Record) -> Record:
@@ -246,9 +251,10 @@ class PostgresStore(Store):
         if known is not None:
             seen = _dumps(known)
             new = change(json.loads(seen))  # a copy: `change` may change it in place, and may have to run again
+            values = _plain({**_response_row(cohort_id, new), "which_cohort": cohort_id,
+                             "which_response": response_id, "seen": seen})
             with self.reachable(), self._pools()[1].connect() as connection:
-                swapped = connection.execute(SWAP_RESPONSE, {"which_cohort": cohort_id, "which_response": response_id,
-                                                             "seen": seen, **_response_row(cohort_id, new)})
+                swapped = connection.exec_driver_sql(SWAP_RESPONSE, values)
             if swapped.rowcount == 1:
                 return new
         with self._transaction() as db:
@@ -626,7 +632,23 @@ class PostgresStore(Store):
         return [row.doc for row in self._read(select(t.audit.c.doc).order_by(t.audit.c.position))]
 
 
-# The statements every teacher's page sends, built once: building a statement anew costs more CPU than sending it.
+# The statements every teacher's page sends, compiled once and sent as they are: building a statement and
+# preparing its values through SQLAlchemy's layers would cost more CPU than PostgreSQL spends answering it.
+def _sql(statement: Any, setting: tuple[str, ...] = ()) -> str:
+    """A Core statement as the SQL psycopg takes (`setting`: the columns an UPDATE sets, named by their keys)."""
+    return str(statement.compile(dialect=psycopg_dialect.dialect(), column_keys=list(setting) or None))
+
+
+def _plain(values: dict) -> dict:
+    """Values as the compiled SQL takes them: text as `schema.Text` keeps it (no U+0000), documents as JSON."""
+    return {key: value.replace("\x00", "\ufffd") if isinstance(value, str)
+            else _dumps(value) if isinstance(value, dict) else value for key, value in values.items()}
+
+
+def _run(connection: Connection, query: Any, values: dict | None) -> Any:
+    return connection.exec_driver_sql(query, values) if isinstance(query, str) else connection.execute(query, values)
+
+
 _THE_RESPONSE = ((t.responses.c.cohort_id == bindparam("which_cohort"))
                  & (t.responses.c.id == bindparam("which_response")))
 GET_COHORT = select(t.cohorts.c.doc).where(t.cohorts.c.id == bindparam("which_cohort"))
@@ -636,10 +658,12 @@ GET_COHORT_AND_RESPONSE = (
     .select_from(t.cohorts.outerjoin(t.responses, (t.responses.c.cohort_id == t.cohorts.c.id)
                                      & (t.responses.c.id == bindparam("which_response"))))
     .where(t.cohorts.c.id == bindparam("which_cohort")))
-# Each column the values name is set (every typed column and the document), only while the stored document is
-# still the one `seen` (JSONB equality: the same values, whatever the key order or spacing).
-SWAP_RESPONSE = update(t.responses).where(_THE_RESPONSE,
-                                          t.responses.c.doc == cast(bindparam("seen", type_=t.Text), JSONB))
+# Every typed column and the document are set, only while the stored document is still the one `seen` (JSONB
+# equality: the same values, whatever the key order or spacing).
+SWAP_RESPONSE = _sql(update(t.responses).where(_THE_RESPONSE,
+                                               t.responses.c.doc == cast(bindparam("seen", type_=t.Text), JSONB)),
+                     setting=("cycle", "status", "revision", "form_id", "form_version", "respondent", "token_hash",
+                              "created_at", "updated_at", "doc"))
 
 
 def _locked(db: Connection, table: Any, where: Any) -> Record | None:
