@@ -22,6 +22,7 @@ from diagnostic.services.journey import (
     new_link,
     new_response,
     page_count,
+    page_shown,
     parse_token,
     save_page,
     session_ref,
@@ -130,8 +131,9 @@ def _closed_why() -> str:
 
 
 def _next_url(definition: Any, answers: dict, index: int) -> str:
-    later = [i for i in visible_sections(definition, answers) if i > index]
-    return url_for(".page", number=later[0] + 1) if later else url_for(".review")
+    later = next((i for i in range(index + 1, len(definition.sections))
+                  if page_shown(definition.sections[i], answers)), None)
+    return url_for(".page", number=later + 1) if later is not None else url_for(".review")
 
 
 class NewLinkForm(FlaskForm):
@@ -184,7 +186,7 @@ def page(number: int):  # noqa: ANN201
         abort(404)
     index = number - 1
     section = definition.sections[index]
-    if index not in visible_sections(definition, record["answers"]):
+    if not page_shown(section, record["answers"]):
         return redirect(_next_url(definition, record["answers"], index))
     form_class = page_form(section)
     message, status, answers = None, 200, record["answers"]
