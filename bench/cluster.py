@@ -202,13 +202,16 @@ def summary():
 '''
 
 
+BASELINE_TABLE = ("CREATE TABLE baseline_saves (id bigserial PRIMARY KEY, page integer NOT NULL, "
+                  "answers jsonb NOT NULL, saved_at timestamptz NOT NULL DEFAULT now())")
+
+
 def baseline_servers(root: Path, template: str, workers: int, pages: int, database_url: str) -> list[traffic.Server]:
     """Two gunicorns of the minimal app, the same workers each, writing to table baseline_saves of the database."""
     import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as db:
-        db.execute("CREATE TABLE baseline_saves (id bigserial PRIMARY KEY, page integer NOT NULL, "
-                   "answers jsonb NOT NULL, saved_at timestamptz NOT NULL DEFAULT now())")
+        db.execute(BASELINE_TABLE)
     folder = root / "baseline"
     (folder / "templates").mkdir(parents=True, exist_ok=True)
     (folder / "baseline.py").write_text(BASELINE_APP)
