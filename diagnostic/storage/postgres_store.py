@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     Connection,
     Engine,
@@ -128,10 +129,26 @@ class PostgresStore(Store):
         """Turn a lost or refused connection into a `StoreError` (a 503 page, one line from a command)."""
         try:
             yield
-        except (OperationalError, InterfaceError) as exc:
-            reason = str(exc.orig or exc).strip().splitlines()[0]
+        except (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             where = make_url(self.url).render_as_string(hide_password=True)
             raise StoreError(f"the database at {where} cannot be used just now ({reason})") from None
+
+    @contextmanager
+    def _driver(self) -> Iterator[Any]:
+        """A psycopg cursor on a pooled connection in autocommit, for a statement compiled once with `_sql`.
+
+        Straight to the driver: for the statements every teacher's page sends, SQLAlchemy's work on each call
+        (its cursor wrapping, result rows, events) costs more CPU than PostgreSQL's answer. A connection lost
+        meanwhile is thrown away (psycopg's error goes on: `reachable` makes it a `StoreError`).
+        """
+        with self._pools()[1].connect() as connection:
+            try:
+                with connection.connection.cursor() as cursor:
+                    yield cursor
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                connection.invalidate()
+                raise
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
@@ -139,16 +156,15 @@ class PostgresStore(Store):
             yield connection
 
     def _read(self, query: Any, values: dict | None = None) -> list[Any]:
-        """The rows of a query (a Core statement, or SQL compiled once with `_sql` and its `_plain` values)."""
         with self.reachable():
             try:
                 with self._pools()[1].connect() as connection:
-                    return list(_run(connection, query, values))
+                    return list(connection.execute(query, values))
             except DBAPIError as exc:
                 if not exc.connection_invalidated:
                     raise
             with self._pools()[1].connect() as connection:  # the server dropped that connection: once more
-                return list(_run(connection, query, values))
+                return list(connection.execute(query, values))
 
     # -- cohorts ---------------------------------------------------------
     def add_cohort(self, cohort: Record) -> Record:
@@ -236,7 +252,14 @@ class PostgresStore(Store):
 
     def get_cohort_and_response(self, cohort_id: str, response_id: str) -> tuple[Record | None, Record | None]:
         """A cohort and one of its responses, in one statement: (None, None) without the cohort."""
-        rows = self._read(GET_COHORT_AND_RESPONSE, {"which_cohort": cohort_id, "which_response": response_id})
+        values = {"which_cohort": cohort_id, "which_response": response_id}
+        try:
+            with self._driver() as cursor:
+                rows = cursor.execute(GET_COHORT_AND_RESPONSE, _plain(values)).fetchall()
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            # The server dropped that connection: once more through SQLAlchemy, which replaces every pooled
+            # connection opened before the drop, and tries once again on a new one.
+            rows = self._read(GET_COHORT_AND_RESPONSE_CORE, values)
         return (rows[0][0], rows[0][1]) if rows else (None, None)
 
     def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record],
@@ -253,9 +276,9 @@ class PostgresStore(Store):
             new = change(json.loads(seen))  # a copy: `change` may change it in place, and may have to run again
             values = _plain({**_response_row(cohort_id, new), "which_cohort": cohort_id,
                              "which_response": response_id, "seen": seen})
-            with self.reachable(), self._pools()[1].connect() as connection:
-                swapped = connection.exec_driver_sql(SWAP_RESPONSE, values)
-            if swapped.rowcount == 1:
+            with self.reachable(), self._driver() as cursor:  # a write is never repeated: it may fail once, clearly
+                swapped = cursor.execute(SWAP_RESPONSE, values).rowcount
+            if swapped == 1:
                 return new
         with self._transaction() as db:
             found = _locked(db, t.responses, _response(cohort_id, response_id))
@@ -632,8 +655,8 @@ class PostgresStore(Store):
         return [row.doc for row in self._read(select(t.audit.c.doc).order_by(t.audit.c.position))]
 
 
-# The statements every teacher's page sends, compiled once and sent as they are: building a statement and
-# preparing its values through SQLAlchemy's layers would cost more CPU than PostgreSQL spends answering it.
+# The statements every teacher's page sends, built once: building a statement anew costs more CPU than sending it.
+# A page save's two (the guard's read and the save) are also compiled once and sent straight to psycopg (`_driver`).
 def _sql(statement: Any, setting: tuple[str, ...] = ()) -> str:
     """A Core statement as the SQL psycopg takes (`setting`: the columns an UPDATE sets, named by their keys)."""
     return str(statement.compile(dialect=psycopg_dialect.dialect(), column_keys=list(setting) or None))
@@ -645,19 +668,16 @@ def _plain(values: dict) -> dict:
             else _dumps(value) if isinstance(value, dict) else value for key, value in values.items()}
 
 
-def _run(connection: Connection, query: Any, values: dict | None) -> Any:
-    return connection.exec_driver_sql(query, values) if isinstance(query, str) else connection.execute(query, values)
-
-
 _THE_RESPONSE = ((t.responses.c.cohort_id == bindparam("which_cohort"))
                  & (t.responses.c.id == bindparam("which_response")))
 GET_COHORT = select(t.cohorts.c.doc).where(t.cohorts.c.id == bindparam("which_cohort"))
 GET_RESPONSE = select(t.responses.c.doc).where(_THE_RESPONSE)
-GET_COHORT_AND_RESPONSE = (
+GET_COHORT_AND_RESPONSE_CORE = (
     select(t.cohorts.c.doc, t.responses.c.doc)
     .select_from(t.cohorts.outerjoin(t.responses, (t.responses.c.cohort_id == t.cohorts.c.id)
                                      & (t.responses.c.id == bindparam("which_response"))))
     .where(t.cohorts.c.id == bindparam("which_cohort")))
+GET_COHORT_AND_RESPONSE = _sql(GET_COHORT_AND_RESPONSE_CORE)
 # Every typed column and the document are set, only while the stored document is still the one `seen` (JSONB
 # equality: the same values, whatever the key order or spacing).
 SWAP_RESPONSE = _sql(update(t.responses).where(_THE_RESPONSE,
