@@ -134,13 +134,16 @@ class Cluster:
 
 
 # -- the baseline: load.py's minimal Flask app, with one row written per page save --------------------------------
+BASELINE_TABLE = ("CREATE TABLE baseline_saves (id bigserial PRIMARY KEY, page integer NOT NULL, "
+                  "answers jsonb NOT NULL, saved_at timestamptz NOT NULL DEFAULT now())")
+
+
 def baseline_servers(root: Path, template: str, workers: int, pages: int, database_url: str) -> list[traffic.Server]:
     """Two gunicorns of the minimal app, the same workers each, writing to table baseline_saves of the database."""
     import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as db:
-        db.execute("CREATE TABLE baseline_saves (id bigserial PRIMARY KEY, page integer NOT NULL, "
-                   "answers jsonb NOT NULL, saved_at timestamptz NOT NULL DEFAULT now())")
+        db.execute(BASELINE_TABLE)
     return [load.baseline_server(root / "baseline", template, workers, pages, root / f"baseline-{n}.log",
                                  database_url) for n in range(2)]
 

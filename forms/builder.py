@@ -197,6 +197,26 @@ def build_page_form(section: Section) -> type[PageForm]:
     return SectionForm
 
 
+def page_form(section: Section) -> type[PageForm]:
+    """The form class of a page, built once per section object: `build_page_form`'s class, shared.
+
+    Sharing is safe because nothing changes a form class once built (`apply_visibility` drops fields from the
+    form, not its class), and it spares every request the building and WTForms' sorting of the fields. A
+    published definition is parsed once per process, so its sections are the same objects on every request.
+    """
+    found = _page_forms.get(id(section))
+    if found is None or found[0] is not section:
+        if len(_page_forms) >= PAGE_FORMS_KEPT:
+            _page_forms.clear()  # definitions parsed again and again (a check, an import) must not pile up
+        found = _page_forms[id(section)] = (section, build_page_form(section))
+    return found[1]
+
+
+PAGE_FORMS_KEPT = 512
+# id(section) -> (that section, its class): holding the section keeps its id from being reused by another.
+_page_forms: dict[int, tuple[Section, type[PageForm]]] = {}
+
+
 def form_data(section: Section, answers: dict[str, Any]) -> dict[str, Any]:
     """Saved answers shaped as the page form's `data=` (rankings become their positions)."""
     data: dict[str, Any] = {}

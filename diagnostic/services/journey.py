@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forms.conditions import holds, visible_answers
-from forms.schema import Definition, Question
+from forms.schema import Definition, Question, Section
 from forms.scoring import score
 
 Record = dict[str, Any]
@@ -115,8 +115,15 @@ def token_matches(record: Record, secret: str) -> bool:
 
 def visible_sections(definition: Definition, answers: dict[str, Any]) -> list[int]:
     """Indexes of the pages that have at least one question shown for these answers."""
-    return [i for i, s in enumerate(definition.sections)
-            if any(shown_on_page(q, s.questions, answers) for q in s.questions)]
+    return [i for i, s in enumerate(definition.sections) if page_shown(s, answers)]
+
+
+def page_shown(section: Section, answers: dict[str, Any]) -> bool:
+    """Whether a page has at least one question shown for these answers (`shown_on_page` of any of them)."""
+    if any(holds(q.show_if, answers) for q in section.questions):
+        return True
+    same_page = {a for q in section.questions for a in q.answer_ids()}
+    return any(q.show_if and set(q.show_if.questions()) & same_page for q in section.questions)
 
 
 def page_count(definition: Definition, answers: dict[str, Any], index: int) -> tuple[int, int, bool]:

@@ -149,12 +149,22 @@ class Store(ABC):
     def get_response(self, cohort_id: str, response_id: str) -> Record | None:
         """One response, or None."""
 
+    def get_cohort_and_response(self, cohort_id: str, response_id: str) -> tuple[Record | None, Record | None]:
+        """A cohort and one of its responses, read together: (None, None) without the cohort, else the response
+        or None (what every teacher's page reads first; a backend may read both at once)."""
+        cohort = self.get_cohort(cohort_id)
+        return cohort, self.get_response(cohort_id, response_id) if cohort else None
+
     @abstractmethod
-    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record]) -> Record:
+    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record],
+                        known: Record | None = None) -> Record:
         """Apply `change` to a response under the shard's lock; what it returns replaces the response.
 
         `change` gets the current record and returns the whole new one (a key it leaves out is gone), or
-        raises to leave it untouched; no other writer can come in between.
+        raises to leave it untouched; no other writer can come in between. `known` is the response as the
+        caller has just read it, if it has: a backend may try `change` on a copy of it first, and then runs
+        `change` again on the stored response if that has changed meanwhile (so `change` may run twice, and
+        must not count on running once).
         """
 
     @abstractmethod

@@ -5,8 +5,11 @@ the tables are in `schema.py`, created and upgraded by Alembic (`diagnostic db u
 
 Why it is shaped like this:
 - every read-modify-write the interface promises (`update_*`) is one transaction that reads the row with
-  SELECT ... FOR UPDATE, so two app servers can never interleave them, and a page save is one short
-  transaction touching one row;
+  SELECT ... FOR UPDATE, so two app servers can never interleave them;
+- a page save, the most frequent write by far, is one statement instead: the teacher's page has just read the
+  response (with its cohort, in one statement), so the save is an UPDATE that applies only while the stored
+  document is still that one (a compare-and-swap; otherwise the locked transaction above does it), and the
+  statements every page sends are built once, not per call;
 - `cohort_lock` is a PostgreSQL advisory lock held on a connection of its own for the whole operation, so a
   pairing run, a confirm or a re-grouping on one server waits for the same on any other; if a server dies,
   its connection closes and the lock goes with it;
@@ -24,10 +27,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import psycopg
 from sqlalchemy import (
     Connection,
     Engine,
     bindparam,
+    cast,
     create_engine,
     delete,
     func,
@@ -39,6 +44,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as upsert
+from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from diagnostic.storage import migrate
@@ -123,26 +129,42 @@ class PostgresStore(Store):
         """Turn a lost or refused connection into a `StoreError` (a 503 page, one line from a command)."""
         try:
             yield
-        except (OperationalError, InterfaceError) as exc:
-            reason = str(exc.orig or exc).strip().splitlines()[0]
+        except (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             where = make_url(self.url).render_as_string(hide_password=True)
             raise StoreError(f"the database at {where} cannot be used just now ({reason})") from None
+
+    @contextmanager
+    def _driver(self) -> Iterator[Any]:
+        """A psycopg cursor on a pooled connection in autocommit, for a statement compiled once with `_sql`.
+
+        Straight to the driver: for the statements every teacher's page sends, SQLAlchemy's work on each call
+        (its cursor wrapping, result rows, events) costs more CPU than PostgreSQL's answer. A connection lost
+        meanwhile is thrown away (psycopg's error goes on: `reachable` makes it a `StoreError`).
+        """
+        with self._pools()[1].connect() as connection:
+            try:
+                with connection.connection.cursor() as cursor:
+                    yield cursor
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                connection.invalidate()
+                raise
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
         with self.reachable(), self.engine.begin() as connection:
             yield connection
 
-    def _read(self, query: Any) -> list[Any]:
+    def _read(self, query: Any, values: dict | None = None) -> list[Any]:
         with self.reachable():
             try:
                 with self._pools()[1].connect() as connection:
-                    return list(connection.execute(query))
+                    return list(connection.execute(query, values))
             except DBAPIError as exc:
                 if not exc.connection_invalidated:
                     raise
             with self._pools()[1].connect() as connection:  # the server dropped that connection: once more
-                return list(connection.execute(query))
+                return list(connection.execute(query, values))
 
     # -- cohorts ---------------------------------------------------------
     def add_cohort(self, cohort: Record) -> Record:
@@ -156,7 +178,8 @@ class PostgresStore(Store):
 
     def get_cohort(self, cohort_id: str) -> Record | None:
         """The cohort with this id, or None."""
-        return self._one(t.cohorts, t.cohorts.c.id == cohort_id)
+        rows = self._read(GET_COHORT, {"which_cohort": cohort_id})
+        return rows[0].doc if rows else None
 
     def list_cohorts(self) -> list[Record]:
         """Every cohort, oldest first."""
@@ -249,10 +272,39 @@ class PostgresStore(Store):
 
     def get_response(self, cohort_id: str, response_id: str) -> Record | None:
         """One response, or None."""
-        return self._one(t.responses, _response(cohort_id, response_id))
+        rows = self._read(GET_RESPONSE, {"which_cohort": cohort_id, "which_response": response_id})
+        return rows[0].doc if rows else None
 
-    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record]) -> Record:
-        """Apply `change` to a response in one transaction holding its row lock; what it returns replaces it."""
+    def get_cohort_and_response(self, cohort_id: str, response_id: str) -> tuple[Record | None, Record | None]:
+        """A cohort and one of its responses, in one statement: (None, None) without the cohort."""
+        values = {"which_cohort": cohort_id, "which_response": response_id}
+        try:
+            with self._driver() as cursor:
+                rows = cursor.execute(GET_COHORT_AND_RESPONSE, _plain(values)).fetchall()
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            # The server dropped that connection: once more through SQLAlchemy, which replaces every pooled
+            # connection opened before the drop, and tries once again on a new one.
+            rows = self._read(GET_COHORT_AND_RESPONSE_CORE, values)
+        return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record],
+                        known: Record | None = None) -> Record:
+        """Apply `change` to a response; what it returns replaces it, with no other writer in between.
+
+        With `known` (the response as the caller just read it), `change` runs on a copy of it and the result is
+        written in one statement only if the stored response is still exactly `known` (a compare-and-swap:
+        a page save is then one round trip). Otherwise, or if it changed meanwhile, one transaction reads the
+        response holding its row lock, runs `change` on it and writes the result.
+        """
+        if known is not None:
+            seen = _dumps(known)
+            new = change(json.loads(seen))  # a copy: `change` may change it in place, and may have to run again
+            values = _plain({**_response_row(cohort_id, new), "which_cohort": cohort_id,
+                             "which_response": response_id, "seen": seen})
+            with self.reachable(), self._driver() as cursor:  # a write is never repeated: it may fail once, clearly
+                swapped = cursor.execute(SWAP_RESPONSE, values).rowcount
+            if swapped == 1:
+                return new
         with self._transaction() as db:
             found = _locked(db, t.responses, _response(cohort_id, response_id))
             if found is None:
@@ -626,6 +678,37 @@ class PostgresStore(Store):
     def audit_log(self) -> list[Record]:
         """The audit log, oldest first."""
         return [row.doc for row in self._read(select(t.audit.c.doc).order_by(t.audit.c.position))]
+
+
+# The statements every teacher's page sends, built once: building a statement anew costs more CPU than sending it.
+# A page save's two (the guard's read and the save) are also compiled once and sent straight to psycopg (`_driver`).
+def _sql(statement: Any, setting: tuple[str, ...] = ()) -> str:
+    """A Core statement as the SQL psycopg takes (`setting`: the columns an UPDATE sets, named by their keys)."""
+    return str(statement.compile(dialect=psycopg_dialect.dialect(), column_keys=list(setting) or None))
+
+
+def _plain(values: dict) -> dict:
+    """Values as the compiled SQL takes them: text as `schema.Text` keeps it (no U+0000), documents as JSON."""
+    return {key: value.replace("\x00", "\ufffd") if isinstance(value, str)
+            else _dumps(value) if isinstance(value, dict) else value for key, value in values.items()}
+
+
+_THE_RESPONSE = ((t.responses.c.cohort_id == bindparam("which_cohort"))
+                 & (t.responses.c.id == bindparam("which_response")))
+GET_COHORT = select(t.cohorts.c.doc).where(t.cohorts.c.id == bindparam("which_cohort"))
+GET_RESPONSE = select(t.responses.c.doc).where(_THE_RESPONSE)
+GET_COHORT_AND_RESPONSE_CORE = (
+    select(t.cohorts.c.doc, t.responses.c.doc)
+    .select_from(t.cohorts.outerjoin(t.responses, (t.responses.c.cohort_id == t.cohorts.c.id)
+                                     & (t.responses.c.id == bindparam("which_response"))))
+    .where(t.cohorts.c.id == bindparam("which_cohort")))
+GET_COHORT_AND_RESPONSE = _sql(GET_COHORT_AND_RESPONSE_CORE)
+# Every typed column and the document are set, only while the stored document is still the one `seen` (JSONB
+# equality: the same values, whatever the key order or spacing).
+SWAP_RESPONSE = _sql(update(t.responses).where(_THE_RESPONSE,
+                                               t.responses.c.doc == cast(bindparam("seen", type_=t.Text), JSONB)),
+                     setting=("cycle", "status", "revision", "form_id", "form_version", "respondent", "token_hash",
+                              "created_at", "updated_at", "doc"))
 
 
 def _locked(db: Connection, table: Any, where: Any) -> Record | None:

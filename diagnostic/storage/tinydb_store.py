@@ -200,11 +200,13 @@ class TinyDBStore(Store):
             found = table.get(Query().id == response_id)
         return dict(found) if found else None
 
-    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record]) -> Record:
+    def update_response(self, cohort_id: str, response_id: str, change: Callable[[Record], Record],
+                        known: Record | None = None) -> Record:
         """Apply `change` to a response under the shard's lock; what it returns replaces the response.
 
         `change` gets the current record and returns the whole new one (a key it leaves out is gone), or
-        raises to leave it untouched; no other writer can come in between.
+        raises to leave it untouched; no other writer can come in between. `known` is not needed: the shard's
+        file is read under the lock anyway.
         """
         with self._table(self._shard(cohort_id, response_id), "responses") as table:
             found = table.get(Query().id == response_id)

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from diagnostic import create_app
-from forms.builder import PageForm, apply_visibility, build_page_form, form_data, read_answers
+from forms.builder import PageForm, apply_visibility, build_page_form, form_data, page_form, read_answers
 from forms.loader import load_definition
 from forms.schema import Definition, Section
 
@@ -436,3 +436,15 @@ def test_dropping_a_field_from_one_form_leaves_later_forms_whole(app, definition
     with app.test_request_context(method="POST", data={"pet": "red"}):
         assert "pet_other" in form_class()
         assert "pet_other" in build_page_form(page)()
+
+
+def test_a_page_shares_one_form_class_and_a_form_dropping_a_field_leaves_the_next_whole(app, definition):
+    page, other = section(definition, "branching"), section(definition, "every")
+    assert page_form(page) is page_form(page) and page_form(other) is not page_form(page)
+    assert page_form(page.model_copy()) is not page_form(page)  # another parse of the page: a class of its own
+    with app.test_request_context(method="POST", data={"pet": "red"}):
+        form = page_form(page)()
+        apply_visibility(form, page, {})
+        assert "pet_other" not in form
+    with app.test_request_context(method="POST", data={"pet": "red"}):
+        assert "pet_other" in page_form(page)()

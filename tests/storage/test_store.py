@@ -56,6 +56,17 @@ def _increment(backend: str, place: str, response_id: str, times: int) -> None:
         store.update_response("north", response_id, bump)
 
 
+def _increment_what_was_read(backend: str, place: str, response_id: str, times: int) -> None:
+    """As a page save does: read the response, then change it saying what was read (often stale by then)."""
+    store = open_store(backend, place)
+    for _ in range(times):
+        def bump(record):
+            record["answers"]["count"] = record["answers"].get("count", 0) + 1
+            record["revision"] += 1
+            return record
+        store.update_response("north", response_id, bump, known=store.get_response("north", response_id))
+
+
 def _add_many(backend: str, place: str, worker: int, count: int) -> None:
     store = open_store(backend, place)
     for n in range(count):
@@ -98,6 +109,48 @@ def test_threads_updating_one_response_lose_nothing(backend, place, backend_stor
     for t in threads:
         t.join()
     assert backend_store.get_response("north", record["id"])["answers"]["count"] == 100
+
+
+def test_processes_changing_what_they_read_a_moment_ago_lose_nothing(backend, place, backend_store):
+    record, _ = new_response(COHORT)
+    backend_store.add_responses("north", [record])
+    ctx = multiprocessing.get_context("spawn")
+    workers = [ctx.Process(target=_increment_what_was_read, args=(backend, place, record["id"], 25))
+               for _ in range(4)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+        assert w.exitcode == 0
+    final = backend_store.get_response("north", record["id"])
+    assert final["answers"]["count"] == 100 and final["revision"] == 100
+
+
+def test_a_change_runs_on_the_stored_response_when_what_the_caller_read_is_out_of_date(backend_store):
+    record, _ = new_response(COHORT)
+    backend_store.add_responses("north", [record])
+    read_earlier = backend_store.get_response("north", record["id"])
+    backend_store.update_response("north", record["id"], lambda r: {**r, "answers": {"a": 1}, "revision": 1})
+
+    def add_b(current):
+        current["answers"] = {**current["answers"], "b": 2}
+        return current
+
+    saved = backend_store.update_response("north", record["id"], add_b, known=read_earlier)
+    assert saved["answers"] == {"a": 1, "b": 2}
+    assert backend_store.get_response("north", record["id"])["answers"] == {"a": 1, "b": 2}
+    assert read_earlier["answers"] == {}  # what the caller read is left as it was
+
+
+def test_a_cohort_and_its_response_are_read_together(backend_store):
+    record, _ = new_response(COHORT)
+    assert backend_store.get_cohort_and_response("north", record["id"]) == (None, None)
+    backend_store.add_cohort({"id": "north", "invite": "abc"})
+    backend_store.add_responses("north", [record])
+    backend_store.add_cohort({"id": "south", "invite": "def"})
+    assert backend_store.get_cohort_and_response("north", record["id"]) == ({"id": "north", "invite": "abc"}, record)
+    assert backend_store.get_cohort_and_response("north", "00" * 8) == ({"id": "north", "invite": "abc"}, None)
+    assert backend_store.get_cohort_and_response("south", record["id"]) == ({"id": "south", "invite": "def"}, None)
 
 
 def test_a_failed_change_leaves_the_record_untouched(backend_store):

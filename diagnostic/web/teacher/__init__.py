@@ -39,8 +39,7 @@ def load_response() -> None:
     ref = session.get("response")
     store = get_store()
     well_formed = isinstance(ref, list) and len(ref) == 3 and all(isinstance(part, str) for part in ref)
-    cohort = store.get_cohort(ref[0]) if well_formed else None
-    record = store.get_response(ref[0], ref[1]) if cohort else None
+    cohort, record = store.get_cohort_and_response(ref[0], ref[1]) if well_formed else (None, None)
     if record is None or not session_matches(record, ref[2]):
         session.pop("response", None)
         abort(403, NO_SESSION)

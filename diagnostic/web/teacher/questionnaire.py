@@ -22,6 +22,7 @@ from diagnostic.services.journey import (
     new_link,
     new_response,
     page_count,
+    page_shown,
     parse_token,
     save_page,
     session_ref,
@@ -36,7 +37,7 @@ from diagnostic.web.limits import limit_failures, limit_starts
 from diagnostic.web.links import public_url
 from diagnostic.web.pages import get_store
 from diagnostic.web.teacher import bp
-from forms.builder import apply_visibility, build_page_form, draft_answers, error_links, form_data, read_answers
+from forms.builder import apply_visibility, draft_answers, error_links, form_data, page_form, read_answers
 from forms.conditions import holds
 
 BAD_LINK = "This private link is not recognised. Check that you copied all of it, or ask your coordinator."
@@ -102,8 +103,7 @@ def resume(token: str):  # noqa: ANN201
     """A private resume link: reopen this teacher's response where they left off."""
     parts = parse_token(token)
     store = get_store()
-    cohort = store.get_cohort(parts[0]) if parts else None
-    record = store.get_response(parts[0], parts[1]) if cohort else None
+    cohort, record = store.get_cohort_and_response(parts[0], parts[1]) if parts else (None, None)
     if record is None or not token_matches(record, parts[2]):
         abort(404, BAD_LINK)
     if record["status"] == "draft" and is_closed(cohort):
@@ -131,8 +131,9 @@ def _closed_why() -> str:
 
 
 def _next_url(definition: Any, answers: dict, index: int) -> str:
-    later = [i for i in visible_sections(definition, answers) if i > index]
-    return url_for(".page", number=later[0] + 1) if later else url_for(".review")
+    later = next((i for i in range(index + 1, len(definition.sections))
+                  if page_shown(definition.sections[i], answers)), None)
+    return url_for(".page", number=later + 1) if later is not None else url_for(".review")
 
 
 class NewLinkForm(FlaskForm):
@@ -185,16 +186,16 @@ def page(number: int):  # noqa: ANN201
         abort(404)
     index = number - 1
     section = definition.sections[index]
-    if index not in visible_sections(definition, record["answers"]):
+    if not page_shown(section, record["answers"]):
         return redirect(_next_url(definition, record["answers"], index))
-    page_form = build_page_form(section)
+    form_class = page_form(section)
     message, status, answers = None, 200, record["answers"]
     if request.method == "POST":
-        form = page_form()
+        form = form_class()
         shown = apply_visibility(form, section, record["answers"])
         answers = {k: v for q in shown for k, v in read_answers(form, q).items()}
         if form.revision.data != str(record["revision"]):
-            form = page_form(formdata=None, data=form_data(section, record["answers"]))
+            form = form_class(formdata=None, data=form_data(section, record["answers"]))
             message, status = ("You changed these answers in another window or tab since this page was opened, so "
                                "nothing from this copy was saved. These are your latest saved answers."), 409
         elif request.form.get("go") == "back":
@@ -204,7 +205,8 @@ def page(number: int):  # noqa: ANN201
                        and any(a not in answers for a in q.answer_ids())]
             saved = get_store().update_response(
                 record["cohort"], record["id"],
-                lambda current: save_page(current, definition, index, answers, record["revision"], to_warn))
+                lambda current: save_page(current, definition, index, answers, record["revision"], to_warn),
+                known=record)
             if to_warn:
                 return redirect(url_for(".page", number=number, check=1))
             return redirect(_next_url(definition, saved["answers"], index))
@@ -213,7 +215,7 @@ def page(number: int):  # noqa: ANN201
             status = 422
             answers = {**{k: v for k, v in record["answers"].items() if k not in on_page}, **answers}
     else:
-        form = page_form(formdata=None, data=form_data(section, record["answers"]))
+        form = form_class(formdata=None, data=form_data(section, record["answers"]))
     form.revision.data = str(record["revision"])
     return _render_page(form, definition, record, index, message, status, answers)
 
@@ -227,7 +229,8 @@ def _go_back(form: FlaskForm, definition: Any, record: dict, index: int, shown: 
     answers, dropped = draft_answers(form, shown)
     saved = get_store().update_response(
         record["cohort"], record["id"],
-        lambda current: save_page(current, definition, index, answers, record["revision"], advance=False))
+        lambda current: save_page(current, definition, index, answers, record["revision"], advance=False),
+        known=record)
     notes = {k: v for k, v in session.get("not_kept", {}).items() if k != str(index + 1)}
     if dropped:
         notes[str(index + 1)] = [[f"q-{question_id}", label, why] for question_id, label, why in dropped]
@@ -299,7 +302,7 @@ def submit_response():  # noqa: ANN201
         abort(400, "The form was sent without a valid revision number.")
     try:
         get_store().update_response(g.response["cohort"], g.response["id"],
-                                    lambda current: submit(current, g.definition, revision))
+                                    lambda current: submit(current, g.definition, revision), known=g.response)
     except Incomplete:
         return _render_review(422, "Answer the questions marked below before you submit.")
     except StaleRevision:
