@@ -16,6 +16,7 @@ Why it is shaped like this:
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 from collections.abc import Callable, Iterator
@@ -212,7 +213,8 @@ class TinyDBStore(Store):
             found = table.get(Query().id == response_id)
             if found is None:
                 raise NotFound(f"no response {response_id!r} in cohort {cohort_id!r}")
-            new = change(dict(found))
+            # A copy all the way down, so that a change made in place inside the record still differs from it.
+            new = change(copy.deepcopy(dict(found)))
             if new != found:
                 table.update(_replacing(new), doc_ids=[found.doc_id])
             return new

@@ -142,6 +142,19 @@ def test_a_change_runs_on_the_stored_response_when_what_the_caller_read_is_out_o
     assert read_earlier["answers"] == {}  # what the caller read is left as it was
 
 
+def test_a_change_made_in_place_deep_inside_the_response_is_saved(backend_store):
+    record, _ = new_response(COHORT)
+    record["answers"] = {"focus_choice": ["questioning"]}
+    backend_store.add_responses("north", [record])
+
+    def add_a_focus(current):
+        current["answers"]["focus_choice"].append("feedback")  # nothing at the top level changes
+        return current
+
+    backend_store.update_response("north", record["id"], add_a_focus)
+    assert backend_store.get_response("north", record["id"])["answers"] == {"focus_choice": ["questioning", "feedback"]}
+
+
 def test_a_cohort_and_its_response_are_read_together(backend_store):
     record, _ = new_response(COHORT)
     assert backend_store.get_cohort_and_response("north", record["id"]) == (None, None)
