@@ -1,17 +1,25 @@
-"""What the PostgreSQL store promises beyond the interface: no connection kept from start-up, and dropped
-connections replaced."""
+"""What the PostgreSQL store promises beyond the interface: no connection kept from start-up, dropped
+connections replaced, the garbage collector left as it was, and migrations that make the tables `schema.py`
+describes and keep every document across an upgrade and back."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
+import json
 
 import psycopg
 import pytest
 import servers
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, text
 
 from diagnostic.services.journey import new_response
+from diagnostic.storage import migrate, schema
 from diagnostic.storage.interface import StoreError
-from diagnostic.storage.postgres_store import PostgresStore
+from diagnostic.storage.postgres_store import PostgresStore, engine_url
 
 
 @pytest.fixture
@@ -92,3 +100,51 @@ def test_a_save_through_the_compare_and_swap_keeps_text_as_every_other_write_doe
     assert stored["answers"] == {"note": "a\ufffdb"} and stored["respondent"] == "s\ufffd"
     assert [r["id"] for r in store.list_responses("north")] == [record["id"]]
     store.close()
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_reading_a_cohort_leaves_the_garbage_collector_as_it_found_it(url, tmp_path, collector_on):
+    store = PostgresStore(tmp_path, url)
+    store.add_responses("north", [{"id": f"r{n}", "status": "submitted", "answers": {"q": [n]}} for n in range(3)])
+    try:
+        (gc.enable if collector_on else gc.disable)()
+        assert [r["answers"]["q"] for r in store.list_responses("north")] == [[0], [1], [2]]
+        assert gc.isenabled() is collector_on
+    finally:
+        gc.enable()
+        store.close()
+
+
+def test_the_migrations_make_exactly_the_tables_the_store_is_written_for(url):
+    engine = create_engine(engine_url(url))
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), schema.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+def test_upgrading_keeps_every_document_and_going_back_keeps_them_too(tmp_path):
+    with servers.fresh_database(empty=True) as url:
+        engine = create_engine(engine_url(url))
+        config = migrate._config(engine)
+        command.upgrade(config, "0003")  # the schema before documents were kept as written
+        said = {"answers": {"q1": "yes", "q2": [1, 2]}, "status": "submitted"}
+        with engine.begin() as db:
+            db.execute(text("INSERT INTO responses (cohort_id, id, cycle, status, revision, created_at, doc) "
+                            "VALUES ('north', 'r1', 1, 'submitted', 1, '', CAST(:doc AS jsonb))"),
+                       {"doc": json.dumps({"id": "r1", **said})})
+            db.execute(text("INSERT INTO pairing_states (cohort_id, mode, doc) "
+                            "VALUES ('north', 'co-coaching', '{\"mode\": \"co-coaching\", \"locked\": [[\"r1\"]]}')"))
+        command.upgrade(config, "head")
+        store = PostgresStore(tmp_path, url)
+        assert store.list_responses("north") == [{"id": "r1", **said}]
+        assert store.pairing_state("north", "co-coaching") == {"mode": "co-coaching", "locked": [["r1"]]}
+        store.add_responses("north", [{"id": "r2", "status": "draft", "answers": {}}])
+        store.close()
+        command.downgrade(config, "0003")
+        with engine.connect() as db:
+            kept = db.execute(text("SELECT doc FROM responses ORDER BY id")).scalars().all()
+        assert kept == [{"id": "r1", **said}, {"id": "r2", "status": "draft", "answers": {}}]
+        engine.dispose()
