@@ -1,17 +1,23 @@
-"""What the PostgreSQL store promises beyond the interface: no connection kept from start-up, and dropped
-connections replaced."""
+"""What the PostgreSQL store promises beyond the interface: no connection kept from start-up, dropped
+connections replaced, the garbage collector left as it was, and migrations that make the tables `schema.py`
+describes."""
 
 from __future__ import annotations
 
 import contextlib
+import gc
 
 import psycopg
 import pytest
 import servers
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine
 
 from diagnostic.services.journey import new_response
+from diagnostic.storage import schema
 from diagnostic.storage.interface import StoreError
-from diagnostic.storage.postgres_store import PostgresStore
+from diagnostic.storage.postgres_store import PostgresStore, engine_url
 
 
 @pytest.fixture
@@ -92,3 +98,27 @@ def test_a_save_through_the_compare_and_swap_keeps_text_as_every_other_write_doe
     assert stored["answers"] == {"note": "a\ufffdb"} and stored["respondent"] == "s\ufffd"
     assert [r["id"] for r in store.list_responses("north")] == [record["id"]]
     store.close()
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_reading_a_cohort_leaves_the_garbage_collector_as_it_found_it(url, tmp_path, collector_on):
+    store = PostgresStore(tmp_path, url)
+    store.add_responses("north", [{"id": f"r{n}", "status": "submitted", "answers": {"q": [n]}} for n in range(3)])
+    try:
+        (gc.enable if collector_on else gc.disable)()
+        assert [r["answers"]["q"] for r in store.list_responses("north")] == [[0], [1], [2]]
+        assert gc.isenabled() is collector_on
+    finally:
+        gc.enable()
+        store.close()
+
+
+def test_the_migrations_make_exactly_the_tables_the_store_is_written_for(url):
+    engine = create_engine(engine_url(url))
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), schema.metadata)
+    finally:
+        engine.dispose()
+    assert differences == []
+

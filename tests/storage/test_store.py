@@ -283,3 +283,25 @@ def test_coaching_log_entries_are_added_listed_replaced_and_removed(backend_stor
         store.update_log_entry("north", "nope", lambda e: e)
     assert store.remove_log_entries("north", lambda e: e["partnership"] == "p2") == 1
     assert [e["id"] for e in store.log_entries("north")] == ["e1"]
+
+
+def test_responses_a_grouping_and_a_proposal_read_back_as_written(backend_store):
+    # Text a JSON writer must escape, and characters beyond the first plane and the line separator.
+    said = {"zeta_long_question": 'she said "fine" \\ then left\nearly', "b": ["≥ 2", "🙂", "\u2028"], "a": 3}
+    records = [{**new_response(COHORT, respondent=f"t{n}")[0], "answers": said, "status": "submitted"}
+               for n in range(3)]
+    backend_store.add_responses("north", records)
+    read = backend_store.list_responses("north", status="submitted")
+    assert read == sorted(records, key=lambda r: r["id"])  # made in the same second: oldest first, then by id
+    assert backend_store.get_response("north", records[0]["id"])["answers"] == said
+    assert backend_store.list_responses("north", status="draft") == []
+
+    members = {"zz9": {"group": "b", "map": [1.0, 0.5]}, "aa1": {"group": "b", "map": [0.0, 0.0]}}
+    group = {"key": "b", "centre": {}, "means": {}, "generated_name": "B", "generated_description": ""}
+    backend_store.save_grouping("north", {"groups": [group], "members": members, "model": {}, "features": [],
+                                          "quality": {}, "params": {}, "columns": [], "cohort_means": {}, "k": 1,
+                                          "method": "kmeans", "fitted_at": "", "responses": 2}, b"model")
+    assert backend_store.load_grouping("north")["members"] == members
+    proposal = {"pairs": [["zz9", "aa1"]], "by_teacher": {"zz9": "p1", "aa1": "p1"}}
+    backend_store.update_pairing_state("north", "co-coaching", lambda state: {**state, "proposal": proposal})
+    assert backend_store.pairing_state("north", "co-coaching")["proposal"] == proposal
