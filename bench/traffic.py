@@ -288,6 +288,9 @@ class Run:
     pages: dict[str, str] = field(default_factory=dict)  # one copy of each page's HTML (path -> text)
     outcomes: list = field(default_factory=list)  # every teacher's outcome, filled in as they go
     bases: tuple[str, ...] = ()  # several servers: each request goes to one of them at random (else `base`)
+    teachers: int = 0  # how many `drive` set off
+    started: int = 0  # of those, how many `saver`s have started (or failed to)
+    all_started: asyncio.Event | None = None  # set once every `saver` has: then the page saves begin
 
 
 def _serializer(key: str):  # noqa: ANN202
@@ -471,9 +474,11 @@ async def _step(browser: Browser, run: Run, plan: Plan, outcome: Outcome, locati
 async def saver(http: aiohttp.ClientSession, run: Run, plan: Plan, saves: int = 10) -> Outcome:
     """A teacher who starts, then saves their pages over and over with no thinking: page saves flat out.
 
-    After the start and one GET of the first page (its form's csrf_token and revision), every request is a save
-    of the next page of their path, round and round; the revision goes up by one with each acknowledged save,
-    as the page the redirect leads to would show it.
+    After the start and one GET of the first page (its form's csrf_token and revision), the teacher waits until
+    every teacher has started, so that the run's page saves are timed on their own, not beside other teachers'
+    starts (a start renders three pages: far more work than a save). Then every request is a save of the next
+    page of their path, round and round; the revision goes up by one with each acknowledged save, as the page
+    the redirect leads to would show it.
     """
     outcome, browser = Outcome(plan), Browser(http, run)
     browser.teacher = plan.index
@@ -483,10 +488,13 @@ async def saver(http: aiohttp.ClientSession, run: Run, plan: Plan, saves: int = 
     run.max_in_flight = max(run.max_in_flight, run.in_flight)
     pages = [int(p.rsplit("/", 1)[1]) for p in plan.path if p != REVIEW]
     try:
-        first = await _join(browser, run, plan, outcome)
-        _, _, html = await browser.go("page_get", "GET", first)
-        hidden, _ = form_fields(html)
-        revision = int(hidden.get("revision") or 0)
+        try:
+            first = await _join(browser, run, plan, outcome)
+            _, _, html = await browser.go("page_get", "GET", first)
+            hidden, _ = form_fields(html)
+            revision = int(hidden.get("revision") or 0)
+        finally:
+            await _every_teacher_started(run)
         for n in range(saves):
             if time.monotonic() > run.deadline:
                 raise Unexpected("deadline")
@@ -506,12 +514,22 @@ async def saver(http: aiohttp.ClientSession, run: Run, plan: Plan, saves: int = 
     return outcome
 
 
+async def _every_teacher_started(run: Run) -> None:
+    """Count this teacher as started, and wait until every teacher `drive` set off is (or the deadline)."""
+    run.started += 1
+    if run.started >= run.teachers:
+        run.all_started.set()
+    with contextlib.suppress(TimeoutError):  # past the deadline: the teacher's own check says so
+        await asyncio.wait_for(run.all_started.wait(), max(0.0, run.deadline - time.monotonic()))
+
+
 async def drive(run: Run, plans: list[Plan], timeout: float, journey=None) -> tuple[list[Outcome], float]:  # noqa: ANN001
     """Every teacher at once (arrivals spread over `run.ramp`); returns their outcomes and the wall seconds.
 
     `journey(http, run, plan)` is what each one does: by default `teacher`, the whole questionnaire.
     """
     run.deadline = time.monotonic() + timeout
+    run.teachers, run.started, run.all_started = len(plans), 0, asyncio.Event()
     connector = aiohttp.TCPConnector(limit=0, force_close=True)  # gunicorn's sync workers close every connection
     began = time.monotonic()
     async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
