@@ -13,9 +13,9 @@ by one server is used on the other all the time. The runs:
   saturation   the same teachers again, the whole questionnaire with no thinking: requests per second, flat out.
   baseline     a minimal Flask app under two gunicorns with the same workers, writing one row to the same
                database per page save, driven as in saturation.
-  page saves   every teacher starts, then only saves pages (--saves each, no thinking): page saves per second,
-               flat out, on the app and on the baseline in turn, --repeats times each; the throughput target
-               compares the medians.
+  page saves   every teacher starts, and once all have, only saves pages (--saves each, no thinking): page
+               saves per second, flat out, on the app and on the baseline in turn, --repeats times each; the
+               throughput target compares the medians.
 After the app's runs the database is compared with every acknowledgement (traffic.check_store, on the store the
 app opens). Prints one JSON object (see bench/README.md).
 """
