@@ -46,25 +46,23 @@ def open_store(backend: str, place: str) -> Store:
     return BACKENDS[backend](place)
 
 
+def _bump(record):
+    record["answers"]["count"] = record["answers"].get("count", 0) + 1
+    record["revision"] += 1
+    return record
+
+
 def _increment(backend: str, place: str, response_id: str, times: int) -> None:
     store = open_store(backend, place)
     for _ in range(times):
-        def bump(record):
-            record["answers"]["count"] = record["answers"].get("count", 0) + 1
-            record["revision"] += 1
-            return record
-        store.update_response("north", response_id, bump)
+        store.update_response("north", response_id, _bump)
 
 
 def _increment_what_was_read(backend: str, place: str, response_id: str, times: int) -> None:
     """As a page save does: read the response, then change it saying what was read (often stale by then)."""
     store = open_store(backend, place)
     for _ in range(times):
-        def bump(record):
-            record["answers"]["count"] = record["answers"].get("count", 0) + 1
-            record["revision"] += 1
-            return record
-        store.update_response("north", response_id, bump, known=store.get_response("north", response_id))
+        store.update_response("north", response_id, _bump, known=store.get_response("north", response_id))
 
 
 def _add_many(backend: str, place: str, worker: int, count: int) -> None:
