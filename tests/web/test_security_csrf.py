@@ -65,14 +65,16 @@ def world(tmp_path_factory):
     world["app"] = app
     world["forms"] = crawl(world)
     world["opened"], world["other_tokens"] = {}, {}  # pages opened once for every case (`opened`, `other_token`)
-    return world
+    yield world
+    app.extensions["store"].close()
 
 
 @pytest.fixture
 def scratch(tmp_path_factory, world):
     app, copy = copy_world(tmp_path_factory, "csrf-scratch")
     copy["app"], copy["forms"] = app, world["forms"]
-    return copy
+    yield copy
+    app.extensions["store"].close()
 
 
 def request_for(world, endpoint: str, url: str) -> tuple[str, str | None, list[tuple[str, str]], str]:

@@ -51,14 +51,16 @@ GET_RULES = rules_now({"GET"})
 def world(tmp_path_factory):
     app, world = copy_world(tmp_path_factory, "exports")
     world["app"] = app
-    return world
+    yield world
+    app.extensions["store"].close()
 
 
 @pytest.fixture
 def scratch(tmp_path_factory):
     app, world = copy_world(tmp_path_factory, "exports-scratch")
     world["app"] = app
-    return world
+    yield world
+    app.extensions["store"].close()
 
 
 def export(world, *args: str) -> str:

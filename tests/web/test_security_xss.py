@@ -50,7 +50,8 @@ GET_RULES = rules_now({"GET"})
 def world(tmp_path_factory):
     app, world = copy_world(tmp_path_factory, "xss")
     world["app"] = app
-    return world
+    yield world
+    app.extensions["store"].close()
 
 
 @pytest.fixture
@@ -58,7 +59,8 @@ def scratch(tmp_path_factory):
     """A copy of the world of its own, for tests that change it."""
     app, world = copy_world(tmp_path_factory, "xss-scratch")
     world["app"] = app
-    return world
+    yield world
+    app.extensions["store"].close()
 
 
 def open_as(world, role: str):
