@@ -120,10 +120,8 @@ def visible_sections(definition: Definition, answers: dict[str, Any]) -> list[in
 
 def page_shown(section: Section, answers: dict[str, Any]) -> bool:
     """Whether a page has at least one question shown for these answers (`shown_on_page` of any of them)."""
-    if any(holds(q.show_if, answers) for q in section.questions):
-        return True
-    same_page = {a for q in section.questions for a in q.answer_ids()}
-    return any(q.show_if and set(q.show_if.questions()) & same_page for q in section.questions)
+    same_page = _answer_ids(section.questions)
+    return any(_shown(q, same_page, answers) for q in section.questions)
 
 
 def page_count(definition: Definition, answers: dict[str, Any], index: int) -> tuple[int, int, bool]:
@@ -146,10 +144,15 @@ def shown_on_page(q: Question, page: list[Question], answers: dict[str, Any]) ->
     A condition on the same page can change while the teacher fills the page
     in, so such questions are shown (marked as conditional) and judged on save.
     """
-    if holds(q.show_if, answers):
-        return True
-    same_page = {a for other in page for a in other.answer_ids()}
-    return bool(q.show_if and set(q.show_if.questions()) & same_page)
+    return _shown(q, _answer_ids(page), answers)
+
+
+def _answer_ids(page: list[Question]) -> set[str]:
+    return {a for q in page for a in q.answer_ids()}
+
+
+def _shown(q: Question, same_page: set[str], answers: dict[str, Any]) -> bool:
+    return holds(q.show_if, answers) or bool(q.show_if and set(q.show_if.questions()) & same_page)
 
 
 def _check_open(record: Record, expected_revision: int) -> None:
